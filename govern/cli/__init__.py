@@ -1,0 +1,1 @@
+"""The `govern` command line: a thin layer over the library."""

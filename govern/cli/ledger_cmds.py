@@ -1,0 +1,210 @@
+"""Ledger commands: init, log, show, proof, checkpoint, verify, guards."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from govern.cli.app import DbOption, app, console
+from govern.cli.progress import progress_bar
+from govern.errors import BadInput
+from govern.ledger import merkle, open_ledger, resolve_url, verify_ledger
+from govern.ledger.db import sqlite_path
+from govern.ledger.logkey import default_key_path, load_key
+from govern.ledger.note import Verifier
+from govern.registry.bootstrap import init_registry
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _key_path(db: str | None, key: Path | None) -> Path:
+    return key or default_key_path(sqlite_path(resolve_url(db)))
+
+
+def _dump(obj: Any) -> None:
+    typer.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def init(
+    origin: str = typer.Option(
+        ..., "--origin", help="The log's name, chosen once, e.g. bank.example/govern/credit."
+    ),
+    db: str | None = DbOption,
+    key: Path | None = typer.Option(
+        None, "--key", envvar="GOVERN_LOG_KEY", help="Where to write the log key (mode 0600)."
+    ),
+    admin: str = typer.Option("administrator", "--admin", help="The first administrator."),
+    admin_key: Path | None = typer.Option(
+        None,
+        "--admin-key",
+        help="The administrator's OpenSSH public key; a new Ed25519 key is made if omitted.",
+    ),
+) -> None:
+    """Create a registry: database, log key, entry 0 and the first administrator."""
+    result = init_registry(db, origin, key_path=key, admin=admin, admin_public_key=admin_key)
+    console.print(f"registry created: {result.url}")
+    console.print(f"log key (keep it secret, mode 0600): {result.key_path}")
+    if result.admin_key is not None:
+        console.print(f"administrator {result.admin}'s new SSH key: {result.admin_key}")
+    console.print("verifier key (give it to auditors; it checks every checkpoint):")
+    typer.echo(result.verifier_key)
+
+
+@app.command("log")
+def log_(
+    db: str | None = DbOption,
+    limit: int = typer.Option(20, "--limit", "-n", help="How many entries, newest first."),
+    kind: str | None = typer.Option(None, "--kind", help="Only entries of this kind."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Show the most recent entries."""
+    with open_ledger(db) as ledger:
+        entries = list(ledger.entries(kind=kind, newest_first=True, limit=limit))
+    if as_json:
+        _dump([e.as_dict() for e in entries])
+        return
+    table = Table(title=f"{ledger.origin}: newest {len(entries)} entries")
+    for col in ("seq", "time (UTC)", "kind", "actor", "subject", "leaf hash"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        table.add_row(str(e.seq), e.ts, e.kind, e.actor, e.subject or "", e.leaf.hex()[:16])
+    console.print(table)
+
+
+@app.command()
+def show(
+    seq: int = typer.Argument(..., help="The entry's position (seq)."),
+    db: str | None = DbOption,
+    raw: bool = typer.Option(False, "--raw", help="Print the stored bytes exactly."),
+) -> None:
+    """Show one entry: its fields, payload and leaf hash."""
+    with open_ledger(db) as ledger:
+        entry = ledger.entry(seq)
+    if raw:
+        typer.echo(entry.body.decode("utf-8"))
+        return
+    _dump(entry.as_dict())
+
+
+@app.command()
+def proof(
+    seq: int = typer.Argument(..., help="The entry's position (seq)."),
+    size: int | None = typer.Option(None, "--size", help="Tree size (default: the current)."),
+    db: str | None = DbOption,
+) -> None:
+    """Print the inclusion proof of an entry (RFC 9162), checked before it is printed."""
+    with open_ledger(db) as ledger:
+        n = size or ledger.size
+        path = ledger.inclusion_proof(seq, n)
+        root = ledger.root_at(n)
+        entry = ledger.entry(seq)
+    merkle.verify_inclusion(entry.leaf, seq, n, path, root)
+    _dump(
+        {
+            "index": seq,
+            "tree_size": n,
+            "leaf_hash": _b64(entry.leaf),
+            "root_hash": _b64(root),
+            "inclusion_path": [_b64(h) for h in path],
+        }
+    )
+
+
+@app.command()
+def checkpoint(
+    db: str | None = DbOption,
+    key: Path | None = typer.Option(None, "--key", envvar="GOVERN_LOG_KEY", help="Log key."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the note here."),
+) -> None:
+    """Sign the current head as a C2SP checkpoint, keep it, and print or write it."""
+    signer = load_key(_key_path(db, key))
+    with open_ledger(db) as ledger:
+        note_text = ledger.sign_checkpoint(signer)
+    if output is None:
+        typer.echo(note_text, nl=False)
+    else:
+        output.write_text(note_text, encoding="utf-8")
+        console.print(f"checkpoint written: {output}")
+
+
+def _read_verifier(value: str | None) -> Verifier | None:
+    if value is None:
+        return None
+    path = Path(value)
+    text = path.read_text(encoding="utf-8").strip() if path.is_file() else value.strip()
+    return Verifier.from_string(text)
+
+
+@app.command()
+def verify(
+    db: str | None = DbOption,
+    checkpoint_file: Path | None = typer.Option(
+        None, "--checkpoint", help="A checkpoint you hold: prove the log only grew since."
+    ),
+    verifier_key: str | None = typer.Option(
+        None, "--verifier-key", help="The log's verifier key as you hold it (string or file)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Verify the whole ledger; exit non-zero naming the first bad entry."""
+    note_text = None
+    if checkpoint_file is not None:
+        try:
+            note_text = checkpoint_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadInput(f"cannot read the checkpoint file {checkpoint_file}: {exc}") from exc
+    verifier = _read_verifier(verifier_key)
+    with open_ledger(db) as ledger:
+        total = ledger.size
+        with progress_bar("verifying", total, enabled=not as_json) as advance:
+            report = verify_ledger(
+                ledger, checkpoint=note_text, verifier=verifier, progress=advance
+            )
+    summary = {
+        "ok": True,
+        "origin": report.origin,
+        "size": report.size,
+        "root_hash": _b64(report.root),
+        "nodes_checked": report.nodes,
+        "checkpoints_checked": report.checkpoints,
+        "consistent_with": None
+        if report.against is None
+        else {"size": report.against.size, "root_hash": _b64(report.against.root)},
+    }
+    if as_json:
+        _dump(summary)
+        return
+    console.print(
+        f"[green]ok[/green]: {report.size} entries, {report.nodes} tree nodes and "
+        f"{report.checkpoints} kept checkpoints verify; root {_b64(report.root)}"
+    )
+    if report.against is not None:
+        console.print(
+            f"[green]ok[/green]: the log is an append-only extension of your checkpoint "
+            f"(size {report.against.size})"
+        )
+
+
+@app.command()
+def guards(
+    db: str | None = DbOption,
+    install: bool = typer.Option(False, "--install", help="Restore missing guards."),
+) -> None:
+    """Report (or restore) the database guards that make the ledger append-only."""
+    with open_ledger(db) as ledger:
+        if install:
+            ledger.install_guards()
+        problems = ledger.guard_problems()
+    if problems:
+        for p in problems:
+            console.print(f"[red]missing[/red]: {p}")
+        raise typer.Exit(16)
+    console.print("[green]ok[/green]: every guard is in force")

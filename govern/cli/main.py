@@ -1,0 +1,14 @@
+"""Entry point of the `govern` command: registers the command modules on the app."""
+
+from __future__ import annotations
+
+from govern.cli import demo_cmd, ledger_cmds  # noqa: F401  (commands register on import)
+from govern.cli.app import app
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

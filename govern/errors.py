@@ -1,0 +1,137 @@
+"""One error tree for all of govern.
+
+Every error carries a message written for the model-risk officer or auditor who reads it, an
+optional hint saying what to do next, and the process exit code the CLI uses for it. The codes are
+listed in docs/exit-codes.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+
+class GovernError(Exception):
+    """Base of every error govern raises on purpose."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadInput(GovernError):
+    """The caller gave something govern cannot use (a value, a file, an argument)."""
+
+    exit_code = 3
+
+
+class NotFound(GovernError):
+    """A named thing (entry, model version, person, file) does not exist."""
+
+    exit_code = 4
+
+
+class StorageError(GovernError):
+    """The database cannot be opened, created or written (path, permissions, server)."""
+
+    exit_code = 5
+
+
+class PolicyViolation(GovernError):
+    """The action is well-formed but the governance policy forbids it."""
+
+    exit_code = 6
+
+
+class SignatureInvalid(GovernError):
+    """A signature, key or signed statement does not verify."""
+
+    exit_code = 7
+
+
+class Conflict(GovernError):
+    """The action collides with something already recorded (a duplicate id, a stale head)."""
+
+    exit_code = 8
+
+
+# --- Ledger verification failures: one code per kind, so scripts can tell them apart. ---
+
+
+class LedgerCorrupt(GovernError):
+    """The ledger does not verify. Subclasses say which check failed and name the first bad item."""
+
+    exit_code = 10
+    seq: int | None = None
+
+    def __init__(self, message: str, hint: str | None = None, seq: int | None = None) -> None:
+        super().__init__(
+            message,
+            hint
+            or "the ledger has been changed outside govern; compare with a checkpoint you hold "
+            "(`govern verify --checkpoint FILE`) and restore from a trusted copy",
+        )
+        self.seq = seq
+
+
+class EntryCorrupt(LedgerCorrupt):
+    """An entry's stored bytes are not a valid entry, or do not hash to its stored leaf hash."""
+
+    exit_code = 11
+
+
+class ChainBroken(LedgerCorrupt):
+    """Entries are missing, reordered or inserted: seq, prev or ts do not follow on."""
+
+    exit_code = 12
+
+
+class TreeMismatch(LedgerCorrupt):
+    """A stored Merkle node or the root does not match the one recomputed from the entries."""
+
+    exit_code = 13
+
+
+class HeadMismatch(LedgerCorrupt):
+    """The head row (size, root, chain tip, frontier) disagrees with the entries."""
+
+    exit_code = 14
+
+
+class IndexMismatch(LedgerCorrupt):
+    """An indexed column (kind, subject, ts, actor) disagrees with the entry's bytes."""
+
+    exit_code = 15
+
+
+class GuardsMissing(LedgerCorrupt):
+    """The database triggers that refuse UPDATE, DELETE and TRUNCATE are missing or disabled."""
+
+    exit_code = 16
+
+
+class InconsistentWithCheckpoint(LedgerCorrupt):
+    """The log is not an append-only extension of a checkpoint: history was rewritten."""
+
+    exit_code = 17
+
+
+class CheckpointInvalid(GovernError):
+    """A checkpoint file is malformed, from another log, or its signature does not verify."""
+
+    exit_code = 18
+
+
+class ArtifactTampered(GovernError):
+    """A stored artifact's bytes no longer match the digest the ledger holds."""
+
+    exit_code = 19
+
+
+class ProofInvalid(GovernError):
+    """An inclusion or consistency proof does not verify."""
+
+    exit_code = 20

@@ -1,0 +1,530 @@
+"""The ledger: an append-only, hash-chained RFC 9162 log in SQLite or PostgreSQL.
+
+``Ledger`` is the whole storage API: create or open, append one entry or a batch, read entries,
+build inclusion and consistency proofs, sign and keep checkpoints. It knows nothing of models;
+the registry gives it kinds and payloads. Verification lives in ``verify.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from govern.errors import BadInput, Conflict, GovernError, NotFound
+from govern.ledger import db, merkle
+from govern.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from govern.ledger.entry import (
+    ZERO_HASH,
+    Entry,
+    PreparedEntry,
+    assemble,
+    now_ts,
+    prepare,
+)
+from govern.ledger.guards import install_guards, missing_guards
+from govern.ledger.note import Signer, Verifier
+from govern.ledger.schema import LEDGER_TABLES, CheckpointRow, EntryRow, HeadRow, NodeRow
+
+FORMAT = "govern-ledger/1"
+_CHUNK = 20_000
+_E = EntryRow.__table__  # type: ignore[attr-defined]
+_N = NodeRow.__table__  # type: ignore[attr-defined]
+_H = HeadRow.__table__  # type: ignore[attr-defined]
+_C = CheckpointRow.__table__  # type: ignore[attr-defined]
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Head:
+    """The log's current state, as the head row holds it."""
+
+    origin: str
+    size: int
+    root: bytes
+    tip: bytes
+    frontier: tuple[bytes, ...]
+    last_ts: str
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What a batch append wrote: its first position, its entries' leaf hashes, the new head."""
+
+    first_seq: int
+    leaves: list[bytes]
+    ts: str
+    size: int
+    root: bytes
+
+
+def _split(blob: bytes) -> tuple[bytes, ...]:
+    return tuple(blob[i : i + 32] for i in range(0, len(blob), 32))
+
+
+def _row_entry(row: Any) -> Entry:
+    return Entry(
+        seq=row.seq,
+        kind=row.kind,
+        ts=row.ts,
+        actor=row.actor,
+        subject=row.subject,
+        leaf=bytes(row.leaf),
+        body=bytes(row.body),
+    )
+
+
+class Ledger:
+    """An open ledger. Create one with ``Ledger.create`` or open one with ``Ledger.open``."""
+
+    def __init__(self, engine: Engine, url: str, origin: str) -> None:
+        self.engine = engine
+        self.url = url
+        self.origin = origin
+        self._verifier: Verifier | None = None
+
+    # ---- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls, url: str, origin: str, *, verifier_key: str, actor: str, version: str
+    ) -> Ledger:
+        """Create the tables, guards and head, and write entry 0 (``log.created``).
+
+        Entry 0 carries the origin and the verifier key of the log's checkpoint key.
+        """
+        verifier = Verifier.from_string(verifier_key)
+        if verifier.name != origin:
+            raise BadInput("the log key's name must be the log's origin")
+        engine = db.connect(url, create=True)
+        try:
+            with engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
+                for table in LEDGER_TABLES:
+                    table.create(conn, checkfirst=True)
+                if conn.execute(select(func.count()).select_from(_H)).scalar_one():
+                    raise Conflict(
+                        f"a ledger already exists in {db.describe(url)}",
+                        hint="use it as it is, or choose another --db for a new registry",
+                    )
+                install_guards(conn)
+                conn.execute(
+                    insert(_H).values(
+                        id=1,
+                        origin=origin,
+                        size=0,
+                        root=merkle.EMPTY_ROOT,
+                        tip=bytes(32),
+                        frontier=b"",
+                        last_ts=now_ts(),
+                    )
+                )
+        except DBAPIError as exc:
+            engine.dispose()
+            raise db.storage_error(url, exc) from exc
+        except GovernError:
+            engine.dispose()
+            raise
+        ledger = cls(engine, url, origin)
+        ledger.append(
+            "log.created",
+            {
+                "origin": origin,
+                "format": FORMAT,
+                "hash": "sha256",
+                "verifier_key": verifier_key,
+                "govern_version": version,
+            },
+            actor=actor,
+        )
+        return ledger
+
+    @classmethod
+    def open(cls, url: str) -> Ledger:
+        """Open an existing ledger; a missing database or one without a ledger is NotFound."""
+        engine = db.connect(url, create=False)
+        try:
+            with engine.connect() as conn:
+                row = conn.execute(select(_H.c.origin).where(_H.c.id == 1)).first()
+        except OperationalError as exc:
+            engine.dispose()
+            if "no such table" in str(exc.orig) or "does not exist" in str(exc.orig):
+                raise NotFound(
+                    f"{db.describe(url)} holds no govern ledger",
+                    hint="run `govern init --origin NAME` to create one",
+                ) from exc
+            raise db.storage_error(url, exc) from exc
+        except DBAPIError as exc:
+            engine.dispose()
+            raise db.storage_error(url, exc) from exc
+        if row is None:
+            engine.dispose()
+            raise NotFound(f"{db.describe(url)} holds no govern ledger head")
+        return cls(engine, url, row.origin)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- appending -----------------------------------------------------------------------
+
+    def prepare(self, kind: str, payload: dict[str, Any], actor: str) -> PreparedEntry:
+        """Check and canonicalize one entry without touching the database."""
+        return prepare(kind, payload, actor, origin=self.origin)
+
+    def append(self, kind: str, payload: dict[str, Any], *, actor: str) -> Entry:
+        """Append one entry and return it as stored."""
+        done = self.append_prepared([self.prepare(kind, payload, actor)])
+        return self.entry(done.first_seq)
+
+    def append_batch(
+        self,
+        items: Iterable[tuple[str, dict[str, Any], str]],
+        *,
+        progress: Progress | None = None,
+    ) -> Appended:
+        """Append ``(kind, payload, actor)`` items as one transaction: all of them or none."""
+        prepared = [self.prepare(kind, payload, actor) for kind, payload, actor in items]
+        return self.append_prepared(prepared, progress=progress)
+
+    def append_prepared(
+        self,
+        prepared: Sequence[PreparedEntry],
+        *,
+        progress: Progress | None = None,
+        extra: Callable[[Connection, Appended], None] | None = None,
+    ) -> Appended:
+        """Append already-prepared entries in one transaction.
+
+        ``extra`` runs inside the same transaction after the entries are written, so a caller can
+        store rows that must exist exactly when the entries do (projections, erasable inputs).
+        """
+        if not prepared:
+            raise BadInput("nothing to append: the batch is empty")
+        try:
+            with self.engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
+                result = self._append_locked(conn, prepared, progress)
+                if extra is not None:
+                    extra(conn, result)
+                return result
+        except IntegrityError as exc:
+            raise Conflict(
+                f"the ledger refused the write: {str(exc.orig).splitlines()[0]}",
+                hint="another writer may have raced this one; try again",
+            ) from exc
+        except DBAPIError as exc:
+            raise db.storage_error(self.url, exc) from exc
+
+    def _lock_head(self, conn: Connection) -> Head:
+        query = select(_H).where(_H.c.id == 1)
+        if conn.dialect.name != "sqlite":
+            query = query.with_for_update()
+        row = conn.execute(query).one()
+        return Head(
+            origin=row.origin,
+            size=row.size,
+            root=bytes(row.root),
+            tip=bytes(row.tip),
+            frontier=_split(bytes(row.frontier)),
+            last_ts=row.last_ts,
+        )
+
+    def _append_locked(
+        self, conn: Connection, prepared: Sequence[PreparedEntry], progress: Progress | None
+    ) -> Appended:
+        head = self._lock_head(conn)
+        ts = max(now_ts(), head.last_ts)  # ts never goes backwards
+        frontier = list(head.frontier)
+        size = head.size
+        first = size
+        prev = head.tip.hex() if size else ZERO_HASH
+        sha = hashlib.sha256
+        leaves: list[bytes] = []
+        entry_rows: list[dict[str, Any]] = []
+        node_rows: list[dict[str, Any]] = []
+        for item in prepared:
+            body = assemble(item, size, ts, prev)
+            leaf = sha(b"\x00" + body).digest()
+            for level, idx, digest in merkle.frontier_append(frontier, size, leaf):
+                node_rows.append({"level": level, "idx": idx, "hash": digest})
+            entry_rows.append(
+                {
+                    "seq": size,
+                    "kind": item.kind,
+                    "subject": item.subject,
+                    "ts": ts,
+                    "actor": item.actor,
+                    "leaf": leaf,
+                    "body": body,
+                }
+            )
+            leaves.append(leaf)
+            prev = leaf.hex()
+            size += 1
+            if len(entry_rows) >= _CHUNK:
+                self._flush(conn, entry_rows, node_rows)
+                if progress is not None:
+                    progress(len(entry_rows))
+                entry_rows, node_rows = [], []
+        if entry_rows:
+            self._flush(conn, entry_rows, node_rows)
+            if progress is not None:
+                progress(len(entry_rows))
+        root = merkle.frontier_root(frontier)
+        conn.execute(
+            update(_H)
+            .where(_H.c.id == 1)
+            .values(size=size, root=root, tip=leaves[-1], frontier=b"".join(frontier), last_ts=ts)
+        )
+        return Appended(first_seq=first, leaves=leaves, ts=ts, size=size, root=root)
+
+    @staticmethod
+    def _flush(
+        conn: Connection, entry_rows: list[dict[str, Any]], node_rows: list[dict[str, Any]]
+    ) -> None:
+        conn.execute(insert(_E), entry_rows)
+        if node_rows:
+            conn.execute(insert(_N), node_rows)
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def head(self, conn: Connection | None = None) -> Head:
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.head(c)
+        row = conn.execute(select(_H).where(_H.c.id == 1)).one()
+        return Head(
+            origin=row.origin,
+            size=row.size,
+            root=bytes(row.root),
+            tip=bytes(row.tip),
+            frontier=_split(bytes(row.frontier)),
+            last_ts=row.last_ts,
+        )
+
+    @property
+    def size(self) -> int:
+        return self.head().size
+
+    def entry(self, seq: int) -> Entry:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(_E).where(_E.c.seq == seq)).first()
+        if row is None:
+            raise NotFound(
+                f"the ledger has no entry {seq}",
+                hint=f"entries are numbered from 0 to {self.size - 1}",
+            )
+        return _row_entry(row)
+
+    def entries(
+        self,
+        *,
+        start: int = 0,
+        stop: int | None = None,
+        kind: str | None = None,
+        kinds: Sequence[str] | None = None,
+        subject: str | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+        batch: int = 10_000,
+    ) -> Iterator[Entry]:
+        """Entries in seq order (or newest first), filtered by the indexed columns."""
+        conditions = [_E.c.seq >= start]
+        if stop is not None:
+            conditions.append(_E.c.seq < stop)
+        if kind is not None:
+            conditions.append(_E.c.kind == kind)
+        if kinds is not None:
+            conditions.append(_E.c.kind.in_(list(kinds)))
+        if subject is not None:
+            conditions.append(_E.c.subject == subject)
+        order = _E.c.seq.desc() if newest_first else _E.c.seq
+        query = select(_E).where(and_(*conditions)).order_by(order)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=batch).execute(query)
+            for row in result:
+                yield _row_entry(row)
+
+    def by_subject(self, subject: str, kind: str | None = None) -> list[Entry]:
+        return list(self.entries(subject=subject, kind=kind))
+
+    def log_created(self) -> dict[str, Any]:
+        """The payload of entry 0, which names the log and its verifier key."""
+        return self.entry(0).payload
+
+    @property
+    def verifier(self) -> Verifier:
+        if self._verifier is None:
+            self._verifier = Verifier.from_string(self.log_created()["verifier_key"])
+        return self._verifier
+
+    # ---- proofs --------------------------------------------------------------------------
+
+    def _hashes(
+        self, conn: Connection, coords: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], bytes]:
+        """Hashes of perfect subtrees (level, index): leaves from entries, the rest from nodes."""
+        found: dict[tuple[int, int], bytes] = {}
+        leaves = sorted({i for level, i in coords if level == 0})
+        if leaves:
+            for seq, leaf in conn.execute(
+                select(_E.c.seq, _E.c.leaf).where(_E.c.seq.in_(leaves))
+            ):
+                found[(0, seq)] = bytes(leaf)
+        by_level: dict[int, list[int]] = {}
+        for level, i in coords:
+            if level > 0:
+                by_level.setdefault(level, []).append(i)
+        if by_level:
+            cond = or_(
+                *[and_(_N.c.level == lv, _N.c.idx.in_(ix)) for lv, ix in by_level.items()]
+            )
+            for level, idx, digest in conn.execute(
+                select(_N.c.level, _N.c.idx, _N.c.hash).where(cond)
+            ):
+                found[(level, idx)] = bytes(digest)
+        missing = [c for c in coords if c not in found]
+        if missing:
+            from govern.errors import TreeMismatch
+
+            level, i = missing[0]
+            raise TreeMismatch(
+                f"the stored tree lacks the hash of subtree level {level} index {i}",
+                seq=i << level,
+            )
+        return found
+
+    def _range_hashes(self, conn: Connection, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        plans = [merkle.perfect_subtrees(b, e) for b, e in ranges]
+        found = self._hashes(conn, [c for plan in plans for c in plan])
+        return [merkle.fold_right([found[c] for c in plan]) for plan in plans]
+
+    def _check_size(self, size: int | None, head: Head) -> int:
+        if size is None:
+            return head.size
+        if size < 1 or size > head.size:
+            raise BadInput(
+                f"tree size {size} is out of range: the log holds {head.size} entries",
+                hint=f"give a size from 1 to {head.size}",
+            )
+        return size
+
+    def inclusion_proof(self, seq: int, size: int | None = None) -> list[bytes]:
+        """RFC 9162 2.1.3.1 inclusion proof of entry ``seq`` in the tree of ``size`` entries."""
+        with self.engine.connect() as conn:
+            head = self.head(conn)
+            n = self._check_size(size, head)
+            if not 0 <= seq < n:
+                raise NotFound(
+                    f"entry {seq} is not in the tree of size {n}",
+                    hint=f"entries in that tree are 0 to {n - 1}",
+                )
+            return self._range_hashes(conn, merkle.inclusion_ranges(seq, n))
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        """RFC 9162 2.1.4.1 consistency proof from ``old_size`` to ``new_size``."""
+        with self.engine.connect() as conn:
+            head = self.head(conn)
+            n = self._check_size(new_size, head)
+            if not 0 <= old_size <= n:
+                raise BadInput(
+                    f"cannot prove consistency from size {old_size} to size {n}",
+                    hint="the earlier size must not exceed the later one",
+                )
+            return self._range_hashes(conn, merkle.consistency_ranges(old_size, n))
+
+    def root_at(self, size: int) -> bytes:
+        """The tree root at an earlier size, from stored subtree hashes."""
+        if size == 0:
+            return merkle.EMPTY_ROOT
+        with self.engine.connect() as conn:
+            n = self._check_size(size, self.head(conn))
+            return self._range_hashes(conn, [(0, n)])[0]
+
+    # ---- checkpoints ---------------------------------------------------------------------
+
+    def sign_checkpoint(self, signer: Signer) -> str:
+        """Sign the current head as a C2SP checkpoint, keep it, and return the signed note.
+
+        Refuses when the head is not an append-only extension of the last checkpoint kept.
+        """
+        if signer.name != self.origin:
+            raise BadInput(
+                f"the key {signer.name!r} is not this log's key ({self.origin!r})",
+                hint="use the log key created by `govern init` for this registry",
+            )
+        verifier = self.verifier
+        if signer.key_id != verifier.key_id:
+            raise BadInput(
+                "this key is not the log's checkpoint key recorded in entry 0",
+                hint="use the log key created by `govern init` for this registry",
+            )
+        try:
+            with self.engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
+                head = self._lock_head(conn)
+                last = conn.execute(select(_C).order_by(_C.c.n.desc()).limit(1)).first()
+                if last is not None:
+                    proof = self._range_hashes(
+                        conn, merkle.consistency_ranges(last.size, head.size)
+                    )
+                    try:
+                        merkle.verify_consistency(
+                            last.size, head.size, bytes(last.root), head.root, proof
+                        )
+                    except GovernError as exc:
+                        from govern.errors import InconsistentWithCheckpoint
+
+                        raise InconsistentWithCheckpoint(
+                            f"the head (size {head.size}) is not an append-only extension of "
+                            f"checkpoint {last.n} (size {last.size}); refusing to sign it",
+                        ) from exc
+                cp = Checkpoint(origin=self.origin, size=head.size, root=head.root)
+                note_text = sign_checkpoint(cp, signer)
+                conn.execute(
+                    insert(_C).values(
+                        n=0 if last is None else last.n + 1,
+                        size=head.size,
+                        root=head.root,
+                        ts=max(now_ts(), head.last_ts),
+                        note=note_text,
+                    )
+                )
+                return note_text
+        except DBAPIError as exc:
+            raise db.storage_error(self.url, exc) from exc
+
+    def checkpoints(self) -> list[tuple[int, int, bytes, str, str]]:
+        """Every kept checkpoint as (n, size, root, ts, note), oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(_C).order_by(_C.c.n)).all()
+        return [(r.n, r.size, bytes(r.root), r.ts, r.note) for r in rows]
+
+    def latest_checkpoint(self) -> str | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(_C.c.note).order_by(_C.c.n.desc()).limit(1)).first()
+        return None if row is None else str(row.note)
+
+    def open_checkpoint(self, note_text: str) -> Checkpoint:
+        """Parse and verify a checkpoint signed by this log's key for this origin."""
+        return open_checkpoint(note_text, self.verifier, self.origin)
+
+    # ---- guards --------------------------------------------------------------------------
+
+    def guard_problems(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return missing_guards(conn)
+
+    def install_guards(self) -> None:
+        with self.engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
+            install_guards(conn)

@@ -1,0 +1,73 @@
+"""Shared fixtures: real registries on SQLite (always) and PostgreSQL (when its URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from govern.ledger import Ledger
+from govern.ledger.logkey import load_key
+from govern.registry.bootstrap import InitResult, init_registry
+
+PG_URL = os.environ.get("GOVERN_TEST_PG_URL")
+ORIGIN = "test.example/govern/ledger"
+
+
+def pg_schema_url(schema: str) -> str:
+    assert PG_URL is not None
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema on the test server, dropped afterwards."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need GOVERN_TEST_PG_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    schema = "govern_t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield pg_schema_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "registry.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def make_registry(db: str, tmp_path: Path) -> InitResult:
+    return init_registry(db, ORIGIN, key_path=tmp_path / "log.key", admin="ada")
+
+
+@pytest.fixture
+def registry(backend_url: str, tmp_path: Path) -> InitResult:
+    return make_registry(backend_url, tmp_path)
+
+
+@pytest.fixture
+def ledger(registry: InitResult) -> Iterator[Ledger]:
+    with Ledger.open(registry.url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sqlite_registry(tmp_path: Path) -> InitResult:
+    return make_registry(str(tmp_path / "registry.db"), tmp_path)
+
+
+@pytest.fixture
+def signer(registry: InitResult):  # type: ignore[no-untyped-def]
+    return load_key(registry.key_path)
