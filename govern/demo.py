@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from govern.errors import BadInput
@@ -23,7 +22,7 @@ ORIGIN = "demo.example/govern/credit-models"
 
 def german_credit_path() -> Path:
     """The bundled UCI Statlog German Credit data (CC BY 4.0, Hofmann 1994)."""
-    return Path(str(resources.files("govern") / "data" / "germancredit.csv"))
+    return Path(__file__).parent / "data" / "germancredit.csv"
 
 
 @dataclass

@@ -11,9 +11,9 @@ import os
 import sys
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
+from typer.exceptions import Abort, Exit, TyperException
 from typer.core import TyperGroup
 
 from govern.errors import GovernError
@@ -25,7 +25,7 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 class GovernGroup(TyperGroup):
     """Turns GovernError into a one-line message and its exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except GovernError as exc:
@@ -36,6 +36,16 @@ class GovernGroup(TyperGroup):
                 err_console.print(f"[yellow]hint:[/] {exc.hint}", markup=True)
             sys.stderr.flush()
             raise typer.Exit(exc.exit_code) from None
+        except (TyperException, Exit, Abort):
+            raise
+        except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
+            if os.environ.get("GOVERN_DEBUG") or (ctx.obj or {}).get("debug"):
+                raise
+            err_console.print(
+                f"[bold red]error:[/] internal error ({type(exc).__name__}: {exc})", markup=True
+            )
+            err_console.print("[yellow]hint:[/] re-run with --debug and report it", markup=True)
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err_console.print("interrupted: nothing was written by the unfinished step")
             raise typer.Exit(130) from None

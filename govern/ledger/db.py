@@ -70,6 +70,21 @@ def connect(url: str, *, create: bool) -> Engine:
     )
 
 
+def check_creatable(path: Path) -> None:
+    """Refuse, before anything is written, a SQLite path that cannot be created."""
+    parent = path.parent
+    if not parent.is_dir():
+        raise StorageError(
+            f"cannot create the registry {path}: the folder {parent} does not exist",
+            hint="create the folder first or choose another --db path",
+        )
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise StorageError(
+            f"cannot create the registry {path}: the folder is not writable",
+            hint="choose a path you can write to with --db",
+        )
+
+
 def _sqlite_engine(url: str, *, create: bool) -> Engine:
     path = sqlite_path(url)
     if path is None:
@@ -81,17 +96,7 @@ def _sqlite_engine(url: str, *, create: bool) -> Engine:
             "at an existing registry",
         )
     if create:
-        parent = path.parent
-        if not parent.is_dir():
-            raise StorageError(
-                f"cannot create the registry {path}: the folder {parent} does not exist",
-                hint="create the folder first or choose another --db path",
-            )
-        if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-            raise StorageError(
-                f"cannot create the registry {path}: the folder is not writable",
-                hint="choose a path you can write to with --db",
-            )
+        check_creatable(path)
     engine = create_engine(url, connect_args={"timeout": 120, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")

@@ -325,15 +325,25 @@ def _no_constant(name: str) -> object:
 def _finite_float(text: str) -> float:
     x = float(text)
     if not math.isfinite(x):
-        raise BadInput(f"the JSON number {text} is too large for a double")
+        raise BadInput(f"the JSON number {text[:40]} is too large for a double")
     return x
+
+
+def _json_int(text: str) -> int | float:
+    n = int(text)
+    if -_MAX_SAFE_INT <= n <= _MAX_SAFE_INT:
+        return n
+    # I-JSON numbers are doubles: 1e20 is written 100000000000000000000 and must read back as
+    # the float it was, not as an int canonicalize would refuse.
+    return _finite_float(text)
 
 
 def loads_strict(data: bytes) -> object:
     """Parse JSON bytes, refusing what RFC 8785 / I-JSON refuse (raises BadInput).
 
     Refused: bytes that are not UTF-8 (or start with a BOM), syntax errors, duplicate keys,
-    NaN / Infinity constants and numbers that overflow a double.
+    NaN / Infinity constants and numbers that overflow a double. Integers beyond +-(2**53-1)
+    are read as floats, so ``canonicalize(loads_strict(b)) == b`` for canonical ``b``.
     """
     try:
         text = data.decode("utf-8")
@@ -345,6 +355,7 @@ def loads_strict(data: bytes) -> object:
             object_pairs_hook=_no_duplicates,
             parse_constant=_no_constant,
             parse_float=_finite_float,
+            parse_int=_json_int,
         )
     except json.JSONDecodeError as e:
         raise BadInput(f"the JSON is malformed: {e}") from None

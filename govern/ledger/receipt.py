@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from govern.errors import BadInput, CheckpointInvalid
+from govern.errors import BadInput, CheckpointInvalid, ProofInvalid
 from govern.ledger.checkpoint import Checkpoint, open_checkpoint
 from govern.ledger.note import Verifier
 
@@ -139,59 +138,35 @@ def parse_proof(text: str | bytes) -> TlogProof:
     return TlogProof(int(index_text), tuple(proof), checkpoint, extra)
 
 
-def _leaf_hash(data: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + data).digest()
-
-
-def _node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-def _inclusion_ok(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> bool:
-    """RFC 9162 section 2.1.3.2: verify an inclusion proof (PATH) for ``leaf`` at ``index``."""
-    if index >= size:
-        return False
-    fn, sn, r = index, size - 1, leaf
-    for p in proof:
-        if len(p) != HASH_SIZE or sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            r = _node_hash(p, r)
-            while fn and not fn & 1:
-                fn, sn = fn >> 1, sn >> 1
-        else:
-            r = _node_hash(r, p)
-        fn, sn = fn >> 1, sn >> 1
-    return sn == 0 and r == root
-
-
 def verify_receipt(
     text: str | bytes, entry_bytes: bytes, verifier: Verifier, origin: str | None = None
 ) -> Checkpoint:
     """Check that ``entry_bytes`` is in the log, per the receipt; return its checkpoint.
 
     Opens the receipt's checkpoint with the log's verifier key (and origin, if given) and checks
-    the inclusion proof of leaf hash SHA-256(0x00 || entry_bytes). If the receipt carries extra
-    data, it must be those same bytes. Raises CheckpointInvalid on any failure.
+    the inclusion proof (RFC 9162 2.1.3.2) of leaf hash SHA-256(0x00 || entry_bytes). If the
+    receipt carries extra data, it must be those same bytes. Raises CheckpointInvalid for a
+    malformed receipt or a checkpoint that does not verify, ProofInvalid when the proof fails.
     """
+    from govern.ledger import merkle
+
     parsed = parse_proof(text)
     cp = open_checkpoint(parsed.checkpoint, verifier, origin)
     if parsed.extra is not None and parsed.extra != entry_bytes:
-        raise CheckpointInvalid(
+        raise ProofInvalid(
             f"the receipt is for a different entry than the one given (index {parsed.index})",
             hint="compare the entry you hold with the one the receipt was exported for",
         )
-    if parsed.index >= cp.size:
-        raise CheckpointInvalid(
-            f"the receipt names entry {parsed.index}, but its checkpoint covers only "
-            f"{cp.size} entries"
+    try:
+        merkle.verify_inclusion(
+            merkle.leaf_hash(entry_bytes), parsed.index, cp.size, parsed.proof, cp.root
         )
-    if not _inclusion_ok(parsed.index, cp.size, _leaf_hash(entry_bytes), parsed.proof, cp.root):
-        raise CheckpointInvalid(
-            f"the receipt's inclusion proof does not verify: entry {parsed.index} with these "
-            f"bytes is not in the log {cp.origin!r} at size {cp.size}",
+    except ProofInvalid as exc:
+        raise ProofInvalid(
+            f"the receipt does not prove that this entry is in the log {cp.origin!r} at size "
+            f"{cp.size}: {exc.message}",
             hint="the entry or the proof was changed after the receipt was exported",
-        )
+        ) from exc
     return cp
 
 

@@ -107,6 +107,9 @@ def _check_entries(
     result = conn.execution_options(yield_per=20_000).execute(query.order_by(_E.c.seq))
     for rows in result.partitions():
         for seq, kind, subject, ts, actor, stored_leaf, body in rows:
+            if not isinstance(body, bytes | memoryview):
+                # SQLite lets a rewritten blob come back as text; it is corrupt either way.
+                raise EntryCorrupt(f"entry {seq}'s stored bytes have been rewritten", seq=seq)
             body = bytes(body)
             if seq != expected:
                 what = "missing" if seq > expected else "duplicated"

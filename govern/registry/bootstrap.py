@@ -9,7 +9,7 @@ from pathlib import Path
 from govern._version import __version__
 from govern.errors import BadInput, GovernError
 from govern.ledger import Ledger, resolve_url
-from govern.ledger.db import sqlite_path
+from govern.ledger.db import check_creatable, sqlite_path
 from govern.ledger.logkey import create_key, default_key_path
 from govern.registry import sshsig
 from govern.registry.people import enroll_first_administrator
@@ -44,11 +44,13 @@ def init_registry(
         )
     url = resolve_url(db)
     db_file = sqlite_path(url)
-    if db_file is not None and db_file.exists() and db_file.stat().st_size > 0:
-        raise BadInput(
-            f"{db_file} already exists",
-            hint="a registry is created once; use it, or choose another --db",
-        )
+    if db_file is not None:
+        if db_file.exists() and db_file.stat().st_size > 0:
+            raise BadInput(
+                f"{db_file} already exists",
+                hint="a registry is created once; use it, or choose another --db",
+            )
+        check_creatable(db_file)
     key_path = key_path or default_key_path(db_file)
     if key_path.exists():
         raise BadInput(

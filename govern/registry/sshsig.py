@@ -12,7 +12,7 @@ Formats implemented (all integers big-endian, `string` = uint32 length || bytes,
 - OpenSSH PROTOCOL.u2f: the FIDO types sk-ssh-ed25519@openssh.com and
   sk-ecdsa-sha2-nistp256@openssh.com, whose authenticator signs
   SHA256(application) || flags || counter || SHA256(message).
-- OpenSSH PROTOCOL.key: the unencrypted private key file (written through `cryptography`).
+- OpenSSH PROTOCOL.key: the private key file (written by `cryptography`; its header read here).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from govern.errors import BadInput, NotFound, SignatureInvalid
 
 __all__ = [
+    "SUPPORTED_KEY_TYPES",
     "PublicKey",
     "load_private_key",
     "new_keypair",
@@ -80,7 +81,11 @@ _SK_USER_VERIFIED: Final = 0x04
 _RSA_MIN_BITS: Final = 1024
 _RSA_MAX_BITS: Final = 16384
 
-_KEY_HINT: Final = "use ssh-keygen -Y sign or the agent for this key"
+_USE_SSH_KEYGEN: Final = "use ssh-keygen -Y sign or the agent for this key"
+_KEY_HINT: Final = (
+    "ssh-keygen asks for the passphrase or the security key's touch itself; "
+    "or add the key to ssh-agent with `ssh-add` and sign through the agent"
+)
 _MISMATCH_HINT: Final = (
     "the statement was changed after it was signed, or the signature text was damaged; "
     "ask the signer to sign the statement again"
@@ -549,7 +554,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
         raise BadInput(f"the key file {path} cannot be read: {exc}") from None
     body = text.strip()
     if not (body.startswith(_PRIVATE_BEGIN) and body.endswith(_PRIVATE_END)):
-        raise BadInput(f"{path} is not an OpenSSH private key file", hint=_KEY_HINT)
+        raise BadInput(f"{path} is not an OpenSSH private key file: {_USE_SSH_KEYGEN}")
     # Read the header ourselves: it says whether the key is encrypted and what type it is, so the
     # refusal can say so instead of passing on a library's message.
     try:
@@ -565,12 +570,14 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
         raise BadInput(f"the key file {path} is damaged: {exc}") from None
     if cipher != b"none":
         raise BadInput(
-            f"the key {path} is protected by a passphrase, which govern does not read",
+            f"the key {path} is protected by a passphrase, which govern does not read: "
+            + _USE_SSH_KEYGEN,
             hint=_KEY_HINT,
         )
     if key_type != ED25519:
         raise BadInput(
-            f"the key {path} is a {key_type} key; govern signs by itself only with Ed25519 keys",
+            f"the key {path} is of type {key_type}; govern itself signs only with Ed25519 keys: "
+            + _USE_SSH_KEYGEN,
             hint=_KEY_HINT,
         )
     try:
@@ -578,7 +585,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     except (ValueError, TypeError) as exc:
         raise BadInput(f"the key file {path} cannot be read: {exc}") from None
     if not isinstance(key, Ed25519PrivateKey):  # pragma: no cover - the header said Ed25519
-        raise BadInput(f"the key {path} is not an Ed25519 key", hint=_KEY_HINT)
+        raise BadInput(f"the key {path} is not an Ed25519 key: {_USE_SSH_KEYGEN}")
     return key
 
 

@@ -56,12 +56,16 @@ CRASHER = textwrap.dedent(
     from pathlib import Path
     from govern.ledger import Ledger
     url, marker = sys.argv[1], Path(sys.argv[2])
+    def mark(text):
+        tmp = marker.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.replace(marker)  # atomic: the test never reads a half-written marker
     def progress(n):
-        marker.write_text("started")
+        mark("started")
     with Ledger.open(url) as ledger:
         ledger.append_batch((("x.event", {"i": i, "pad": "p" * 200}, "bot") for i in range(400_000)),
                             progress=progress)
-    marker.write_text("finished")
+    mark("finished")
     """
 )
 

@@ -191,6 +191,7 @@ BOUNDARY_FLOATS = [
 ]
 BOUNDARY_FLOATS += [math.nextafter(x, math.inf) for x in BOUNDARY_FLOATS]
 BOUNDARY_FLOATS += [math.nextafter(x, 0.0) for x in BOUNDARY_FLOATS]
+BOUNDARY_FLOATS = [x for x in BOUNDARY_FLOATS if math.isfinite(x)]
 BOUNDARY_FLOATS += [-x for x in BOUNDARY_FLOATS]
 
 # Characters where escaping or UTF-16 ordering is delicate.
@@ -310,12 +311,15 @@ def test_refuses_numpy_integer_with_hint() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [{"payload": {"s": "ok\ud800"}}, {"payload": {"s\udfff": 1}}, {"payload": ["\udc00"]}]
+    ("value", "where"),
+    [
+        ({"payload": {"s": "ok\ud800"}}, "payload.s holds a lone surrogate (U+D800)"),
+        ({"payload": {"s\udfff": 1}}, 'payload["s\\udfff"] holds a lone surrogate (U+DFFF)'),
+        ({"payload": ["\udc00"]}, "payload[0] holds a lone surrogate (U+DC00)"),
+    ],
 )
-def test_refuses_lone_surrogates(value: object) -> None:
-    msg = _refusal(value)
-    assert msg.startswith("payload.")
-    assert "lone surrogate" in msg
+def test_refuses_lone_surrogates(value: object, where: str) -> None:
+    assert _refusal(value).startswith(where)
 
 
 def test_refuses_circular_structures() -> None:
@@ -343,6 +347,13 @@ def test_refusal_is_govern_error_with_exit_code() -> None:
 def test_loads_strict_accepts_json() -> None:
     data = '{"a":[1,2.5,"\\u00e9",null,true,false],"b":{"c":-0}}'.encode()
     assert loads_strict(data) == json.loads(data)
+
+
+def test_loads_strict_reads_large_integers_as_doubles() -> None:
+    assert loads_strict(b"[9007199254740991,9007199254740992]") == [MAX_SAFE, 2.0**53]
+    assert loads_strict(b"100000000000000000000") == 1e20
+    with pytest.raises(BadInput, match="too large"):
+        loads_strict(b"1" + b"0" * 400)
 
 
 @pytest.mark.parametrize(

@@ -322,7 +322,8 @@ def test_c2sp_signed_note_example_parses() -> None:
     # The example of c2sp.org/signed-note (CC BY 4.0, the C2SP authors): an empty line inside the
     # text; the text ends at the last empty line.
     note = (
-        "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n"
+        "Ognuno sta solo sul cuor della terra\n"
+        "trafitto da un raggio di sole:\n\ned è subito sera.\n"
         "\n— quasimodo.example/salvatore NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJKON"
         "rMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n"
     )

@@ -12,7 +12,7 @@ import hashlib
 
 import pytest
 
-from govern.errors import BadInput, CheckpointInvalid
+from govern.errors import BadInput, CheckpointInvalid, ProofInvalid
 from govern.ledger.checkpoint import Checkpoint, sign_checkpoint
 from govern.ledger.note import Signer, generate_signer_key
 from govern.ledger.receipt import (
@@ -141,7 +141,7 @@ def test_parse_round_trip(proof: TlogProof) -> None:
         f"{HEADER}\nindex 1\n\n",
         f"{HEADER}\nindex 1\n{B1}",
         f"{HEADER} \nindex 1\n\ncheckpoint\n",
-        f"c2sp.org/tlog-proof@v2\nindex 1\n\ncheckpoint\n",
+        "c2sp.org/tlog-proof@v2\nindex 1\n\ncheckpoint\n",
         f"{HEADER}\r\nindex 1\r\n\r\ncheckpoint\r\n",
         f"{HEADER}\nindex 1\nextra {EXTRA64}\n\ncheckpoint\n",  # extra after index
         f"{HEADER}\nextra {EXTRA64}\nextra {EXTRA64}\nindex 1\n\ncheckpoint\n",
@@ -186,7 +186,7 @@ def test_every_index_of_every_size_verifies(signer: Signer) -> None:
             # a neighbour's bytes are not at this index
             other = ENTRIES[(index + 1) % size]
             if size > 1:
-                with pytest.raises(CheckpointInvalid, match="inclusion proof does not verify"):
+                with pytest.raises(ProofInvalid, match="does not prove that this entry is in"):
                     verify_receipt(text, other, verifier, ORIGIN)
 
 
@@ -206,14 +206,14 @@ def test_open_receipt_needs_the_entry(signer: Signer) -> None:
 
 
 def test_extra_must_be_the_given_entry(signer: Signer) -> None:
-    with pytest.raises(CheckpointInvalid, match="different entry"):
+    with pytest.raises(ProofInvalid, match="different entry"):
         verify_receipt(receipt(signer, 3, 8), ENTRIES[4], signer.verifier(), ORIGIN)
 
 
 def test_substituted_entry_in_receipt_file(signer: Signer) -> None:
     note = checkpoint_note(signer, 8)
     forged = format_receipt(b'{"seq":3,"forged":true}', 3, path(3, LEAVES[:8]), note)
-    with pytest.raises(CheckpointInvalid, match="inclusion proof does not verify"):
+    with pytest.raises(ProofInvalid, match="does not prove that this entry is in"):
         open_receipt(forged, signer.verifier(), ORIGIN)
 
 
@@ -231,25 +231,25 @@ def test_bad_proofs(signer: Signer, change: object) -> None:
     assert callable(change)
     proof = change(path(5, LEAVES[:13]))
     text = format_receipt(ENTRIES[5], 5, proof, checkpoint_note(signer, 13))
-    with pytest.raises(CheckpointInvalid, match="inclusion proof does not verify"):
+    with pytest.raises(ProofInvalid, match="does not prove that this entry is in"):
         open_receipt(text, signer.verifier(), ORIGIN)
 
 
 def test_wrong_index(signer: Signer) -> None:
     text = format_receipt(ENTRIES[5], 4, path(5, LEAVES[:13]), checkpoint_note(signer, 13))
-    with pytest.raises(CheckpointInvalid, match="inclusion proof does not verify"):
+    with pytest.raises(ProofInvalid, match="does not prove that this entry is in"):
         open_receipt(text, signer.verifier(), ORIGIN)
 
 
 def test_index_beyond_checkpoint(signer: Signer) -> None:
     text = format_receipt(ENTRIES[5], 5, path(5, LEAVES[:6]), checkpoint_note(signer, 5))
-    with pytest.raises(CheckpointInvalid, match="covers only 5 entries"):
+    with pytest.raises(ProofInvalid, match="cannot be in a tree of size 5"):
         open_receipt(text, signer.verifier(), ORIGIN)
 
 
 def test_empty_tree_proves_nothing(signer: Signer) -> None:
     text = format_receipt(ENTRIES[0], 0, [], checkpoint_note(signer, 0))
-    with pytest.raises(CheckpointInvalid, match="covers only 0 entries"):
+    with pytest.raises(ProofInvalid, match="cannot be in a tree of size 0"):
         open_receipt(text, signer.verifier(), ORIGIN)
 
 
@@ -257,7 +257,7 @@ def test_checkpoint_refusals_carry_through(signer: Signer) -> None:
     other_log = format_receipt(
         ENTRIES[1], 1, path(1, LEAVES[:4]), checkpoint_note(signer, 4, origin="other.example/log")
     )
-    with pytest.raises(CheckpointInvalid, match="from log 'other.example/log'"):
+    with pytest.raises(CheckpointInvalid, match=r"from log 'other\.example/log'"):
         open_receipt(other_log, signer.verifier(), ORIGIN)
     other_key = Signer.from_string(generate_signer_key(ORIGIN)).verifier()
     with pytest.raises(CheckpointInvalid, match="signed by a different key"):
@@ -270,7 +270,7 @@ def test_any_flipped_byte_is_refused(signer: Signer) -> None:
     for i in range(len(text)):
         for mask in (0x01, 0x02, 0x20, 0x80):
             flipped = text[:i] + bytes([text[i] ^ mask]) + text[i + 1 :]
-            with pytest.raises(CheckpointInvalid):
+            with pytest.raises((CheckpointInvalid, ProofInvalid)):
                 open_receipt(flipped, verifier, None)
-            with pytest.raises(CheckpointInvalid):
+            with pytest.raises((CheckpointInvalid, ProofInvalid)):
                 verify_receipt(flipped, ENTRIES[9], verifier, None)

@@ -660,7 +660,7 @@ def test_security_key_application_is_part_of_the_key() -> None:
 
 
 @pytest.fixture
-def umask() -> Iterator[Callable[[int], None]]:
+def umask() -> Iterator[Callable[[int], int]]:
     old = os.umask(0o022)
     try:
         yield os.umask
@@ -670,7 +670,7 @@ def umask() -> Iterator[Callable[[int], None]]:
 
 @pytest.mark.parametrize("mask", [0o022, 0o077, 0o000])
 def test_new_keypair_writes_openssh_files(
-    tmp_path: Path, umask: Callable[[int], None], mask: int
+    tmp_path: Path, umask: Callable[[int], int], mask: int
 ) -> None:
     umask(mask)
     path = tmp_path / "officer_ed25519"
@@ -722,9 +722,10 @@ def test_load_private_key_refusals(tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         load_private_key(tmp_path / "absent")
     ecdsa_key = _write_openssh_private(tmp_path / "ecdsa", ec.generate_private_key(ec.SECP256R1()))
-    with pytest.raises(BadInput, match="ecdsa-sha2-nistp256 key") as info:
+    with pytest.raises(BadInput, match="of type ecdsa-sha2-nistp256") as info:
         load_private_key(ecdsa_key)
-    assert info.value.hint == "use ssh-keygen -Y sign or the agent for this key"
+    assert info.value.message.endswith("use ssh-keygen -Y sign or the agent for this key")
+    assert info.value.hint is not None and "ssh-add" in info.value.hint
     with pytest.raises(BadInput, match="ssh-keygen -Y sign or the agent"):
         sign_ed25519(MESSAGE, ecdsa_key, NS)
     pkcs8 = tmp_path / "pkcs8.pem"
@@ -758,7 +759,7 @@ def test_load_private_key_refuses_encrypted_keys(tmp_path: Path) -> None:
     )
     with pytest.raises(BadInput, match="protected by a passphrase") as info:
         load_private_key(path)
-    assert info.value.hint == "use ssh-keygen -Y sign or the agent for this key"
+    assert info.value.message.endswith("use ssh-keygen -Y sign or the agent for this key")
 
 
 def test_sign_with_ssh_keygen_reports_missing_pieces(
@@ -904,18 +905,17 @@ def test_ssh_keygen_verifies_the_constructed_signatures(
 
 @pytest.mark.interop
 @pytest.mark.parametrize("signer", [sign_sk_ed25519, sign_sk_ecdsa])
-def test_ssh_keygen_agrees_on_user_presence(
+def test_user_presence_is_required_by_govern_not_ssh_keygen(
     ssh_keygen: str, tmp_path: Path, signer: Signer
 ) -> None:
+    """`ssh-keygen -Y verify` accepts an untouched security-key signature; govern refuses it.
+
+    OpenSSH enforces the touch only where sshd checks it (and ssh-keygen prints the flags), so
+    this also shows that the refused signature is otherwise authentic.
+    """
     no_touch = signer(MESSAGE, flags=0x00)
-    assert (
-        _keygen_verify(ssh_keygen, tmp_path, no_touch.key, no_touch.armored, MESSAGE).returncode
-        != 0
-    )
-    relaxed = _keygen_verify(
-        ssh_keygen, tmp_path, no_touch.key, no_touch.armored, MESSAGE, options="no-touch-required,"
-    )
-    assert relaxed.returncode == 0, relaxed.stderr  # so it was refused for the flag alone
+    done = _keygen_verify(ssh_keygen, tmp_path, no_touch.key, no_touch.armored, MESSAGE)
+    assert done.returncode == 0, done.stderr
     refused("touched", lambda: verify(MESSAGE, no_touch.armored, no_touch.key, NS))
 
 
@@ -990,9 +990,9 @@ def test_load_private_key_refuses_what_ssh_keygen_makes_for_others(
     assert _run(ssh_keygen, "-q", "-t", "ed25519", "-N", "secret", "-f", str(enc)).returncode == 0
     with pytest.raises(BadInput, match="protected by a passphrase"):
         load_private_key(enc)
-    with pytest.raises(BadInput, match="ssh-rsa key"):
+    with pytest.raises(BadInput, match="of type ssh-rsa"):
         load_private_key(_keygen(ssh_keygen, tmp_path / "rsa", "-t", "rsa", "-b", "2048"))
-    with pytest.raises(BadInput, match="ecdsa-sha2-nistp256 key"):
+    with pytest.raises(BadInput, match="of type ecdsa-sha2-nistp256"):
         load_private_key(_keygen(ssh_keygen, tmp_path / "ec", "-t", "ecdsa"))
     assert isinstance(
         load_private_key(_keygen(ssh_keygen, tmp_path / "ed", "-t", "ed25519")), Ed25519PrivateKey
