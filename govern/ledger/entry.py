@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from govern.errors import BadInput, EntryCorrupt
@@ -77,10 +78,16 @@ def prepare(
     subject = payload.get("subject")
     if subject is not None and not isinstance(subject, str):
         raise BadInput("the payload's 'subject' must be a string (it is indexed for look-ups)")
-    payload_json = jcs.canonicalize(payload)
-    head = b'{"actor":' + jcs.canonicalize(actor) + b',"kind":' + jcs.canonicalize(kind)
-    head += b',"log":' + jcs.canonicalize(origin) + b',"payload":'
-    return PreparedEntry(kind, actor, payload_json, subject, head)
+    return PreparedEntry(kind, actor, jcs.canonicalize(payload), subject, envelope_head(kind, actor, origin))
+
+
+@lru_cache(maxsize=4096)
+def envelope_head(kind: str, actor: str, origin: str) -> bytes:
+    """The canonical bytes before the payload; few (kind, actor) pairs recur, so cache them."""
+    return (
+        b'{"actor":' + jcs.canonicalize(actor) + b',"kind":' + jcs.canonicalize(kind)
+        + b',"log":' + jcs.canonicalize(origin) + b',"payload":'
+    )
 
 
 def assemble(prepared: PreparedEntry, seq: int, ts: str, prev_hex: str) -> bytes:

@@ -12,7 +12,7 @@ import re
 
 from sqlalchemy import Connection, text
 
-_TABLES = ("ledger_entries", "ledger_nodes", "ledger_head", "ledger_checkpoints")
+_TABLES = ("ledger_entries", "ledger_head", "ledger_checkpoints")
 
 
 def _refuse(what: str) -> str:
@@ -23,7 +23,7 @@ SQLITE_GUARDS: dict[str, str] = {
     **{
         f"govern_{t}_no_update": f"CREATE TRIGGER govern_{t}_no_update BEFORE UPDATE ON {t} "
         f"BEGIN {_refuse('UPDATE of ' + t)} END"
-        for t in ("ledger_entries", "ledger_nodes", "ledger_checkpoints")
+        for t in ("ledger_entries", "ledger_checkpoints")
     },
     **{
         f"govern_{t}_no_delete": f"CREATE TRIGGER govern_{t}_no_delete BEFORE DELETE ON {t} "
@@ -35,10 +35,6 @@ SQLITE_GUARDS: dict[str, str] = {
     "BEFORE INSERT ON ledger_entries "
     "WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_entries) "
     f"BEGIN {_refuse('an insert out of sequence into ledger_entries')} END",
-    "govern_ledger_nodes_no_replace": "CREATE TRIGGER govern_ledger_nodes_no_replace "
-    "BEFORE INSERT ON ledger_nodes "
-    "WHEN EXISTS (SELECT 1 FROM ledger_nodes WHERE level = NEW.level AND idx = NEW.idx) "
-    f"BEGIN {_refuse('a replacement of a stored node')} END",
     "govern_ledger_checkpoints_next": "CREATE TRIGGER govern_ledger_checkpoints_next "
     "BEFORE INSERT ON ledger_checkpoints "
     "WHEN NEW.n IS NOT (SELECT COALESCE(MAX(n), -1) + 1 FROM ledger_checkpoints) "
@@ -94,7 +90,7 @@ END $$""",
 _PG_TRIGGERS: list[tuple[str, str, str, str, str]] = [
     *[
         (f"govern_{t}_no_change", t, "BEFORE UPDATE OR DELETE", "ROW", "govern_refuse")
-        for t in ("ledger_entries", "ledger_nodes", "ledger_checkpoints")
+        for t in ("ledger_entries", "ledger_checkpoints")
     ],
     *[(f"govern_{t}_no_truncate", t, "BEFORE TRUNCATE", "STATEMENT", "govern_refuse")
       for t in _TABLES],

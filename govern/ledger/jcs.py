@@ -103,7 +103,21 @@ def _fast_value(obj: Any) -> Any:
         return obj if out is None else out
     if t is str or obj is None or t is bool:
         return obj
-    # A bare scalar at the top level is rare: let the careful encoder handle it.
+    # Off the hot path: bare scalars and subclasses (numpy.float64, IntEnum, StrEnum), which the
+    # C encoder writes by their value; the same rules as above, on the plain value.
+    if isinstance(obj, float):
+        x = float(obj)
+        if x.is_integer():
+            if -_TWO_53 < x < _TWO_53:
+                return int(x)
+        elif 1e-4 <= x < 1e16 or -1e16 < x <= -1e-4:
+            return x
+    elif isinstance(obj, int):
+        n = int(obj)
+        if -_MAX_SAFE_INT <= n <= _MAX_SAFE_INT:
+            return n
+    elif isinstance(obj, str):
+        return obj
     raise _NotFast
 
 
@@ -293,8 +307,8 @@ def _encode(obj: object, parts: list[str], path: list[str | int], active: set[in
         active.discard(id(obj))
     else:
         raise BadInput(
-            f"{_where(path)} is of type {type(obj).__name__}, which has no JSON form; convert it to "
-            f"{_SUPPORTED} first (for a numpy scalar, use .item())"
+            f"{_where(path)} is of type {type(obj).__name__}, which has no JSON form; "
+            f"convert it to {_SUPPORTED} first (for a numpy scalar, use .item())"
         )
 
 
@@ -330,9 +344,11 @@ def _finite_float(text: str) -> float:
 
 
 def _json_int(text: str) -> int | float:
-    n = int(text)
-    if -_MAX_SAFE_INT <= n <= _MAX_SAFE_INT:
-        return n
+    # 2**53-1 has 16 digits; longer texts skip int(), which refuses more than 4300 digits.
+    if len(text) <= 17:
+        n = int(text)
+        if -_MAX_SAFE_INT <= n <= _MAX_SAFE_INT:
+            return n
     # I-JSON numbers are doubles: 1e20 is written 100000000000000000000 and must read back as
     # the float it was, not as an int canonicalize would refuse.
     return _finite_float(text)
@@ -359,3 +375,5 @@ def loads_strict(data: bytes) -> object:
         )
     except json.JSONDecodeError as e:
         raise BadInput(f"the JSON is malformed: {e}") from None
+    except RecursionError:
+        raise BadInput("the JSON is nested too deeply to parse") from None

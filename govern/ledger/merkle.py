@@ -179,6 +179,23 @@ def frontier_append(frontier: list[bytes], size: int, leaf: bytes) -> list[tuple
     return done
 
 
+def frontier_push(frontier: list[bytes], size: int, leaf: bytes) -> bytes:
+    """Like ``frontier_append``, but return the completed subtrees' hashes concatenated,
+    lowest level first: the ``nodes`` stored with the entry. The append hot path.
+    """
+    if not size & 1:
+        frontier.append(leaf)
+        return b""
+    h = leaf
+    out = []
+    while size & 1:
+        h = _sha256(b"\x01" + frontier.pop() + h).digest()
+        out.append(h)
+        size >>= 1
+    frontier.append(h)
+    return b"".join(out)
+
+
 def frontier_root(frontier: Sequence[bytes]) -> bytes:
     """The tree root from its frontier (EMPTY_ROOT for the empty tree)."""
     return fold_right(frontier)

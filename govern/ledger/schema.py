@@ -3,21 +3,23 @@
 - ``ledger_entries``: one row per entry: the verbatim bytes, the leaf hash, and indexed columns
   that verification checks against the bytes. ``seq`` is written by the appender, never by a
   database sequence.
-- ``ledger_nodes``: hashes of complete (perfect, aligned) subtrees of level >= 1; leaves live in
-  ``ledger_entries.leaf``. About one node per leaf, so a proof at any size is O(log n) reads.
+- Subtree hashes: the leaf at ``seq`` completes the perfect subtrees of levels 1..t where t is
+  the number of trailing one bits of ``seq``; their hashes are stored with it, in
+  ``ledger_entries.nodes`` (lowest level first). So node (level L, index j) lives in row
+  ``((j + 1) << L) - 1`` at byte ``32 * (L - 1)``: about one node per leaf, written with the entry
+  (no second insert), and any proof is one ``seq IN (...)`` query of O(log n) rows.
 - ``ledger_head``: one row: size, root, chain tip, frontier, last timestamp. Appends lock it.
 - ``ledger_checkpoints``: every signed checkpoint, append-only.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 
 class EntryRow(SQLModel, table=True):
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_entries_kind_seq", "kind", "seq"),)
 
     seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     kind: str = Field(sa_column=Column(String(128), nullable=False))
@@ -26,15 +28,8 @@ class EntryRow(SQLModel, table=True):
     actor: str = Field(sa_column=Column(String(256), nullable=False))
     leaf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-
-
-class NodeRow(SQLModel, table=True):
-    __tablename__ = "ledger_nodes"
-    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
-
-    level: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
-    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # Hashes of the perfect subtrees this leaf completes, lowest level first (32 bytes each).
+    nodes: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class HeadRow(SQLModel, table=True):
@@ -61,7 +56,6 @@ class CheckpointRow(SQLModel, table=True):
 
 LEDGER_TABLES = [
     EntryRow.__table__,  # type: ignore[attr-defined]
-    NodeRow.__table__,  # type: ignore[attr-defined]
     HeadRow.__table__,  # type: ignore[attr-defined]
     CheckpointRow.__table__,  # type: ignore[attr-defined]
 ]

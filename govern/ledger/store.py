@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from govern.errors import BadInput, Conflict, GovernError, NotFound
+from govern.errors import BadInput, Conflict, GovernError, NotFound, TreeMismatch
 from govern.ledger import db, merkle
 from govern.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from govern.ledger.entry import (
@@ -28,12 +28,11 @@ from govern.ledger.entry import (
 )
 from govern.ledger.guards import install_guards, missing_guards
 from govern.ledger.note import Signer, Verifier
-from govern.ledger.schema import LEDGER_TABLES, CheckpointRow, EntryRow, HeadRow, NodeRow
+from govern.ledger.schema import LEDGER_TABLES, CheckpointRow, EntryRow, HeadRow
 
 FORMAT = "govern-ledger/1"
 _CHUNK = 20_000
 _E = EntryRow.__table__  # type: ignore[attr-defined]
-_N = NodeRow.__table__  # type: ignore[attr-defined]
 _H = HeadRow.__table__  # type: ignore[attr-defined]
 _C = CheckpointRow.__table__  # type: ignore[attr-defined]
 
@@ -249,34 +248,25 @@ class Ledger:
         prev = head.tip.hex() if size else ZERO_HASH
         sha = hashlib.sha256
         leaves: list[bytes] = []
-        entry_rows: list[dict[str, Any]] = []
-        node_rows: list[dict[str, Any]] = []
+        entry_rows: list[tuple[Any, ...]] = []
+        add_entry = entry_rows.append
+        push = merkle.frontier_push
         for item in prepared:
             body = assemble(item, size, ts, prev)
             leaf = sha(b"\x00" + body).digest()
-            for level, idx, digest in merkle.frontier_append(frontier, size, leaf):
-                node_rows.append({"level": level, "idx": idx, "hash": digest})
-            entry_rows.append(
-                {
-                    "seq": size,
-                    "kind": item.kind,
-                    "subject": item.subject,
-                    "ts": ts,
-                    "actor": item.actor,
-                    "leaf": leaf,
-                    "body": body,
-                }
-            )
+            add_entry((size, item.kind, item.subject, ts, item.actor, leaf, body,
+                       push(frontier, size, leaf)))
             leaves.append(leaf)
             prev = leaf.hex()
             size += 1
             if len(entry_rows) >= _CHUNK:
-                self._flush(conn, entry_rows, node_rows)
+                self._flush(conn, entry_rows)
                 if progress is not None:
                     progress(len(entry_rows))
-                entry_rows, node_rows = [], []
+                entry_rows = []
+                add_entry = entry_rows.append
         if entry_rows:
-            self._flush(conn, entry_rows, node_rows)
+            self._flush(conn, entry_rows)
             if progress is not None:
                 progress(len(entry_rows))
         root = merkle.frontier_root(frontier)
@@ -288,12 +278,15 @@ class Ledger:
         return Appended(first_seq=first, leaves=leaves, ts=ts, size=size, root=root)
 
     @staticmethod
-    def _flush(
-        conn: Connection, entry_rows: list[dict[str, Any]], node_rows: list[dict[str, Any]]
-    ) -> None:
-        conn.execute(insert(_E), entry_rows)
-        if node_rows:
-            conn.execute(insert(_N), node_rows)
+    def _flush(conn: Connection, entry_rows: list[tuple[Any, ...]]) -> None:
+        # Driver-level executemany: the rows are already plain tuples of str/int/bytes, so
+        # SQLAlchemy's per-row bind processing would only cost time on this hot path.
+        marks = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            "INSERT INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body, nodes) "
+            f"VALUES ({', '.join([marks] * 8)})",
+            entry_rows,
+        )
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -374,35 +367,29 @@ class Ledger:
     def _hashes(
         self, conn: Connection, coords: Sequence[tuple[int, int]]
     ) -> dict[tuple[int, int], bytes]:
-        """Hashes of perfect subtrees (level, index): leaves from entries, the rest from nodes."""
-        found: dict[tuple[int, int], bytes] = {}
-        leaves = sorted({i for level, i in coords if level == 0})
-        if leaves:
-            for seq, leaf in conn.execute(
-                select(_E.c.seq, _E.c.leaf).where(_E.c.seq.in_(leaves))
-            ):
-                found[(0, seq)] = bytes(leaf)
-        by_level: dict[int, list[int]] = {}
-        for level, i in coords:
-            if level > 0:
-                by_level.setdefault(level, []).append(i)
-        if by_level:
-            cond = or_(
-                *[and_(_N.c.level == lv, _N.c.idx.in_(ix)) for lv, ix in by_level.items()]
-            )
-            for level, idx, digest in conn.execute(
-                select(_N.c.level, _N.c.idx, _N.c.hash).where(cond)
-            ):
-                found[(level, idx)] = bytes(digest)
-        missing = [c for c in coords if c not in found]
-        if missing:
-            from govern.errors import TreeMismatch
+        """Hashes of perfect subtrees (level, index), read in one query.
 
-            level, i = missing[0]
-            raise TreeMismatch(
-                f"the stored tree lacks the hash of subtree level {level} index {i}",
-                seq=i << level,
+        A leaf is its row's ``leaf``; node (L, j) is in row ((j + 1) << L) - 1 (see schema.py).
+        """
+        rows = {((i + 1) << level) - 1 for level, i in coords}
+        stored = {
+            seq: (bytes(leaf), bytes(nodes))
+            for seq, leaf, nodes in conn.execute(
+                select(_E.c.seq, _E.c.leaf, _E.c.nodes).where(_E.c.seq.in_(sorted(rows)))
             )
+        }
+        found: dict[tuple[int, int], bytes] = {}
+        for level, i in coords:
+            row = stored.get(((i + 1) << level) - 1)
+            digest = None
+            if row is not None:
+                digest = row[0] if level == 0 else row[1][32 * (level - 1) : 32 * level]
+            if digest is None or len(digest) != 32:
+                raise TreeMismatch(
+                    f"the stored tree lacks the hash of subtree level {level} index {i}",
+                    seq=i << level,
+                )
+            found[(level, i)] = digest
         return found
 
     def _range_hashes(self, conn: Connection, ranges: Sequence[tuple[int, int]]) -> list[bytes]:

@@ -3,15 +3,25 @@
 Recomputes every leaf hash from the stored bytes, the hash chain, every stored subtree node, the
 root and the head; checks the indexed columns against the bytes, every kept checkpoint, that the
 guards are in force, and, given a checkpoint held outside the database, that the log is an
-append-only extension of it. The first failure found raises the ``LedgerCorrupt`` subclass for its
+append-only extension of it. The first failure raises the ``LedgerCorrupt`` subclass for its
 kind, naming the entry.
+
+A large log is checked in two halves at once, one in a child process: the second half starts
+from the chain tip and subtree hashes stored before its first entry, and those are exactly what
+the first half checks, so the split loses nothing.
 """
 
 from __future__ import annotations
 
+import binascii
 import hashlib
+import multiprocessing as mp
+import os
+import re
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection, select
@@ -25,21 +35,31 @@ from govern.errors import (
     HeadMismatch,
     InconsistentWithCheckpoint,
     IndexMismatch,
+    LedgerCorrupt,
     TreeMismatch,
 )
 from govern.ledger import merkle
 from govern.ledger.checkpoint import Checkpoint, open_checkpoint
-from govern.ledger.entry import TS_RE, ZERO_HASH, read_envelope
+from govern.ledger.entry import TS_RE, envelope_head
 from govern.ledger.guards import missing_guards
+from govern.ledger.jcs import canonicalize
 from govern.ledger.note import Verifier
-from govern.ledger.schema import CheckpointRow, EntryRow, HeadRow, NodeRow
+from govern.ledger.schema import CheckpointRow, HeadRow
 from govern.ledger.store import Ledger
 
-_E = EntryRow.__table__  # type: ignore[attr-defined]
-_N = NodeRow.__table__  # type: ignore[attr-defined]
 _H = HeadRow.__table__  # type: ignore[attr-defined]
 _C = CheckpointRow.__table__  # type: ignore[attr-defined]
 _SUBJECT = b'"subject":'
+_STR = rb'("(?:[^"\\]|\\.)*")'
+# The whole canonical entry: keys in RFC 8785 order, payload between two fixed-shape parts.
+_ENTRY_RE = re.compile(
+    rb'\{"actor":' + _STR + rb',"kind":' + _STR + rb',"log":' + _STR + rb',"payload":(.*)'
+    rb',"prev":"([0-9a-f]{64})","seq":(0|[1-9][0-9]*),"ts":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d'
+    rb'\.\d{6}Z)","v":1\}',
+    re.S,
+)
+PARALLEL_FROM = 200_000  # below this a child process costs more than it saves
+_PARTITION = 20_000
 
 Progress = Callable[[int], None]
 
@@ -57,6 +77,27 @@ class VerifyReport:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Range:
+    """The state a range check starts from and ends with."""
+
+    start: int
+    stop: int
+    prev: bytes  # hex of the leaf before ``start``
+    frontier: list[bytes]
+    last_ts: str
+    roots: dict[int, bytes] = field(default_factory=dict)
+    last_leaf: bytes = b""
+    before_last: bytes = b""
+
+
+def _unquote(token: bytes) -> str:
+    if b"\\" not in token:
+        return token[1:-1].decode("utf-8")
+    value: str = orjson.loads(token)
+    return value
+
+
 def _subject_of(payload_json: bytes, seq: int) -> str | None:
     if _SUBJECT not in payload_json:
         return None
@@ -68,19 +109,18 @@ def _subject_of(payload_json: bytes, seq: int) -> str | None:
     return subject if isinstance(subject, str) else None
 
 
-def _chain_break(conn: Connection, seq: int, leaves: list[bytes]) -> ChainBroken:
+def _chain_break(
+    seq: int, last_leaf: bytes, before_last: bytes, stored_nodes: bytes | None
+) -> ChainBroken:
     """Name the likelier culprit when entry ``seq`` records another predecessor.
 
     Either entry seq-1 was rewritten (bytes and leaf together) or entry seq was inserted or
-    replaced. When seq-1 closes a pair, the stored level-1 node over that pair tells which.
+    replaced. When seq-1 closes a pair, the level-1 node stored with it tells which.
     """
     before = seq - 1
-    if before % 2 == 1:
-        node = conn.execute(
-            select(_N.c.hash).where(_N.c.level == 1, _N.c.idx == before >> 1)
-        ).scalar()
-        pair = hashlib.sha256(b"\x01" + leaves[before - 1] + leaves[before]).digest()
-        if node is not None and bytes(node) == pair:
+    if before % 2 == 1 and stored_nodes is not None and before_last:
+        pair = hashlib.sha256(b"\x01" + before_last + last_leaf).digest()
+        if stored_nodes[:32] == pair:
             return ChainBroken(
                 f"entry {seq} does not follow entry {before}: it records a different hash for "
                 "its predecessor, so it was inserted or replaced",
@@ -93,120 +133,191 @@ def _chain_break(conn: Connection, seq: int, leaves: list[bytes]) -> ChainBroken
     )
 
 
-def _check_entries(
-    conn: Connection, origin: str, progress: Progress | None
-) -> tuple[list[bytes], str]:
-    """Stream every entry; return the recomputed leaf hashes and the last timestamp."""
-    leaves: list[bytes] = []
-    append = leaves.append
+def _diagnose(
+    body: bytes,
+    seq: int,
+    prev: bytes,
+    log_token: bytes,
+    origin: str,
+    columns: tuple[str, str, str],
+    last_leaf: bytes,
+    before_last: bytes,
+    prev_nodes: bytes | None,
+) -> tuple[bytes, str]:
+    """The slow path: say exactly what is wrong with an entry the fast path rejected."""
+    m = _ENTRY_RE.fullmatch(body)
+    if m is None:
+        raise EntryCorrupt(f"entry {seq} is not a canonical ledger entry", seq=seq)
+    a_tok, k_tok, log_tok, payload, prev_tok, seq_tok, ts_tok = m.groups()
+    if int(seq_tok) != seq:
+        raise ChainBroken(
+            f"entry {seq} has been moved: its bytes say it is entry {int(seq_tok)}", seq=seq
+        )
+    if prev_tok != prev:
+        if seq == 0:
+            raise ChainBroken("entry 0 must name no predecessor (prev of zeros)", seq=0)
+        raise _chain_break(seq, last_leaf, before_last, prev_nodes)
+    if log_tok != log_token:
+        raise EntryCorrupt(
+            f"entry {seq} belongs to log {_unquote(log_tok)!r}, not {origin!r}", seq=seq
+        )
+    kind, actor, ts = columns
+    entry_ts = ts_tok.decode("ascii")
+    if ts != entry_ts or kind != _unquote(k_tok) or actor != _unquote(a_tok):
+        raise IndexMismatch(
+            f"entry {seq}'s indexed columns (kind, actor, ts) disagree with its bytes", seq=seq
+        )
+    # Same fields, other bytes: a non-canonical spelling of the same envelope.
+    raise EntryCorrupt(f"entry {seq} is not in canonical form", seq=seq)
+
+
+def _stream(conn: Connection, start: int, stop: int) -> Any:
+    """Entry rows in seq order, in lists, straight from the driver (server-side on PostgreSQL)."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    sql = (
+        "SELECT seq, kind, subject, ts, actor, leaf, body, nodes FROM ledger_entries "
+        "WHERE seq >= {m} AND seq < {m} ORDER BY seq"
+    )
+    if conn.dialect.name == "sqlite":
+        cur = raw.cursor()
+        cur.execute(sql.format(m="?"), (start, stop))
+    else:
+        cur = raw.cursor(name="govern_verify")
+        cur.itersize = _PARTITION
+        cur.execute(sql.format(m="%s"), (start, stop))
+    try:
+        while rows := cur.fetchmany(_PARTITION):
+            yield rows
+    finally:
+        cur.close()
+
+
+def _check_range(conn: Connection, origin: str, state: _Range, want: set[int],
+                 progress: Progress | None) -> _Range:
+    """Check entries [start, stop): bytes, leaf, chain, position, time, columns, nodes."""
     sha = hashlib.sha256
-    prev = ZERO_HASH
-    last_ts = ""
-    expected = 0
-    query = select(_E.c.seq, _E.c.kind, _E.c.subject, _E.c.ts, _E.c.actor, _E.c.leaf, _E.c.body)
-    result = conn.execution_options(yield_per=20_000).execute(query.order_by(_E.c.seq))
-    for rows in result.partitions():
-        for seq, kind, subject, ts, actor, stored_leaf, body in rows:
-            if not isinstance(body, bytes | memoryview):
-                # SQLite lets a rewritten blob come back as text; it is corrupt either way.
-                raise EntryCorrupt(f"entry {seq}'s stored bytes have been rewritten", seq=seq)
-            body = bytes(body)
+    hexlify = binascii.hexlify
+    push = merkle.frontier_push
+    log_token = canonicalize(origin)
+    frontier = state.frontier
+    prev = state.prev
+    last_ts = state.last_ts
+    last_leaf = state.last_leaf
+    before_last = state.before_last
+    prev_nodes: bytes | None = None
+    expected = state.start
+    for rows in _stream(conn, state.start, state.stop):
+        for seq, kind, subject, ts, actor, stored_leaf, body, nodes in rows:
             if seq != expected:
                 what = "missing" if seq > expected else "duplicated"
                 raise ChainBroken(
                     f"entry {expected} is {what}: the stored entries jump to {seq}", seq=expected
                 )
-            env = read_envelope(body, seq)
+            if not isinstance(body, bytes):
+                if not isinstance(body, memoryview):
+                    # SQLite hands back a rewritten blob as text; it is corrupt either way.
+                    raise EntryCorrupt(f"entry {seq}'s stored bytes have been rewritten", seq=seq)
+                body = bytes(body)
             leaf = sha(b"\x00" + body).digest()
-            if leaf != bytes(stored_leaf):
+            if leaf != stored_leaf:
                 raise EntryCorrupt(
                     f"entry {seq} has been altered: its bytes do not hash to its stored leaf hash",
                     seq=seq,
                 )
-            if env.seq != seq:
+            # Fast path: the entry must be exactly the envelope its columns and its position
+            # imply around some payload; two C-level comparisons check all of it.
+            head_bytes = envelope_head(kind, actor, origin)
+            tail = b"".join(
+                (b',"prev":"', prev, b'","seq":', str(seq).encode(), b',"ts":"', str(ts).encode(),
+                 b'","v":1}')
+            )
+            if body.startswith(head_bytes) and body.endswith(tail) and len(body) > len(
+                head_bytes
+            ) + len(tail):
+                payload = body[len(head_bytes) : len(body) - len(tail)]
+                entry_ts = ts
+            else:
+                payload, entry_ts = _diagnose(body, seq, prev, log_token, origin,
+                                              (kind, actor, ts), last_leaf, before_last,
+                                              prev_nodes)
+            if entry_ts != last_ts and (entry_ts < last_ts or not TS_RE.match(entry_ts)):
                 raise ChainBroken(
-                    f"entry {seq} has been moved: its bytes say it is entry {env.seq}", seq=seq
-                )
-            if env.prev != prev:
-                if seq == 0:
-                    raise ChainBroken("entry 0 must name no predecessor (prev of zeros)", seq=0)
-                raise _chain_break(conn, seq, leaves)
-            if env.log != origin:
-                raise EntryCorrupt(
-                    f"entry {seq} belongs to log {env.log!r}, not {origin!r}", seq=seq
-                )
-            if env.ts < last_ts or not TS_RE.match(env.ts):
-                raise ChainBroken(
-                    f"entry {seq}'s time {env.ts} goes backwards from {last_ts}", seq=seq
-                )
-            if kind != env.kind or actor != env.actor or ts != env.ts:
-                raise IndexMismatch(
-                    f"entry {seq}'s indexed columns (kind, actor, ts) disagree with its bytes",
+                    f"entry {seq}'s time {entry_ts} goes backwards from {last_ts} or is not "
+                    "RFC 3339 UTC with microseconds",
                     seq=seq,
                 )
-            if subject != _subject_of(env.payload_json, seq):
+            if subject != _subject_of(payload, seq):
                 raise IndexMismatch(
                     f"entry {seq}'s indexed subject {subject!r} disagrees with its bytes", seq=seq
                 )
-            append(leaf)
-            prev = leaf.hex()
-            last_ts = env.ts
+            if push(frontier, seq, leaf) != nodes:
+                raise TreeMismatch(
+                    f"the subtree hashes stored with entry {seq} do not match the entries "
+                    "before it",
+                    seq=seq,
+                )
+            if seq + 1 in want:
+                state.roots[seq + 1] = merkle.frontier_root(frontier)
+            prev = hexlify(leaf)
+            prev_nodes = nodes
+            before_last, last_leaf = last_leaf, leaf
+            last_ts = entry_ts
             expected += 1
         if progress is not None:
             progress(len(rows))
-    return leaves, last_ts
-
-
-def _check_tree(conn: Connection, leaves: list[bytes]) -> list[list[bytes]]:
-    """Recompute every perfect subtree level by level and compare with the stored nodes."""
-    levels = [leaves]
-    sha = hashlib.sha256
-    level = 0
-    count = 0
-    while len(levels[level]) >= 2:
-        below = levels[level]
-        level += 1
-        computed = [
-            sha(b"\x01" + a + b).digest() for a, b in zip(below[0::2], below[1::2], strict=False)
-        ]
-        stored_rows = conn.execute(
-            select(_N.c.idx, _N.c.hash).where(_N.c.level == level).order_by(_N.c.idx)
-        ).all()
-        stored = [bytes(h) for _i, h in stored_rows]
-        if stored != computed:
-            for i, (row, digest) in enumerate(zip(stored_rows, computed, strict=False)):
-                if row[0] != i:
-                    raise TreeMismatch(
-                        f"the stored tree lacks the node for entries {i << level} to "
-                        f"{((i + 1) << level) - 1}",
-                        seq=i << level,
-                    )
-                if bytes(row[1]) != digest:
-                    raise TreeMismatch(
-                        f"the stored tree node over entries {i << level} to "
-                        f"{((i + 1) << level) - 1} does not match those entries",
-                        seq=i << level,
-                    )
-            i = min(len(stored), len(computed))
-            raise TreeMismatch(
-                f"the stored tree has {len(stored)} nodes at level {level} where the entries "
-                f"make {len(computed)}",
-                seq=i << level,
-            )
-        count += len(stored)
-        levels.append(computed)
-    extra = conn.execute(select(_N.c.level, _N.c.idx).where(_N.c.level > level).limit(1)).first()
-    if extra is not None:
-        raise TreeMismatch(
-            f"the stored tree holds a node (level {extra.level}) above the tree's height"
+    if expected != state.stop:
+        raise ChainBroken(
+            f"entry {expected} is missing: the stored entries end before {state.stop}",
+            seq=expected,
         )
-    return levels
+    state.prev, state.last_ts, state.last_leaf, state.before_last = prev, last_ts, last_leaf, before_last
+    return state
 
 
-def _root_at(levels: list[list[bytes]], size: int) -> bytes:
-    if size == 0:
-        return merkle.EMPTY_ROOT
-    return merkle.fold_right([levels[lv][i] for lv, i in merkle.perfect_subtrees(0, size)])
+def _start_state(conn: Connection, start: int) -> _Range:
+    """The state at ``start`` taken from storage (the earlier range's check vouches for it)."""
+    if start == 0:
+        return _Range(0, 0, b"0" * 64, [], "")
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    coords = merkle.perfect_subtrees(0, start)
+    rows = {((i + 1) << lv) - 1 for lv, i in coords} | {start - 1}
+    stored = {
+        seq: (bytes(leaf), bytes(nodes), ts)
+        for seq, leaf, nodes, ts in conn.exec_driver_sql(
+            "SELECT seq, leaf, nodes, ts FROM ledger_entries WHERE seq IN "
+            f"({', '.join([mark] * len(rows))})",
+            tuple(sorted(rows)),
+        )
+    }
+    frontier = []
+    for lv, i in coords:
+        leaf, nodes, _ = stored[((i + 1) << lv) - 1]
+        frontier.append(leaf if lv == 0 else nodes[32 * (lv - 1) : 32 * lv])
+    leaf, _nodes, ts = stored[start - 1]
+    return _Range(start, 0, binascii.hexlify(leaf), frontier, ts, last_leaf=leaf)
+
+
+def _child(url: str, origin: str, stop: int, want: set[int]) -> tuple[Any, ...]:
+    """Check [0, stop) in a child process; errors come back as plain data."""
+    ledger = Ledger.open(url)
+    try:
+        with ledger.engine.connect() as conn:
+            state = _start_state(conn, 0)
+            state.stop = stop
+            done = _check_range(conn, origin, state, want, None)
+            return ("ok", done.roots)
+    except LedgerCorrupt as exc:
+        return ("error", type(exc).__name__, exc.message, exc.seq)
+    finally:
+        ledger.close()
+
+
+def _raise(name: str, message: str, seq: int | None) -> None:
+    import govern.errors as errors
+
+    cls = getattr(errors, name, LedgerCorrupt)
+    raise cls(message, seq=seq)
 
 
 def verify_ledger(
@@ -215,46 +326,80 @@ def verify_ledger(
     checkpoint: str | None = None,
     verifier: Verifier | None = None,
     progress: Progress | None = None,
+    parallel: bool | None = None,
 ) -> VerifyReport:
     """Verify everything; raise the first failure, or return what was established.
 
     ``verifier`` is the log's checkpoint key as the auditor holds it; by default the key recorded
     in entry 0 is used (which proves only that the log is self-consistent).
     """
+    log_verifier = Verifier.from_string(ledger.log_created()["verifier_key"])
+    if verifier is not None and verifier.key_id != log_verifier.key_id:
+        raise CheckpointInvalid(
+            f"the verifier key you hold ({verifier.name}+{verifier.key_id:08x}) is not the "
+            "key recorded in this log's first entry",
+            hint="check that you are verifying the right registry with the right key",
+        )
+    trusted = verifier or log_verifier
+    against = None
+    if checkpoint is not None:
+        against = open_checkpoint(checkpoint, trusted, ledger.origin)
+
     with ledger.engine.connect() as conn, conn.begin():
         head = conn.execute(select(_H).where(_H.c.id == 1)).one()
-        leaves, last_ts = _check_entries(conn, ledger.origin, progress)
-        if head.size != len(leaves):
+        kept = conn.execute(select(_C).order_by(_C.c.n)).all()
+        size = conn.exec_driver_sql("SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_entries").scalar_one()
+        size = max(size, head.size)
+        want = {row.size for row in kept} | ({against.size} if against else set())
+        split = 0
+        if parallel is None:
+            parallel = size >= PARALLEL_FROM and (os.cpu_count() or 1) > 1
+        if parallel and size >= 2:
+            split = size // 2
+        future = None
+        pool = None
+        if split:
+            pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
+            future = pool.submit(_child, ledger.url, ledger.origin, split, {s for s in want if s <= split})
+            if progress is not None:
+                progress(split)  # the child's half, counted up front
+        try:
+            state = _start_state(conn, split)
+            state.stop = size
+            error: GovernError | None = None
+            try:
+                state = _check_range(conn, ledger.origin, state, want, progress)
+            except LedgerCorrupt as exc:
+                error = exc
+            if future is not None:
+                outcome = future.result()
+                if outcome[0] == "error":
+                    _raise(*outcome[1:])
+                state.roots.update(outcome[1])
+            if error is not None:
+                raise error
+        finally:
+            if pool is not None:
+                pool.shutdown()
+        root = merkle.frontier_root(state.frontier)
+        state.roots[size] = root
+        state.roots[0] = merkle.EMPTY_ROOT
+        if head.size != size:
             raise HeadMismatch(
-                f"the head says the log holds {head.size} entries but {len(leaves)} are stored",
-                seq=min(head.size, len(leaves)),
+                f"the head says the log holds {head.size} entries but {size} are stored",
+                seq=min(head.size, size),
             )
-        levels = _check_tree(conn, leaves)
-        root = _root_at(levels, len(leaves))
         if bytes(head.root) != root:
             raise HeadMismatch("the head's root hash does not match the entries")
-        tip = leaves[-1] if leaves else bytes(32)
-        if bytes(head.tip) != tip:
+        if bytes(head.tip) != (state.last_leaf or bytes(32)):
             raise HeadMismatch("the head's chain tip is not the last entry's hash")
-        expected_frontier = b"".join(
-            levels[lv][i] for lv, i in merkle.perfect_subtrees(0, len(leaves))
-        )
-        if bytes(head.frontier) != expected_frontier:
+        if bytes(head.frontier) != b"".join(state.frontier):
             raise HeadMismatch("the head's frontier does not match the entries")
-        if head.last_ts != last_ts and leaves:
+        if size and head.last_ts != state.last_ts:
             raise HeadMismatch("the head's last timestamp is not the last entry's")
         if head.origin != ledger.origin:
             raise HeadMismatch("the head's origin has changed")
 
-        log_verifier = Verifier.from_string(ledger.log_created()["verifier_key"])
-        if verifier is not None and verifier.key_id != log_verifier.key_id:
-            raise CheckpointInvalid(
-                f"the verifier key you hold ({verifier.name}+{verifier.key_id:08x}) is not the "
-                "key recorded in this log's first entry",
-                hint="check that you are verifying the right registry with the right key",
-            )
-        trusted = verifier or log_verifier
-        kept = conn.execute(select(_C).order_by(_C.c.n)).all()
         for row in kept:
             try:
                 cp = open_checkpoint(row.note, trusted, ledger.origin)
@@ -264,33 +409,30 @@ def verify_ledger(
                 ) from exc
             if cp.size != row.size or cp.root != bytes(row.root):
                 raise IndexMismatch(f"kept checkpoint {row.n}'s columns disagree with its note")
-            if cp.size > len(leaves) or _root_at(levels, cp.size) != cp.root:
+            if cp.size > size or state.roots.get(cp.size) != cp.root:
                 raise InconsistentWithCheckpoint(
                     f"the log is not an append-only extension of its own checkpoint {row.n} "
                     f"(size {cp.size})"
                 )
-
         problems = missing_guards(conn)
 
-    against = None
-    if checkpoint is not None:
-        against = open_checkpoint(checkpoint, trusted, ledger.origin)
-        if against.size > len(leaves):
+    if against is not None:
+        if against.size > size:
             raise InconsistentWithCheckpoint(
-                f"the log holds {len(leaves)} entries but your checkpoint saw {against.size}: "
+                f"the log holds {size} entries but your checkpoint saw {against.size}: "
                 "entries were removed since",
-                seq=len(leaves),
+                seq=size,
             )
-        proof = ledger.consistency_proof(against.size, len(leaves)) if against.size else []
-        try:
-            if against.size:
-                merkle.verify_consistency(against.size, len(leaves), against.root, root, proof)
-        except GovernError as exc:
-            raise InconsistentWithCheckpoint(
-                f"the log has been rewritten since your checkpoint of size {against.size}: "
-                "it is not an append-only extension of it",
-            ) from exc
-        if _root_at(levels, against.size) != against.root:
+        if against.size:
+            proof = ledger.consistency_proof(against.size, size)
+            try:
+                merkle.verify_consistency(against.size, size, against.root, root, proof)
+            except GovernError as exc:
+                raise InconsistentWithCheckpoint(
+                    f"the log has been rewritten since your checkpoint of size {against.size}: "
+                    "it is not an append-only extension of it",
+                ) from exc
+        if state.roots.get(against.size) != against.root:
             raise InconsistentWithCheckpoint(
                 f"the first {against.size} entries no longer hash to your checkpoint's root"
             )
@@ -302,9 +444,9 @@ def verify_ledger(
         )
     return VerifyReport(
         origin=ledger.origin,
-        size=len(leaves),
+        size=size,
         root=root,
-        nodes=sum(len(lv) for lv in levels[1:]),
+        nodes=size - bin(size).count("1"),
         checkpoints=len(kept),
         against=against,
     )

@@ -16,8 +16,7 @@ def _statements(dialect: str) -> list[str]:
         "UPDATE ledger_entries SET body = body WHERE seq = 1",
         "DELETE FROM ledger_entries WHERE seq = 2",
         "DELETE FROM ledger_entries",
-        "UPDATE ledger_nodes SET hash = hash",
-        "DELETE FROM ledger_nodes",
+        "UPDATE ledger_entries SET nodes = nodes WHERE seq = 3",
         "UPDATE ledger_head SET size = 1",
         "UPDATE ledger_head SET size = size",
         "DELETE FROM ledger_head",
@@ -26,25 +25,25 @@ def _statements(dialect: str) -> list[str]:
         "UPDATE ledger_checkpoints SET note = 'x'",
         "DELETE FROM ledger_checkpoints",
         # a new entry that skips ahead, or reuses a position
-        "INSERT INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body) "
-        "SELECT seq + 10, kind, subject, ts, actor, leaf, body FROM ledger_entries WHERE seq = 3",
-        "INSERT INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body) "
-        "SELECT seq, kind, subject, ts, 'mallory', leaf, body FROM ledger_entries WHERE seq = 3",
-        "INSERT INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body) "
-        "SELECT 3, kind, subject, ts, 'mallory', leaf, body FROM ledger_entries WHERE seq = 3 "
+        "INSERT INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body, nodes) "
+        "SELECT seq + 10, kind, subject, ts, actor, leaf, body, nodes FROM ledger_entries WHERE seq = 3",
+        "INSERT INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body, nodes) "
+        "SELECT seq, kind, subject, ts, 'mallory', leaf, body, nodes FROM ledger_entries WHERE seq = 3",
+        "INSERT INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body, nodes) "
+        "SELECT 3, kind, subject, ts, 'mallory', leaf, body, nodes FROM ledger_entries WHERE seq = 3 "
         "ON CONFLICT (seq) DO UPDATE SET actor = 'mallory'",
-        "INSERT INTO ledger_nodes (level, idx, hash) VALUES (1, 0, '\\x00') "
-        "ON CONFLICT (level, idx) DO UPDATE SET hash = excluded.hash",
         "INSERT INTO ledger_head (id, origin, size, root, tip, frontier, last_ts) "
         "SELECT id, origin, size, root, tip, frontier, last_ts FROM ledger_head WHERE true "
         "ON CONFLICT (id) DO UPDATE SET size = 0",
     ]
     if dialect == "sqlite":
         stmts += [
-            "INSERT OR REPLACE INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body) "
-            "SELECT seq, kind, subject, ts, 'mallory', leaf, body FROM ledger_entries "
+            "INSERT OR REPLACE INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body, nodes) "
+            "SELECT seq, kind, subject, ts, 'mallory', leaf, body, nodes FROM ledger_entries "
             "WHERE seq = 3",
-            "REPLACE INTO ledger_nodes (level, idx, hash) VALUES (1, 0, x'00')",
+            "REPLACE INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body, nodes) "
+            "SELECT seq, kind, subject, ts, actor, leaf, body, x'00' FROM ledger_entries "
+            "WHERE seq = 5",
             "INSERT OR REPLACE INTO ledger_head (id, origin, size, root, tip, frontier, last_ts) "
             "SELECT id, origin, 0, root, tip, frontier, last_ts FROM ledger_head",
             "INSERT OR REPLACE INTO ledger_checkpoints (n, size, root, ts, note) "
@@ -52,8 +51,8 @@ def _statements(dialect: str) -> list[str]:
         ]
     else:
         stmts += [f"TRUNCATE {t}" for t in
-                  ("ledger_entries", "ledger_nodes", "ledger_head", "ledger_checkpoints")]
-        stmts += ["TRUNCATE ledger_entries, ledger_nodes, ledger_head, ledger_checkpoints"]
+                  ("ledger_entries", "ledger_head", "ledger_checkpoints")]
+        stmts += ["TRUNCATE ledger_entries, ledger_head, ledger_checkpoints"]
         stmts += [
             "SET session_replication_role = replica; DELETE FROM ledger_entries WHERE seq = 2",
         ]

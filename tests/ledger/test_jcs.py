@@ -161,6 +161,36 @@ def test_subclasses_and_tuples() -> None:
     assert canonicalize(value) == rfc8785.dumps(value)
 
 
+def test_common_payloads_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    np = pytest.importorskip("numpy")
+
+    class Count(enum.IntEnum):
+        TWO = 2
+
+    def careful(obj: object) -> bytes:
+        raise AssertionError("the careful encoder was used")
+
+    value = {
+        "v": 1,
+        "kind": "prediction.logged",
+        "payload": {
+            "output": 0.7342,
+            "proba": [0.25, 0.75, 1.0, 0.0, -0.0],
+            "numpy": np.float64(0.5),
+            "count": Count.TWO,
+            "amount": 1500.0,
+            "tiny": -0.0001,
+            "big": 123456789012.5,
+            "flags": (True, False, None),
+            "text": 'caf\u00e9 \u2028 \x00 "q"',
+        },
+    }
+    want = rfc8785.dumps(value)
+    monkeypatch.setattr(jcs, "_canonicalize_careful", careful)
+    assert canonicalize(value) == want
+    assert canonicalize(np.float64(3.0)) == b"3"
+
+
 def test_input_is_not_modified() -> None:
     value = {"a": 1.0, "b": [2.0, {"c": -0.0}], "d": (3.0,)}
     snapshot = repr(value)
@@ -329,6 +359,13 @@ def test_refuses_circular_structures() -> None:
     assert msg.startswith("payload[1].again contains itself")
 
 
+def test_refuses_deep_nesting() -> None:
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert _refusal(deep).startswith("the value is nested too deeply")
+
+
 def test_path_rendering() -> None:
     assert _refusal(math.nan).startswith("the value is NaN")
     assert _refusal([[math.nan]]).startswith("[0][0] is NaN")
@@ -345,7 +382,7 @@ def test_refusal_is_govern_error_with_exit_code() -> None:
 
 
 def test_loads_strict_accepts_json() -> None:
-    data = '{"a":[1,2.5,"\\u00e9",null,true,false],"b":{"c":-0}}'.encode()
+    data = b'{"a":[1,2.5,"\\u00e9",null,true,false],"b":{"c":-0}}'
     assert loads_strict(data) == json.loads(data)
 
 
@@ -354,6 +391,13 @@ def test_loads_strict_reads_large_integers_as_doubles() -> None:
     assert loads_strict(b"100000000000000000000") == 1e20
     with pytest.raises(BadInput, match="too large"):
         loads_strict(b"1" + b"0" * 400)
+    with pytest.raises(BadInput, match="too large"):
+        loads_strict(b"-" + b"9" * 5000)
+
+
+def test_loads_strict_refuses_deep_nesting() -> None:
+    with pytest.raises(BadInput, match="nested too deeply"):
+        loads_strict(b"[" * 100_000 + b"]" * 100_000)
 
 
 @pytest.mark.parametrize(

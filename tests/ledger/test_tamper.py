@@ -66,7 +66,7 @@ def test_changed_entry_with_matching_leaf_breaks_the_chain(filled: InitResult) -
         filled.url, "UPDATE ledger_entries SET body = :b, leaf = :l WHERE seq = :s",
         b=body, l=leaf, s=K,
     )
-    with pytest.raises(ChainBroken) as exc:
+    with pytest.raises(LedgerCorrupt) as exc:  # its stored subtree hash no longer fits
         _verify(filled)
     assert exc.value.seq == K
 
@@ -78,22 +78,23 @@ def test_changed_leaf_column(filled: InitResult) -> None:
     assert exc.value.seq == K
 
 
-@pytest.mark.parametrize("level", [1, 2, 3, 5])
-def test_changed_node(filled: InitResult, level: int) -> None:
-    execute(
-        filled.url,
-        "UPDATE ledger_nodes SET hash = :h WHERE level = :lv AND idx = 0",
-        h=bytes(32), lv=level,
+@pytest.mark.parametrize(("seq", "offset"), [(1, 0), (3, 33), (15, 31), (31, 100), (39, 40)])
+def test_changed_node(filled: InitResult, seq: int, offset: int) -> None:
+    nodes = bytearray(
+        fetch(filled.url, "SELECT nodes FROM ledger_entries WHERE seq = :s", s=seq)[0][0]
     )
-    with pytest.raises(TreeMismatch):
+    nodes[offset] ^= 0x80
+    execute(filled.url, "UPDATE ledger_entries SET nodes = :n WHERE seq = :s", n=bytes(nodes), s=seq)
+    with pytest.raises(TreeMismatch) as exc:
         _verify(filled)
+    assert exc.value.seq == seq
 
 
 def test_deleted_node(filled: InitResult) -> None:
-    execute(filled.url, "DELETE FROM ledger_nodes WHERE level = 1 AND idx = 8")
+    execute(filled.url, "UPDATE ledger_entries SET nodes = :n WHERE seq = 17", n=b"")
     with pytest.raises(TreeMismatch) as exc:
         _verify(filled)
-    assert exc.value.seq == 16
+    assert exc.value.seq == 17
 
 
 @pytest.mark.parametrize(
@@ -141,8 +142,8 @@ def test_inserted_entry_at_the_end(filled: InitResult) -> None:
     body = _body(filled, last).replace(f'"seq":{last}'.encode(), f'"seq":{last + 1}'.encode())
     execute(
         filled.url,
-        "INSERT INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body) "
-        "SELECT :s, kind, subject, ts, actor, :l, :b FROM ledger_entries WHERE seq = :o",
+        "INSERT INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body, nodes) "
+        "SELECT :s, kind, subject, ts, actor, :l, :b, nodes FROM ledger_entries WHERE seq = :o",
         s=last + 1, l=hashlib.sha256(b"\x00" + body).digest(), b=body, o=last,
     )
     with pytest.raises(LedgerCorrupt) as exc:
@@ -162,11 +163,6 @@ def test_truncated_and_rewound_log_fails_against_a_held_checkpoint(
     drop_guards(registry.url)
     size = old[0]
     execute(registry.url, "DELETE FROM ledger_entries WHERE seq >= :n", n=size)
-    for level in range(1, 8):
-        execute(
-            registry.url, "DELETE FROM ledger_nodes WHERE level = :lv AND (idx + 1) * :w > :n",
-            lv=level, w=1 << level, n=size,
-        )
     execute(registry.url, "DELETE FROM ledger_checkpoints")
     execute(
         registry.url,
@@ -191,7 +187,7 @@ def test_log_rewritten_behind_a_checkpoint_fails_consistency(
     # Rebuild the whole log with one payload changed, as someone with the database and the
     # log key could: internally valid, re-signed, but not an extension of the held checkpoint.
     drop_guards(registry.url)
-    for table in ("ledger_entries", "ledger_nodes", "ledger_checkpoints", "ledger_head"):
+    for table in ("ledger_entries", "ledger_checkpoints", "ledger_head"):
         execute(registry.url, f"DELETE FROM {table}")
     items[9] = (items[9][0], {"i": 999}, items[9][2])
     execute(
@@ -208,3 +204,26 @@ def test_log_rewritten_behind_a_checkpoint_fails_consistency(
         verify_ledger(ledger)  # the rewritten log alone looks fine...
     with pytest.raises(InconsistentWithCheckpoint):  # ...but not next to the held checkpoint
         _verify(registry, checkpoint=held)
+
+
+@pytest.mark.parametrize("seq", [3, 20, 41])
+def test_parallel_verify_names_the_entry_in_either_half(filled: InitResult, seq: int) -> None:
+    body = bytearray(_body(filled, seq))
+    body[-3] ^= 0x01
+    execute(filled.url, "UPDATE ledger_entries SET body = :b WHERE seq = :s", b=bytes(body), s=seq)
+    with Ledger.open(filled.url) as ledger, pytest.raises(EntryCorrupt) as exc:
+        verify_ledger(ledger, parallel=True)
+    assert exc.value.seq == seq
+
+
+def test_parallel_verify_agrees_with_serial(registry: InitResult) -> None:
+    signer = load_key(registry.key_path)
+    with Ledger.open(registry.url) as ledger:
+        for n in (1, 5, 30):
+            ledger.append_batch(("x.event", {"i": i}, "bot") for i in range(n))
+            ledger.sign_checkpoint(signer)
+        held = ledger.sign_checkpoint(signer)
+        ledger.append("x.event", {"i": -1}, actor="bot")
+        serial = verify_ledger(ledger, checkpoint=held, parallel=False)
+        both = verify_ledger(ledger, checkpoint=held, parallel=True)
+    assert serial == both and serial.size == 39 and serial.checkpoints == 4
