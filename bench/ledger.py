@@ -173,7 +173,9 @@ def bench_pg(base_url: str, n: int, batch: int) -> dict[str, float]:
     schema = "govern_bench_" + uuid.uuid4().hex[:8]
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
-        conn.execute(text(f"CREATE TABLE {schema}.plain (seq bigint primary key, leaf bytea, body bytea)"))
+        conn.execute(
+            text(f"CREATE TABLE {schema}.plain (seq bigint primary key, leaf bytea, body bytea)")
+        )
     try:
         items = payloads(n)
         t0 = time.perf_counter()
@@ -211,7 +213,8 @@ def main() -> None:
 
     out: dict[str, Any] = {
         "n": args.n,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
     }
     items = payloads(args.n)
     out["payload_bytes"] = len(canonicalize(items[0]))

@@ -30,7 +30,9 @@ def pg_url() -> Iterator[str]:
     if not PG_URL:
         if os.environ.get("GOVERN_REQUIRE_PG"):
             pytest.fail("GOVERN_REQUIRE_PG is set but GOVERN_TEST_PG_URL is not")
-        pytest.skip("PostgreSQL tests need GOVERN_TEST_PG_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            "PostgreSQL tests need GOVERN_TEST_PG_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
     schema = "govern_t_" + uuid.uuid4().hex[:12]
     admin = create_engine(PG_URL)
     with admin.begin() as conn:

@@ -13,8 +13,8 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from typer.exceptions import Abort, Exit, TyperException
 from typer.core import TyperGroup
+from typer.exceptions import Abort, Exit, TyperException
 
 from govern.errors import GovernError
 

@@ -23,6 +23,4 @@ def demo(
     for name, path in result.artifacts.items():
         table.add_row(name, str(path))
     console.print(table)
-    console.print(
-        f"[green]verified[/green]: {result.entries} entries, root {result.root_b64}"
-    )
+    console.print(f"[green]verified[/green]: {result.entries} entries, root {result.root_b64}")

@@ -66,7 +66,7 @@ def log_(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Show the most recent entries."""
-    with open_ledger(db) as ledger:
+    with open_ledger(db, readonly=True) as ledger:
         entries = list(ledger.entries(kind=kind, newest_first=True, limit=limit))
     if as_json:
         _dump([e.as_dict() for e in entries])
@@ -86,7 +86,7 @@ def show(
     raw: bool = typer.Option(False, "--raw", help="Print the stored bytes exactly."),
 ) -> None:
     """Show one entry: its fields, payload and leaf hash."""
-    with open_ledger(db) as ledger:
+    with open_ledger(db, readonly=True) as ledger:
         entry = ledger.entry(seq)
     if raw:
         typer.echo(entry.body.decode("utf-8"))
@@ -101,7 +101,7 @@ def proof(
     db: str | None = DbOption,
 ) -> None:
     """Print the inclusion proof of an entry (RFC 9162), checked before it is printed."""
-    with open_ledger(db) as ledger:
+    with open_ledger(db, readonly=True) as ledger:
         n = size or ledger.size
         path = ledger.inclusion_proof(seq, n)
         root = ledger.root_at(n)
@@ -162,7 +162,7 @@ def verify(
         except (OSError, UnicodeDecodeError) as exc:
             raise BadInput(f"cannot read the checkpoint file {checkpoint_file}: {exc}") from exc
     verifier = _read_verifier(verifier_key)
-    with open_ledger(db) as ledger:
+    with open_ledger(db, readonly=True) as ledger:
         total = ledger.size
         with progress_bar("verifying", total, enabled=not as_json) as advance:
             report = verify_ledger(

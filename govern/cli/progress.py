@@ -18,7 +18,9 @@ from govern.cli.app import err_console
 
 
 @contextmanager
-def progress_bar(label: str, total: int, *, enabled: bool = True) -> Iterator[Callable[[int], None]]:
+def progress_bar(
+    label: str, total: int, *, enabled: bool = True
+) -> Iterator[Callable[[int], None]]:
     """Yield an ``advance(n)`` callback drawing a bar on stderr."""
     if not enabled or not err_console.is_terminal:
         yield lambda _n: None

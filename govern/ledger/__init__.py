@@ -10,9 +10,9 @@ from govern.ledger.store import Appended, Head, Ledger
 from govern.ledger.verify import VerifyReport, verify_ledger
 
 
-def open_ledger(db: str | None = None) -> Ledger:
+def open_ledger(db: str | None = None, *, readonly: bool = False) -> Ledger:
     """Open the ledger at ``db`` (a path or URL), ``GOVERN_DB``, or ./registry.db."""
-    return Ledger.open(resolve_url(db))
+    return Ledger.open(resolve_url(db), readonly=readonly)
 
 
 __all__ = [

@@ -50,8 +50,12 @@ def describe(url: str) -> str:
         return "<unreadable database URL>"
 
 
-def connect(url: str, *, create: bool) -> Engine:
-    """An engine for the ledger at ``url``; ``create`` allows a new SQLite file."""
+def connect(url: str, *, create: bool, readonly: bool = False) -> Engine:
+    """An engine for the ledger at ``url``; ``create`` allows a new SQLite file.
+
+    ``readonly`` opens a SQLite file without changing it (no journal-mode switch), for
+    verification and audit.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -61,7 +65,7 @@ def connect(url: str, *, create: bool) -> Engine:
         ) from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(url, create=create)
+        return _sqlite_engine(url, create=create, readonly=readonly)
     if backend == "postgresql":
         return _pg_engine(url)
     raise BadInput(
@@ -85,7 +89,7 @@ def check_creatable(path: Path) -> None:
         )
 
 
-def _sqlite_engine(url: str, *, create: bool) -> Engine:
+def _sqlite_engine(url: str, *, create: bool, readonly: bool = False) -> Engine:
     path = sqlite_path(url)
     if path is None:
         raise BadInput("an in-memory SQLite ledger would vanish on exit; give a file path")
@@ -97,15 +101,19 @@ def _sqlite_engine(url: str, *, create: bool) -> Engine:
         )
     if create:
         check_creatable(path)
-    engine = create_engine(url, connect_args={"timeout": 120, "check_same_thread": False})
+    args: dict[str, Any] = {"timeout": 120, "check_same_thread": False}
+    if readonly:
+        url = f"sqlite:///file:{path}?mode=ro&uri=true"
+    engine = create_engine(url, connect_args=args)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let us issue BEGIN ourselves, so writers can take the lock up front.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
+        if not readonly:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA busy_timeout=120000")
         cur.close()
 

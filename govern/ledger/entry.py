@@ -60,9 +60,7 @@ class PreparedEntry:
     _head_json: bytes = field(default=b"", repr=False)
 
 
-def prepare(
-    kind: str, payload: dict[str, Any], actor: str, *, origin: str
-) -> PreparedEntry:
+def prepare(kind: str, payload: dict[str, Any], actor: str, *, origin: str) -> PreparedEntry:
     """Check and canonicalize an entry's parts (the costly step, done outside the lock).
 
     The payload's top-level ``subject`` (a string, such as a prediction id) is indexed.
@@ -78,15 +76,22 @@ def prepare(
     subject = payload.get("subject")
     if subject is not None and not isinstance(subject, str):
         raise BadInput("the payload's 'subject' must be a string (it is indexed for look-ups)")
-    return PreparedEntry(kind, actor, jcs.canonicalize(payload), subject, envelope_head(kind, actor, origin))
+    return PreparedEntry(
+        kind, actor, jcs.canonicalize(payload), subject, envelope_head(kind, actor, origin)
+    )
 
 
 @lru_cache(maxsize=4096)
 def envelope_head(kind: str, actor: str, origin: str) -> bytes:
     """The canonical bytes before the payload; few (kind, actor) pairs recur, so cache them."""
     return (
-        b'{"actor":' + jcs.canonicalize(actor) + b',"kind":' + jcs.canonicalize(kind)
-        + b',"log":' + jcs.canonicalize(origin) + b',"payload":'
+        b'{"actor":'
+        + jcs.canonicalize(actor)
+        + b',"kind":'
+        + jcs.canonicalize(kind)
+        + b',"log":'
+        + jcs.canonicalize(origin)
+        + b',"payload":'
     )
 
 
@@ -152,7 +157,14 @@ def decode(body: bytes, seq: int | None = None) -> dict[str, Any]:
     except BadInput as exc:
         raise EntryCorrupt(f"entry {seq} is not valid JSON: {exc}", seq=seq) from exc
     if not isinstance(obj, dict) or set(obj) != {
-        "v", "log", "seq", "kind", "ts", "actor", "prev", "payload"
+        "v",
+        "log",
+        "seq",
+        "kind",
+        "ts",
+        "actor",
+        "prev",
+        "payload",
     }:
         raise EntryCorrupt(f"entry {seq} does not have the fields of a ledger entry", seq=seq)
     return obj

@@ -92,15 +92,26 @@ _PG_TRIGGERS: list[tuple[str, str, str, str, str]] = [
         (f"govern_{t}_no_change", t, "BEFORE UPDATE OR DELETE", "ROW", "govern_refuse")
         for t in ("ledger_entries", "ledger_checkpoints")
     ],
-    *[(f"govern_{t}_no_truncate", t, "BEFORE TRUNCATE", "STATEMENT", "govern_refuse")
-      for t in _TABLES],
+    *[
+        (f"govern_{t}_no_truncate", t, "BEFORE TRUNCATE", "STATEMENT", "govern_refuse")
+        for t in _TABLES
+    ],
     ("govern_ledger_head_no_delete", "ledger_head", "BEFORE DELETE", "ROW", "govern_refuse"),
-    ("govern_ledger_head_forward", "ledger_head", "BEFORE INSERT OR UPDATE", "ROW",
-     "govern_head_forward"),
-    ("govern_ledger_entries_next_seq", "ledger_entries", "BEFORE INSERT", "ROW",
-     "govern_next_seq"),
-    ("govern_ledger_checkpoints_next", "ledger_checkpoints", "BEFORE INSERT", "ROW",
-     "govern_next_checkpoint"),
+    (
+        "govern_ledger_head_forward",
+        "ledger_head",
+        "BEFORE INSERT OR UPDATE",
+        "ROW",
+        "govern_head_forward",
+    ),
+    ("govern_ledger_entries_next_seq", "ledger_entries", "BEFORE INSERT", "ROW", "govern_next_seq"),
+    (
+        "govern_ledger_checkpoints_next",
+        "ledger_checkpoints",
+        "BEFORE INSERT",
+        "ROW",
+        "govern_next_checkpoint",
+    ),
 ]
 
 
@@ -114,9 +125,9 @@ def install_guards(conn: Connection) -> None:
         return
     for ddl in _PG_FUNCTIONS.values():
         conn.exec_driver_sql(ddl.replace("%", "%%"))  # the driver's paramstyle is %-based
-    present = set(_pg_triggers(conn))
+    pg_present = set(_pg_triggers(conn))
     for name, table, when, level, func in _PG_TRIGGERS:
-        if name not in present:
+        if name not in pg_present:
             conn.exec_driver_sql(
                 f"CREATE TRIGGER {name} {when} ON {table} FOR EACH {level} "
                 f"EXECUTE FUNCTION {func}()"
@@ -167,7 +178,7 @@ def missing_guards(conn: Connection) -> list[str]:
             problems.append(f"{name} is not ENABLE ALWAYS (state {enabled!r})")
         if proname != func:
             problems.append(f"{name} calls {proname}, not {func}")
-    sources = dict(
+    sources: dict[str, str] = dict(
         conn.execute(
             text(
                 "SELECT proname, prosrc FROM pg_proc WHERE pronamespace = "

@@ -21,6 +21,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from govern.errors import BadInput
 
 __all__ = ["canonicalize", "canonicalize_str", "loads_strict"]
@@ -151,6 +153,11 @@ def _make_fast_encoder() -> Callable[[object], str]:
 
 
 _fast_encode = _make_fast_encoder()
+# orjson writes the same bytes as the C encoder above for every value _fast_value lets through
+# (shortest round-trip floats in [1e-4, 1e16), RFC 8259 escapes, code-point key order) and is
+# about ten times faster; the differential tests against `rfc8785` hold it to that.
+_orjson_dumps = orjson.dumps
+_SORT = orjson.OPT_SORT_KEYS
 
 
 def canonicalize(obj: object) -> bytes:
@@ -160,8 +167,8 @@ def canonicalize(obj: object) -> bytes:
     Raises BadInput, naming the path of the offending value, for anything that is not I-JSON.
     """
     try:
-        return _fast_encode(_fast_value(obj)).encode("utf-8")
-    except (_NotFast, RecursionError, ValueError, TypeError):
+        return _orjson_dumps(_fast_value(obj), option=_SORT)
+    except (_NotFast, RecursionError, ValueError, TypeError, orjson.JSONEncodeError):
         # ValueError covers UnicodeEncodeError (a lone surrogate): the careful encoder says where.
         return _canonicalize_careful(obj)
 

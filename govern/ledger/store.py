@@ -86,6 +86,7 @@ class Ledger:
         self.url = url
         self.origin = origin
         self._verifier: Verifier | None = None
+        self.readonly = False
 
     # ---- opening -------------------------------------------------------------------------
 
@@ -143,9 +144,12 @@ class Ledger:
         return ledger
 
     @classmethod
-    def open(cls, url: str) -> Ledger:
-        """Open an existing ledger; a missing database or one without a ledger is NotFound."""
-        engine = db.connect(url, create=False)
+    def open(cls, url: str, *, readonly: bool = False) -> Ledger:
+        """Open an existing ledger; a missing database or one without a ledger is NotFound.
+
+        ``readonly`` (SQLite) leaves the file exactly as it is: for verifying and auditing.
+        """
+        engine = db.connect(url, create=False, readonly=readonly)
         try:
             with engine.connect() as conn:
                 row = conn.execute(select(_H.c.origin).where(_H.c.id == 1)).first()
@@ -163,7 +167,9 @@ class Ledger:
         if row is None:
             engine.dispose()
             raise NotFound(f"{db.describe(url)} holds no govern ledger head")
-        return cls(engine, url, row.origin)
+        ledger = cls(engine, url, row.origin)
+        ledger.readonly = readonly
+        return ledger
 
     def close(self) -> None:
         self.engine.dispose()
@@ -254,8 +260,18 @@ class Ledger:
         for item in prepared:
             body = assemble(item, size, ts, prev)
             leaf = sha(b"\x00" + body).digest()
-            add_entry((size, item.kind, item.subject, ts, item.actor, leaf, body,
-                       push(frontier, size, leaf)))
+            add_entry(
+                (
+                    size,
+                    item.kind,
+                    item.subject,
+                    ts,
+                    item.actor,
+                    leaf,
+                    body,
+                    push(frontier, size, leaf),
+                )
+            )
             leaves.append(leaf)
             prev = leaf.hex()
             size += 1

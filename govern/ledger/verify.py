@@ -148,7 +148,7 @@ def _diagnose(
     m = _ENTRY_RE.fullmatch(body)
     if m is None:
         raise EntryCorrupt(f"entry {seq} is not a canonical ledger entry", seq=seq)
-    a_tok, k_tok, log_tok, payload, prev_tok, seq_tok, ts_tok = m.groups()
+    a_tok, k_tok, log_tok, _payload, prev_tok, seq_tok, ts_tok = m.groups()
     if int(seq_tok) != seq:
         raise ChainBroken(
             f"entry {seq} has been moved: its bytes say it is entry {int(seq_tok)}", seq=seq
@@ -184,7 +184,7 @@ def _stream(conn: Connection, start: int, stop: int) -> Any:
         cur.execute(sql.format(m="?"), (start, stop))
     else:
         cur = raw.cursor(name="govern_verify")
-        cur.itersize = _PARTITION
+        cur.itersize = _PARTITION  # type: ignore[attr-defined]
         cur.execute(sql.format(m="%s"), (start, stop))
     try:
         while rows := cur.fetchmany(_PARTITION):
@@ -193,8 +193,9 @@ def _stream(conn: Connection, start: int, stop: int) -> Any:
         cur.close()
 
 
-def _check_range(conn: Connection, origin: str, state: _Range, want: set[int],
-                 progress: Progress | None) -> _Range:
+def _check_range(
+    conn: Connection, origin: str, state: _Range, want: set[int], progress: Progress | None
+) -> _Range:
     """Check entries [start, stop): bytes, leaf, chain, position, time, columns, nodes."""
     sha = hashlib.sha256
     hexlify = binascii.hexlify
@@ -229,18 +230,35 @@ def _check_range(conn: Connection, origin: str, state: _Range, want: set[int],
             # imply around some payload; two C-level comparisons check all of it.
             head_bytes = envelope_head(kind, actor, origin)
             tail = b"".join(
-                (b',"prev":"', prev, b'","seq":', str(seq).encode(), b',"ts":"', str(ts).encode(),
-                 b'","v":1}')
+                (
+                    b',"prev":"',
+                    prev,
+                    b'","seq":',
+                    str(seq).encode(),
+                    b',"ts":"',
+                    str(ts).encode(),
+                    b'","v":1}',
+                )
             )
-            if body.startswith(head_bytes) and body.endswith(tail) and len(body) > len(
-                head_bytes
-            ) + len(tail):
+            if (
+                body.startswith(head_bytes)
+                and body.endswith(tail)
+                and len(body) > len(head_bytes) + len(tail)
+            ):
                 payload = body[len(head_bytes) : len(body) - len(tail)]
                 entry_ts = ts
             else:
-                payload, entry_ts = _diagnose(body, seq, prev, log_token, origin,
-                                              (kind, actor, ts), last_leaf, before_last,
-                                              prev_nodes)
+                payload, entry_ts = _diagnose(
+                    body,
+                    seq,
+                    prev,
+                    log_token,
+                    origin,
+                    (kind, actor, ts),
+                    last_leaf,
+                    before_last,
+                    prev_nodes,
+                )
             if entry_ts != last_ts and (entry_ts < last_ts or not TS_RE.match(entry_ts)):
                 raise ChainBroken(
                     f"entry {seq}'s time {entry_ts} goes backwards from {last_ts} or is not "
@@ -271,7 +289,12 @@ def _check_range(conn: Connection, origin: str, state: _Range, want: set[int],
             f"entry {expected} is missing: the stored entries end before {state.stop}",
             seq=expected,
         )
-    state.prev, state.last_ts, state.last_leaf, state.before_last = prev, last_ts, last_leaf, before_last
+    state.prev, state.last_ts, state.last_leaf, state.before_last = (
+        prev,
+        last_ts,
+        last_leaf,
+        before_last,
+    )
     return state
 
 
@@ -298,9 +321,9 @@ def _start_state(conn: Connection, start: int) -> _Range:
     return _Range(start, 0, binascii.hexlify(leaf), frontier, ts, last_leaf=leaf)
 
 
-def _child(url: str, origin: str, stop: int, want: set[int]) -> tuple[Any, ...]:
+def _child(url: str, origin: str, stop: int, want: set[int], readonly: bool) -> tuple[Any, ...]:
     """Check [0, stop) in a child process; errors come back as plain data."""
-    ledger = Ledger.open(url)
+    ledger = Ledger.open(url, readonly=readonly)
     try:
         with ledger.engine.connect() as conn:
             state = _start_state(conn, 0)
@@ -348,7 +371,9 @@ def verify_ledger(
     with ledger.engine.connect() as conn, conn.begin():
         head = conn.execute(select(_H).where(_H.c.id == 1)).one()
         kept = conn.execute(select(_C).order_by(_C.c.n)).all()
-        size = conn.exec_driver_sql("SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_entries").scalar_one()
+        size = conn.exec_driver_sql(
+            "SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_entries"
+        ).scalar_one()
         size = max(size, head.size)
         want = {row.size for row in kept} | ({against.size} if against else set())
         split = 0
@@ -360,7 +385,14 @@ def verify_ledger(
         pool = None
         if split:
             pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
-            future = pool.submit(_child, ledger.url, ledger.origin, split, {s for s in want if s <= split})
+            future = pool.submit(
+                _child,
+                ledger.url,
+                ledger.origin,
+                split,
+                {s for s in want if s <= split},
+                ledger.readonly,
+            )
             if progress is not None:
                 progress(split)  # the child's half, counted up front
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -156,7 +155,7 @@ def test_proof_output_verifies(reg: Path) -> None:
     merkle.verify_inclusion(
         dec(p["leaf_hash"]), 7, 12, [dec(h) for h in p["inclusion_path"]], dec(p["root_hash"])
     )
-    code, _, err = run("proof", "12", "--size", "12", "--db", str(reg))
+    code, _, _ = run("proof", "12", "--size", "12", "--db", str(reg))
     assert code == 4
 
 
@@ -164,14 +163,25 @@ def test_proof_output_verifies(reg: Path) -> None:
 def test_installed_command_runs_the_demo(tmp_path: Path) -> None:
     proc = subprocess.run(
         ["govern", "demo", str(tmp_path / "demo")],
-        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     assert "verified" in proc.stdout
     assert (tmp_path / "demo" / "registry.db").exists()
     proc = subprocess.run(
-        ["govern", "verify", "--db", str(tmp_path / "demo" / "registry.db"),
-         "--checkpoint", str(tmp_path / "demo" / "checkpoint.txt")],
-        capture_output=True, text=True, timeout=600,
+        [
+            "govern",
+            "verify",
+            "--db",
+            str(tmp_path / "demo" / "registry.db"),
+            "--checkpoint",
+            str(tmp_path / "demo" / "checkpoint.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr

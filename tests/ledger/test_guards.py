@@ -50,8 +50,7 @@ def _statements(dialect: str) -> list[str]:
             "SELECT n, size, root, ts, 'forged' FROM ledger_checkpoints",
         ]
     else:
-        stmts += [f"TRUNCATE {t}" for t in
-                  ("ledger_entries", "ledger_head", "ledger_checkpoints")]
+        stmts += [f"TRUNCATE {t}" for t in ("ledger_entries", "ledger_head", "ledger_checkpoints")]
         stmts += ["TRUNCATE ledger_entries, ledger_head, ledger_checkpoints"]
         stmts += [
             "SET session_replication_role = replica; DELETE FROM ledger_entries WHERE seq = 2",
@@ -64,12 +63,16 @@ def test_every_rewrite_is_refused(registry: InitResult, signer) -> None:  # type
         ledger.append_batch(("x.event", {"i": i}, "bot") for i in range(20))
         ledger.sign_checkpoint(signer)
         dialect = ledger.engine.dialect.name
-        before = fetch(registry.url, "SELECT seq, leaf, body, actor FROM ledger_entries ORDER BY seq")
+        before = fetch(
+            registry.url, "SELECT seq, leaf, body, actor FROM ledger_entries ORDER BY seq"
+        )
         for sql in _statements(dialect):
             sql = sql.replace("'\\x00'", "'\\x00'::bytea") if dialect != "sqlite" else sql
             with pytest.raises(DBAPIError) as exc:
                 execute(registry.url, sql)
             assert "append-only" in str(exc.value) or "refused" in str(exc.value), sql
-        after = fetch(registry.url, "SELECT seq, leaf, body, actor FROM ledger_entries ORDER BY seq")
+        after = fetch(
+            registry.url, "SELECT seq, leaf, body, actor FROM ledger_entries ORDER BY seq"
+        )
         assert after == before
         assert verify_ledger(ledger).size == 22

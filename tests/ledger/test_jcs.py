@@ -423,3 +423,11 @@ def test_loads_strict_refuses(data: bytes, fragment: str) -> None:
     with pytest.raises(BadInput) as info:
         loads_strict(data)
     assert fragment in info.value.message
+
+
+def test_fast_path_escapes_every_low_and_separator_character_like_rfc8785() -> None:
+    # The fast path goes through orjson; hold it to the reference for each awkward character.
+    chars = [chr(c) for c in range(0x00, 0xA0)] + ["\u2028", "\u2029", "\ufeff", "\uffff"]
+    for ch in chars:
+        value = {"k" + ch: "a" + ch + "b", "n": [1.5, 0.0001, 123456789.125]}
+        assert canonicalize(value) == rfc8785.dumps(value), repr(ch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -39,7 +40,7 @@ def test_batch_is_contiguous_and_chained(ledger: Ledger) -> None:
     assert done.first_seq == 2 and done.size == 302
     entries = list(ledger.entries(start=2))
     assert [e.seq for e in entries] == list(range(2, 302))
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert after.prev == before.leaf.hex()
         assert after.ts >= before.ts
     all_leaves = [e.leaf for e in ledger.entries()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+
 import pytest
 
 from govern.errors import (
@@ -27,9 +28,7 @@ K = 17  # the entry we tamper with
 @pytest.fixture
 def filled(registry: InitResult) -> InitResult:
     with Ledger.open(registry.url) as ledger:
-        ledger.append_batch(
-            ("x.event", {"i": i, "subject": f"s-{i}"}, "bot") for i in range(N)
-        )
+        ledger.append_batch(("x.event", {"i": i, "subject": f"s-{i}"}, "bot") for i in range(N))
     drop_guards(registry.url)
     return registry
 
@@ -63,8 +62,11 @@ def test_changed_entry_with_matching_leaf_breaks_the_chain(filled: InitResult) -
     body = _body(filled, K).replace(b'"i":15', b'"i":99')
     leaf = hashlib.sha256(b"\x00" + body).digest()
     execute(
-        filled.url, "UPDATE ledger_entries SET body = :b, leaf = :l WHERE seq = :s",
-        b=body, l=leaf, s=K,
+        filled.url,
+        "UPDATE ledger_entries SET body = :b, leaf = :l WHERE seq = :s",
+        b=body,
+        l=leaf,
+        s=K,
     )
     with pytest.raises(LedgerCorrupt) as exc:  # its stored subtree hash no longer fits
         _verify(filled)
@@ -84,7 +86,9 @@ def test_changed_node(filled: InitResult, seq: int, offset: int) -> None:
         fetch(filled.url, "SELECT nodes FROM ledger_entries WHERE seq = :s", s=seq)[0][0]
     )
     nodes[offset] ^= 0x80
-    execute(filled.url, "UPDATE ledger_entries SET nodes = :n WHERE seq = :s", n=bytes(nodes), s=seq)
+    execute(
+        filled.url, "UPDATE ledger_entries SET nodes = :n WHERE seq = :s", n=bytes(nodes), s=seq
+    )
     with pytest.raises(TreeMismatch) as exc:
         _verify(filled)
     assert exc.value.seq == seq
@@ -99,8 +103,13 @@ def test_deleted_node(filled: InitResult) -> None:
 
 @pytest.mark.parametrize(
     ("column", "value"),
-    [("size", 41), ("root", bytes(32)), ("tip", bytes(32)), ("frontier", bytes(64)),
-     ("last_ts", "2000-01-01T00:00:00.000000Z")],
+    [
+        ("size", 41),
+        ("root", bytes(32)),
+        ("tip", bytes(32)),
+        ("frontier", bytes(64)),
+        ("last_ts", "2000-01-01T00:00:00.000000Z"),
+    ],
 )
 def test_changed_head_field(filled: InitResult, column: str, value: object) -> None:
     execute(filled.url, f"UPDATE ledger_head SET {column} = :v", v=value)
@@ -110,8 +119,13 @@ def test_changed_head_field(filled: InitResult, column: str, value: object) -> N
 
 @pytest.mark.parametrize(
     ("column", "value"),
-    [("kind", "x.other"), ("subject", "s-999"), ("subject", None),
-     ("ts", "2999-01-01T00:00:00.000000Z"), ("actor", "mallory")],
+    [
+        ("kind", "x.other"),
+        ("subject", "s-999"),
+        ("subject", None),
+        ("ts", "2999-01-01T00:00:00.000000Z"),
+        ("actor", "mallory"),
+    ],
 )
 def test_changed_indexed_column(filled: InitResult, column: str, value: object) -> None:
     execute(filled.url, f"UPDATE ledger_entries SET {column} = :v WHERE seq = :s", v=value, s=K)
@@ -130,8 +144,16 @@ def test_deleted_entry(filled: InitResult) -> None:
 def test_reordered_entries(filled: InitResult) -> None:
     a, b = _body(filled, K), _body(filled, K + 1)
     la, lb = (hashlib.sha256(b"\x00" + x).digest() for x in (a, b))
-    execute(filled.url, "UPDATE ledger_entries SET body = :b, leaf = :l WHERE seq = :s", b=b, l=lb, s=K)
-    execute(filled.url, "UPDATE ledger_entries SET body = :b, leaf = :l WHERE seq = :s", b=a, l=la, s=K + 1)
+    execute(
+        filled.url, "UPDATE ledger_entries SET body = :b, leaf = :l WHERE seq = :s", b=b, l=lb, s=K
+    )
+    execute(
+        filled.url,
+        "UPDATE ledger_entries SET body = :b, leaf = :l WHERE seq = :s",
+        b=a,
+        l=la,
+        s=K + 1,
+    )
     with pytest.raises(LedgerCorrupt) as exc:
         _verify(filled)
     assert exc.value.seq == K
@@ -144,7 +166,10 @@ def test_inserted_entry_at_the_end(filled: InitResult) -> None:
         filled.url,
         "INSERT INTO ledger_entries (seq, kind, subject, ts, actor, leaf, body, nodes) "
         "SELECT :s, kind, subject, ts, actor, :l, :b, nodes FROM ledger_entries WHERE seq = :o",
-        s=last + 1, l=hashlib.sha256(b"\x00" + body).digest(), b=body, o=last,
+        s=last + 1,
+        l=hashlib.sha256(b"\x00" + body).digest(),
+        b=body,
+        o=last,
     )
     with pytest.raises(LedgerCorrupt) as exc:
         _verify(filled)
@@ -167,7 +192,11 @@ def test_truncated_and_rewound_log_fails_against_a_held_checkpoint(
     execute(
         registry.url,
         "UPDATE ledger_head SET size = :s, root = :r, tip = :t, frontier = :f, last_ts = :ts",
-        s=old[0], r=old[1], t=old[2], f=old[3], ts=old[4],
+        s=old[0],
+        r=old[1],
+        t=old[2],
+        f=old[3],
+        ts=old[4],
     )
     with pytest.raises(GuardsMissing):  # internally consistent: only the guards give it away
         _verify(registry)
@@ -194,7 +223,10 @@ def test_log_rewritten_behind_a_checkpoint_fails_consistency(
         registry.url,
         "INSERT INTO ledger_head (id, origin, size, root, tip, frontier, last_ts) "
         "VALUES (1, :o, 0, :r, :t, :f, '2000-01-01T00:00:00.000000Z')",
-        o=items[0][1]["origin"], r=hashlib.sha256(b"").digest(), t=bytes(32), f=b"",
+        o=items[0][1]["origin"],
+        r=hashlib.sha256(b"").digest(),
+        t=bytes(32),
+        f=b"",
     )
     with Ledger.open(registry.url) as ledger:
         ledger.append_batch(items)
