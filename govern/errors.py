@@ -135,3 +135,15 @@ class ProofInvalid(GovernError):
     """An inclusion or consistency proof does not verify."""
 
     exit_code = 20
+
+
+class ExplainerUnsupported(BadInput):
+    """No explainer in govern supports this model type."""
+
+    exit_code = 21
+
+
+class FidelityError(GovernError):
+    """An explanation does not add up to the model's output."""
+
+    exit_code = 22

@@ -80,6 +80,11 @@ def init_registry(
             created += [db_file, Path(str(db_file) + "-wal"), Path(str(db_file) + "-shm")]
         with ledger:
             enroll_first_administrator(ledger, admin, public)
+            # derive the registry tables now, so the first administrator is in them
+            from govern.registry.core import Registry, default_artifacts_dir
+            from govern.registry.artifacts import ArtifactStore
+
+            Registry(ledger, ArtifactStore(default_artifacts_dir(url)), admin)
     except (GovernError, OSError):
         for path in created:
             path.unlink(missing_ok=True)

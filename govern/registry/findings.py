@@ -1,0 +1,96 @@
+"""Validation findings: what an independent validator raises against a model version.
+
+SR 11-7 section V / DOCUMENTS.md "findings register": id, type (validation issue, policy
+exception, limitation), severity, owner, due date, status. An open finding of a blocking
+severity (high, by default) stops approval.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from govern.errors import BadInput, NotFound
+from govern.ledger import Entry
+from govern.registry import models, people
+from govern.registry import projections as proj
+
+if TYPE_CHECKING:
+    from govern.registry.core import Registry
+
+SEVERITIES = ("high", "medium", "low")
+TYPES = ("validation issue", "policy exception", "limitation")
+
+
+def raise_finding(
+    reg: Registry,
+    ref: str,
+    *,
+    severity: str,
+    text: str,
+    type: str = "validation issue",
+    due: str | None = None,
+) -> Entry:
+    """A validator records a finding against a model version."""
+    if severity not in SEVERITIES:
+        raise BadInput(f"severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+    if type not in TYPES:
+        raise BadInput(f"finding type {type!r} is not one of: {', '.join(TYPES)}")
+    if not text.strip():
+        raise BadInput("a finding needs a text saying what is wrong")
+    row = models.resolve(reg, ref)
+    people.require_active(reg, reg.actor, "validator")
+    model = f"{row.name}@{row.version}"
+    number = len(reg.rows(proj.findings, proj.findings.c.model == model)) + 1
+    return reg.record(
+        "finding.raised",
+        {
+            "subject": f"finding:{model}#{number}",
+            "model": model,
+            "model_entry": row.leaf,
+            "number": number,
+            "severity": severity,
+            "type": type,
+            "text": text,
+            "due": due,
+        },
+    )
+
+
+def close_finding(reg: Registry, ref: str, number: int, *, resolution: str) -> Entry:
+    row = models.resolve(reg, ref)
+    model = f"{row.name}@{row.version}"
+    people.require_active(reg, reg.actor, "validator")
+    found = reg.rows(
+        proj.findings, proj.findings.c.model == model, proj.findings.c.number == number
+    )
+    if not found:
+        raise NotFound(f"{model} has no finding #{number}")
+    if found[0].status == "closed":
+        raise BadInput(f"finding #{number} of {model} is already closed")
+    if not resolution.strip():
+        raise BadInput("say how the finding was resolved")
+    return reg.record(
+        "finding.closed",
+        {
+            "subject": f"finding:{model}#{number}",
+            "model": model,
+            "number": number,
+            "resolution": resolution,
+        },
+    )
+
+
+def open_findings(reg: Registry, model: str, at: str | None = None) -> list[Any]:
+    """Findings of ``model`` open at time ``at`` (now when None)."""
+    rows = reg.rows(proj.findings, proj.findings.c.model == model)
+    out = []
+    for r in rows:
+        if at is not None and r.raised_at > at:
+            continue
+        if r.status == "open" or (at is not None and r.closed_at is not None and r.closed_at > at):
+            out.append(r)
+    return out
+
+
+def all_findings(reg: Registry, model: str) -> list[Any]:
+    return reg.rows(proj.findings, proj.findings.c.model == model, order=proj.findings.c.number)

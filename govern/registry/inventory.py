@@ -1,0 +1,61 @@
+"""The model inventory (SR 11-7 section VI): one row per model version."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from govern.registry import projections as proj
+from govern.registry.status import status
+
+if TYPE_CHECKING:
+    from govern.registry.core import Registry
+
+
+@dataclass(frozen=True)
+class InventoryRow:
+    name: str
+    version: int
+    tier: str
+    owner: str
+    status: str
+    approvals: str
+    last_validation: str | None
+    next_review_due: str | None
+    open_findings: int
+    artifact_sha256: str
+    code_commit: str | None
+    deployed_in: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def inventory(reg: Registry, as_of: str | None = None) -> list[InventoryRow]:
+    rows = []
+    for m in reg.rows(proj.models, order=proj.models.c.seq):
+        if as_of is not None and m.ts > as_of:
+            continue
+        st = status(reg, f"{m.name}@{m.version}", as_of)
+        validations = [s.signed_at for s in st.signoffs if s.role == "validator"]
+        rows.append(
+            InventoryRow(
+                name=m.name,
+                version=m.version,
+                tier=m.risk_tier,
+                owner=m.owner,
+                status=st.status,
+                approvals="; ".join(
+                    f"{s.role} {s.decision} by {s.signer} {s.signed_at[:10]}"
+                    + ("" if s.in_force else " (not in force)")
+                    for s in st.signoffs
+                ),
+                last_validation=max(validations)[:10] if validations else None,
+                next_review_due=st.next_review_due[:10] if st.next_review_due else None,
+                open_findings=len(st.open_findings),
+                artifact_sha256=m.artifact_sha256,
+                code_commit=m.code_commit,
+                deployed_in=", ".join(st.deployed_in),
+            )
+        )
+    return rows

@@ -1,0 +1,251 @@
+"""Model versions: the artifact, its data, its code, its hyperparameters and its holdout metrics.
+
+``register_model`` writes one ``model.registered`` entry tying a content-addressed artifact to the
+dataset versions it was trained and validated on (by digest), the code commit, the estimator's
+parameters, the feature list and types read from the training data, and the standard metrics
+computed on each holdout set. Versions number 1, 2, 3 per name.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from govern.errors import BadInput
+from govern.ledger import Entry
+from govern.registry import catalog
+from govern.registry import projections as proj
+from govern.registry.codeversion import CodeVersion, capture
+from govern.registry.datasets import Schema
+from govern.registry.metrics import regression_metrics, score_classifier
+from govern.registry.policy import TIERS
+from govern.registry.refs import Ref, check_name, parse_ref
+
+if TYPE_CHECKING:
+    from govern.registry.core import Registry
+
+ENV_PACKAGES = ("scikit-learn", "numpy", "pandas", "scipy", "skops", "shap", "lightgbm", "xgboost")
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    name: str
+    version: int
+    seq: int
+    leaf: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+def environment() -> dict[str, str]:
+    """Python and the versions of the libraries a model depends on (those installed)."""
+    env = {"python": platform.python_version()}
+    for pkg in ENV_PACKAGES:
+        try:
+            env[pkg] = importlib_metadata.version(pkg)
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    return env
+
+
+def _dataset_refs(reg: Registry, refs: Sequence[str], what: str) -> list[Any]:
+    rows = []
+    for text in refs:
+        rows.append(catalog.resolve(reg, text))
+    if what == "training" and not rows:
+        raise BadInput(
+            "a model needs at least one training dataset version",
+            hint="register the data with `govern data add` and pass --train NAME@V",
+        )
+    return rows
+
+
+def _task(model: Any) -> str:
+    if hasattr(model, "predict_proba") or getattr(model, "_estimator_type", "") == "classifier":
+        return "classification"
+    return "regression"
+
+
+def register_model(
+    reg: Registry,
+    model: Any = None,
+    *,
+    name: str,
+    training_data: Sequence[str],
+    validation_data: Sequence[str] = (),
+    target: str,
+    features: Sequence[str] | None = None,
+    intended_use: str,
+    limitations: str = "",
+    owner: str,
+    risk_tier: str,
+    positive_label: Any = None,
+    threshold: float = 0.5,
+    code: CodeVersion | None = None,
+    code_path: Path = Path("."),
+    allow_dirty: bool = False,
+    artifact_file: Path | None = None,
+    trust_pickle: bool = False,
+) -> ModelVersion:
+    """Register the next version of ``name``; everything is checked before anything is written."""
+    check_name(name, "model")
+    if risk_tier not in TIERS:
+        raise BadInput(f"risk tier {risk_tier!r} is not one of {', '.join(TIERS)}")
+    if not intended_use.strip():
+        raise BadInput("state the model's intended use (SR 11-7 section VI inventory field)")
+    if not 0.0 < threshold < 1.0:
+        raise BadInput(f"the decision threshold {threshold} must be between 0 and 1")
+    train_rows = _dataset_refs(reg, training_data, "training")
+    holdout_rows = _dataset_refs(reg, validation_data, "validation")
+    train = catalog.load(reg, f"{train_rows[0].name}@{train_rows[0].version}")
+    if target not in train.columns:
+        raise BadInput(
+            f"the target {target!r} is not a column of the training data "
+            f"{train_rows[0].name}@{train_rows[0].version}"
+        )
+    chosen = list(features) if features is not None else [c for c in train.columns if c != target]
+    missing = [f for f in chosen if f not in train.columns]
+    if missing:
+        raise BadInput(
+            f"feature {missing[0]!r} is missing from the training data "
+            f"{train_rows[0].name}@{train_rows[0].version}",
+            hint="list only columns the training data has (--feature), or register the "
+            "right data version",
+        )
+    schema = Schema.from_frame(train[chosen])
+    code_version = code or capture(code_path, allow_dirty=allow_dirty)
+
+    if artifact_file is not None:
+        saved = reg.artifacts.import_model_file(artifact_file, trust_pickle=trust_pickle)
+        model = reg.artifacts.load_model(
+            saved.digest, format=saved.format, trusted_pickle=trust_pickle
+        )
+    elif model is not None:
+        saved = reg.artifacts.save_model(model)
+    else:
+        raise BadInput("give the fitted model or its artifact file")
+    from govern.registry.artifacts import model_fingerprint
+
+    task = _task(model)
+    if task == "classification":
+        classes = [str(c) for c in getattr(model, "classes_", [])]
+        if positive_label is None and classes:
+            positive_label = model.classes_[-1]
+        if str(positive_label) not in classes:
+            raise BadInput(
+                f"the positive label {positive_label!r} is not one of the model's classes "
+                f"({', '.join(classes)})"
+            )
+    metrics = {}
+    for row in holdout_rows:
+        ref = f"{row.name}@{row.version}"
+        metrics[ref] = evaluate(
+            model, catalog.load(reg, ref), features=chosen, target=target, task=task,
+            threshold=threshold, positive_label=positive_label, what=ref,
+        )
+    versions = reg.rows(proj.models, proj.models.c.name == name)
+    version = max((r.version for r in versions), default=0) + 1
+    payload: dict[str, Any] = {
+        "subject": f"model:{name}@{version}",
+        "name": name,
+        "version": version,
+        "task": task,
+        "estimator": model_fingerprint(model),
+        "artifact": {
+            "sha256": saved.digest,
+            "format": saved.format,
+            "size": saved.size,
+            "trusted_pickle": saved.trusted_pickle,
+            "converted_from": saved.converted_from,
+        },
+        "features": schema.to_list(),
+        "target": target,
+        "positive_label": None if positive_label is None else str(positive_label),
+        "threshold": repr(float(threshold)),
+        "training_data": [_data_ref(r) for r in train_rows],
+        "validation_data": [_data_ref(r) for r in holdout_rows],
+        "code": code_version.as_dict(),
+        "intended_use": intended_use,
+        "limitations": limitations,
+        "owner": owner,
+        "risk_tier": risk_tier,
+        "metrics": metrics,
+        "environment": environment(),
+    }
+    entry = reg.record("model.registered", payload)
+    return ModelVersion(name, version, entry.seq, entry.leaf.hex())
+
+
+def _data_ref(row: Any) -> dict[str, Any]:
+    return {"name": row.name, "version": row.version, "sha256": row.sha256}
+
+
+def evaluate(
+    model: Any,
+    frame: pd.DataFrame,
+    *,
+    features: Sequence[str],
+    target: str,
+    task: str,
+    threshold: float,
+    positive_label: Any,
+    what: str,
+) -> dict[str, Any]:
+    """The standard metrics of ``model`` on a holdout frame."""
+    missing = [c for c in [*features, target] if c not in frame.columns]
+    if missing:
+        raise BadInput(f"the holdout data {what} lacks column {missing[0]!r}")
+    X, y = frame[list(features)], frame[target]
+    if task == "classification":
+        label = _matching_label(model, positive_label)
+        return score_classifier(model, X, y, threshold=threshold, positive_label=label)
+    return regression_metrics(y, model.predict(X))
+
+
+def _matching_label(model: Any, label: Any) -> Any:
+    for c in getattr(model, "classes_", []):
+        if str(c) == str(label):
+            return c
+    return label
+
+
+def resolve(reg: Registry, ref: str | Ref) -> Any:
+    return reg.model_row(parse_ref(ref) if isinstance(ref, str) else ref)
+
+
+def entry_of(reg: Registry, ref: str | Ref) -> Entry:
+    return reg.entry(resolve(reg, ref).seq)
+
+
+def load(reg: Registry, ref: str | Ref, *, trusted_pickle: bool = False) -> Any:
+    """The registered estimator, its digest checked before it is loaded."""
+    row = resolve(reg, ref)
+    payload = reg.entry(row.seq).payload
+    return reg.artifacts.load_model(
+        row.artifact_sha256,
+        format=row.artifact_format,
+        trusted_pickle=trusted_pickle or payload["artifact"]["trusted_pickle"],
+    )
+
+
+def recompute_metrics(reg: Registry, ref: str | Ref) -> dict[str, Any]:
+    """Recompute the registered metrics from the stored artifact and data (replication)."""
+    p = entry_of(reg, ref).payload
+    model = load(reg, ref)
+    features = [f["name"] for f in p["features"]]
+    return {
+        key: evaluate(
+            model, catalog.load(reg, key), features=features, target=p["target"],
+            task=p["task"], threshold=float(p["threshold"]), positive_label=p["positive_label"],
+            what=key,
+        )
+        for key in p["metrics"]
+    }

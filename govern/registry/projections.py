@@ -1,0 +1,353 @@
+"""Projections: the registry's tables, derived from the ledger alone.
+
+Every table here is rebuilt by replaying the ledger (``rebuild``), is updated in the same
+transaction as the entry that changes it (``apply``), and is checked against a fresh replay by
+``check`` (run by ``govern verify``). Nothing is written here that the ledger does not say.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    insert,
+    select,
+    update,
+)
+
+from govern.errors import GovernError
+from govern.ledger import Entry
+
+metadata = MetaData()
+
+datasets = Table(
+    "reg_datasets",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("format", String(20), nullable=False),
+    Column("source", Text),
+    Column("rows", BigInteger),
+    Column("seq", BigInteger, nullable=False),
+    Column("ts", String(27), nullable=False),
+    Column("actor", String(256), nullable=False),
+)
+
+models = Table(
+    "reg_models",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("leaf", String(64), nullable=False),
+    Column("ts", String(27), nullable=False),
+    Column("registered_by", String(256), nullable=False),
+    Column("owner", String(256), nullable=False),
+    Column("risk_tier", String(20), nullable=False),
+    Column("task", String(20), nullable=False),
+    Column("artifact_sha256", String(64), nullable=False),
+    Column("artifact_format", String(20), nullable=False),
+    Column("code_commit", String(64)),
+    Column("threshold", String(40)),
+)
+
+people = Table(
+    "reg_people",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("roles", String(200), nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("fingerprint", String(100), nullable=False),
+    Column("valid_from", String(27), nullable=False),
+    Column("valid_until", String(27)),
+    Column("revoked_at", String(27)),
+    Column("seq", BigInteger, nullable=False),
+)
+
+findings = Table(
+    "reg_findings",
+    metadata,
+    Column("model", String(120), primary_key=True),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("severity", String(10), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("raised_by", String(256), nullable=False),
+    Column("raised_at", String(27), nullable=False),
+    Column("due", String(27)),
+    Column("status", String(10), nullable=False),
+    Column("closed_by", String(256)),
+    Column("closed_at", String(27)),
+    Column("resolution", Text),
+    Column("seq", BigInteger, nullable=False),
+)
+
+approvals = Table(
+    "reg_approvals",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("model", String(120), nullable=False, index=True),
+    Column("role", String(20), nullable=False),
+    Column("decision", String(20), nullable=False),
+    Column("signer", String(100), nullable=False),
+    Column("fingerprint", String(100), nullable=False),
+    Column("signed_at", String(27), nullable=False),
+    Column("expires", String(27)),
+    Column("conditions", Text),
+)
+
+deployments = Table(
+    "reg_deployments",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("model", String(120), nullable=False, index=True),
+    Column("env", String(50), nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("ts", String(27), nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("override", Boolean, nullable=False),
+    Column("justification", Text),
+)
+
+policies = Table(
+    "reg_policies",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("ts", String(27), nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("policy", Text, nullable=False),
+)
+
+TABLES = [datasets, models, people, findings, approvals, deployments, policies]
+KINDS = (
+    "person.enrolled",
+    "person.revoked",
+    "dataset.registered",
+    "model.registered",
+    "finding.raised",
+    "finding.closed",
+    "approval.signed",
+    "model.deployed",
+    "model.retired",
+    "policy.set",
+)
+
+
+class ProjectionStale(GovernError):
+    """The registry's tables disagree with the ledger."""
+
+    exit_code = 9
+
+
+def create(conn: Connection) -> None:
+    metadata.create_all(conn, checkfirst=True)
+
+
+def apply(conn: Connection, entry: Entry) -> None:
+    """Update the projections for one entry (entries of other kinds change nothing)."""
+    handler = _HANDLERS.get(entry.kind)
+    if handler is not None:
+        handler(conn, entry, entry.payload)
+
+
+def apply_all(conn: Connection, entries: Iterable[Entry]) -> None:
+    for entry in entries:
+        apply(conn, entry)
+
+
+def _person_enrolled(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+    row = {
+        "name": p["name"],
+        "roles": ",".join(p["roles"]),
+        "public_key": p["ssh_public_key"],
+        "fingerprint": p["fingerprint"],
+        "valid_from": p["valid_from"],
+        "valid_until": p.get("valid_until"),
+        "revoked_at": None,
+        "seq": e.seq,
+    }
+    if conn.execute(select(people.c.name).where(people.c.name == p["name"])).first():
+        conn.execute(update(people).where(people.c.name == p["name"]).values(**row))
+    else:
+        conn.execute(insert(people).values(**row))
+
+
+def _person_revoked(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+    conn.execute(update(people).where(people.c.name == p["name"]).values(revoked_at=e.ts))
+
+
+def _dataset(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+    conn.execute(
+        insert(datasets).values(
+            name=p["name"],
+            version=p["version"],
+            sha256=p["sha256"],
+            format=p["format"],
+            source=p.get("source"),
+            rows=p.get("profile", {}).get("rows"),
+            seq=e.seq,
+            ts=e.ts,
+            actor=e.actor,
+        )
+    )
+
+
+def _model(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+    conn.execute(
+        insert(models).values(
+            name=p["name"],
+            version=p["version"],
+            seq=e.seq,
+            leaf=e.leaf.hex(),
+            ts=e.ts,
+            registered_by=e.actor,
+            owner=p["owner"],
+            risk_tier=p["risk_tier"],
+            task=p["task"],
+            artifact_sha256=p["artifact"]["sha256"],
+            artifact_format=p["artifact"]["format"],
+            code_commit=(p.get("code") or {}).get("commit"),
+            threshold=p.get("threshold"),
+        )
+    )
+
+
+def _finding_raised(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+    conn.execute(
+        insert(findings).values(
+            model=p["model"],
+            number=p["number"],
+            severity=p["severity"],
+            type=p["type"],
+            text=p["text"],
+            raised_by=e.actor,
+            raised_at=e.ts,
+            due=p.get("due"),
+            status="open",
+            seq=e.seq,
+        )
+    )
+
+
+def _finding_closed(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+    conn.execute(
+        update(findings)
+        .where(findings.c.model == p["model"], findings.c.number == p["number"])
+        .values(status="closed", closed_by=e.actor, closed_at=e.ts, resolution=p["resolution"])
+    )
+
+
+def _approval(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+    st = p["statement"]
+    conn.execute(
+        insert(approvals).values(
+            seq=e.seq,
+            model=st["model"],
+            role=st["role"],
+            decision=st["decision"],
+            signer=st["signer"],
+            fingerprint=p["fingerprint"],
+            signed_at=e.ts,
+            expires=st.get("expires"),
+            conditions=st.get("conditions"),
+        )
+    )
+
+
+def _deployment(action: str) -> Any:
+    def handler(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+        conn.execute(
+            insert(deployments).values(
+                seq=e.seq,
+                model=p["model"],
+                env=p["env"],
+                action=action,
+                ts=e.ts,
+                actor=e.actor,
+                override=bool(p.get("override")),
+                justification=(p.get("override") or {}).get("justification"),
+            )
+        )
+
+    return handler
+
+
+def _policy(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+    conn.execute(
+        insert(policies).values(
+            seq=e.seq, ts=e.ts, actor=e.actor, policy=json.dumps(p["policy"], sort_keys=True)
+        )
+    )
+
+
+_HANDLERS = {
+    "person.enrolled": _person_enrolled,
+    "person.revoked": _person_revoked,
+    "dataset.registered": _dataset,
+    "model.registered": _model,
+    "finding.raised": _finding_raised,
+    "finding.closed": _finding_closed,
+    "approval.signed": _approval,
+    "model.deployed": _deployment("deploy"),
+    "model.retired": _deployment("retire"),
+    "policy.set": _policy,
+}
+
+
+def _snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for table in TABLES:
+        key = list(table.primary_key.columns)
+        rows = conn.execute(select(table).order_by(*key)).all()
+        out[table.name] = [tuple(r) for r in rows]
+    return out
+
+
+def replay(entries: Iterable[Entry]) -> dict[str, list[tuple[Any, ...]]]:
+    """The projections a fresh replay of ``entries`` gives, computed in memory."""
+    engine = create_engine("sqlite://")
+    try:
+        with engine.begin() as conn:
+            create(conn)
+            apply_all(conn, entries)
+            return _snapshot(conn)
+    finally:
+        engine.dispose()
+
+
+def rebuild(conn: Connection, entries: Iterable[Entry]) -> None:
+    """Throw the projections away and replay the ledger into them."""
+    create(conn)
+    for table in reversed(TABLES):
+        conn.execute(delete(table))
+    apply_all(conn, entries)
+
+
+def check(conn: Connection, entries: Iterable[Entry]) -> None:
+    """Raise ProjectionStale naming the first table whose rows differ from a fresh replay."""
+    expected = replay(entries)
+    stored = _snapshot(conn)
+    for name, rows in expected.items():
+        if stored[name] != rows:
+            missing = [r for r in rows if r not in stored[name]]
+            extra = [r for r in stored[name] if r not in rows]
+            detail = f"{len(missing)} rows missing, {len(extra)} rows not in the ledger"
+            raise ProjectionStale(
+                f"the registry table {name} disagrees with the ledger ({detail})",
+                hint="the ledger is the source of truth: run `govern rebuild` to rebuild the "
+                "registry tables from it",
+            )

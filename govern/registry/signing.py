@@ -1,0 +1,55 @@
+"""Signed statements: canonical JSON signed with a person's OpenSSH key (SSHSIG).
+
+A statement is a JSON object; what is signed is its RFC 8785 bytes, so the same statement always
+has the same bytes, on the officer's workstation and in the registry.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from govern.errors import BadInput
+from govern.ledger.jcs import canonicalize
+from govern.registry import sshsig
+
+
+def statement_bytes(statement: dict[str, Any]) -> bytes:
+    return canonicalize(statement)
+
+
+def namespace(purpose: str, origin: str) -> str:
+    """SSHSIG namespace: ``approval@<origin host>`` and the like (LEDGER.md)."""
+    return f"{purpose}@{origin.split('/', 1)[0]}"
+
+
+def sign(statement: dict[str, Any], key: Path, ns: str) -> str:
+    """Sign with a private key file: Ed25519 in-process; anything else (an encrypted key, a FIDO
+    key, ``key.pub`` with the key in ssh-agent) through ``ssh-keygen -Y sign``."""
+    message = statement_bytes(statement)
+    if not key.exists():
+        raise BadInput(f"there is no key file at {key}", hint="give the path of your SSH key")
+    if key.suffix != ".pub":
+        try:
+            return sshsig.sign_ed25519(message, sshsig.load_private_key(key), ns)
+        except BadInput:
+            pass  # not an unencrypted Ed25519 key: let ssh-keygen (and the agent) handle it
+    return sshsig.sign_with_ssh_keygen(message, key, ns)
+
+
+def verify(statement: dict[str, Any], signature: str, public_key: str, ns: str) -> None:
+    """Raise SignatureInvalid unless ``signature`` signs exactly this statement with this key."""
+    sshsig.verify(statement_bytes(statement), signature, sshsig.parse_public_key(public_key), ns)
+
+
+def read_signature(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read the signature file {path}: {exc}") from exc
+
+
+def key_from_env() -> Path | None:
+    value = os.environ.get("GOVERN_SIGNING_KEY")
+    return Path(value) if value else None

@@ -1,0 +1,149 @@
+"""A model version's lifecycle status as of any moment, derived from the ledger.
+
+registered → in validation → approved / rejected → deployed → retired, and approval expired when
+sign-offs lapse. A provenance lookup asks what was in force when a prediction was made, so every
+rule reads only what the ledger held at that time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from govern.errors import NotFound
+from govern.ledger.entry import format_ts, now_ts, parse_ts
+from govern.registry import findings, models
+from govern.registry import projections as proj
+
+if TYPE_CHECKING:
+    from govern.registry.core import Registry
+
+REGISTERED = "registered"
+IN_VALIDATION = "in validation"
+APPROVED = "approved"
+REJECTED = "rejected"
+DEPLOYED = "deployed"
+RETIRED = "retired"
+EXPIRED = "approval expired"
+
+
+@dataclass(frozen=True)
+class Signoff:
+    role: str
+    decision: str
+    signer: str
+    signed_at: str
+    expires: str
+    conditions: str | None
+    seq: int
+    in_force: bool
+
+
+@dataclass(frozen=True)
+class Status:
+    model: str
+    as_of: str
+    status: str
+    tier: str
+    required_roles: tuple[str, ...]
+    signoffs: tuple[Signoff, ...]
+    open_findings: tuple[Any, ...]
+    deployed_in: tuple[str, ...]
+    overrides: tuple[Any, ...]
+    next_review_due: str | None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def approved(self) -> bool:
+        return self.status in (APPROVED, DEPLOYED)
+
+
+def add_months(ts: str, months: int) -> str:
+    moment = parse_ts(ts)
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    day = min(moment.day, 28)
+    return format_ts(moment.replace(year=year, month=month, day=day))
+
+
+def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
+    """The status of ``ref`` as the ledger stood at ``as_of`` (now by default)."""
+    at = as_of or now_ts()
+    row = models.resolve(reg, ref)
+    model = f"{row.name}@{row.version}"
+    if row.ts > at:
+        raise NotFound(f"{model} was not registered yet at {at}")
+    policy = reg.policy(at)
+    rule = policy.tier(row.risk_tier)
+    signed = [
+        a
+        for a in reg.rows(proj.approvals, proj.approvals.c.model == model, order=proj.approvals.c.seq)
+        if a.signed_at <= at
+    ]
+    latest: dict[str, Any] = {}
+    for a in signed:
+        latest[a.role] = a  # the latest decision per role stands
+    signoffs = []
+    for a in signed:
+        expires = a.expires or add_months(a.signed_at, rule.revalidation_months)
+        in_force = latest.get(a.role) is a and a.decision != "reject" and expires > at
+        signoffs.append(
+            Signoff(a.role, a.decision, a.signer, a.signed_at, expires, a.conditions, a.seq,
+                    in_force)
+        )
+    opened = tuple(findings.open_findings(reg, model, at))
+    blocking = [f for f in opened if f.severity in policy.blocking_severities]
+    moves = [
+        d for d in reg.rows(proj.deployments, proj.deployments.c.model == model,
+                            order=proj.deployments.c.seq)
+        if d.ts <= at
+    ]
+    live: dict[str, Any] = {}
+    for d in moves:
+        if d.action == "deploy":
+            live[d.env] = d
+        else:
+            live.pop(d.env, None)
+    retired = bool(moves) and moves[-1].action == "retire" and not live
+    in_force_roles = {s.role for s in signoffs if s.in_force}
+    rejected = any(latest[r].decision == "reject" for r in latest)
+    complete = all(r in in_force_roles for r in rule.requires)
+    had_all = all(r in latest and latest[r].decision != "reject" for r in rule.requires)
+    warnings: list[str] = []
+    if retired:
+        state = RETIRED
+    elif rejected:
+        state = REJECTED
+    elif complete and not blocking:
+        state = DEPLOYED if any(e in policy.production_envs for e in live) else APPROVED
+    elif had_all and not complete:
+        state = EXPIRED
+    elif signed or opened or findings.all_findings(reg, model):
+        state = IN_VALIDATION
+    else:
+        state = REGISTERED
+    overrides = tuple(d for d in live.values() if d.override)
+    if live and state not in (DEPLOYED,):
+        warnings.append(
+            f"{model} is deployed in {', '.join(sorted(live))} but is {state}"
+            + (" (deployed by a signed override)" if overrides else "")
+        )
+    in_force = [s.expires for s in signoffs if s.in_force]
+    return Status(
+        model=model,
+        as_of=at,
+        status=state,
+        tier=row.risk_tier,
+        required_roles=rule.requires,
+        signoffs=tuple(signoffs),
+        open_findings=opened,
+        deployed_in=tuple(sorted(live)),
+        overrides=overrides,
+        next_review_due=min(in_force) if in_force else None,
+        warnings=tuple(warnings),
+    )
+
+
+def today() -> str:
+    return format_ts(datetime.now(UTC))
