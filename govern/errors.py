@@ -58,6 +58,12 @@ class Conflict(GovernError):
     exit_code = 8
 
 
+class ProjectionStale(GovernError):
+    """The registry's tables disagree with the ledger (rebuild them with `govern rebuild`)."""
+
+    exit_code = 9
+
+
 # --- Ledger verification failures: one code per kind, so scripts can tell them apart. ---
 
 

@@ -7,12 +7,15 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from sklearn.pipeline import Pipeline
 from sqlalchemy import create_engine, text
 
 from govern.ledger import Ledger
 from govern.ledger.logkey import load_key
 from govern.registry.bootstrap import InitResult, init_registry
+from tests.credit import GERMAN, TARGET, make_pipeline
 
 PG_URL = os.environ.get("GOVERN_TEST_PG_URL")
 ORIGIN = "test.example/govern/ledger"
@@ -75,3 +78,29 @@ def sqlite_registry(tmp_path: Path) -> InitResult:
 @pytest.fixture
 def signer(registry: InitResult):  # type: ignore[no-untyped-def]
     return load_key(registry.key_path)
+
+
+@pytest.fixture(scope="session")
+def german() -> pd.DataFrame:
+    return pd.read_csv(GERMAN)
+
+
+@pytest.fixture(scope="session")
+def german_split(german: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A 70/30 split of the German credit data, written as CSV files."""
+    folder = tmp_path_factory.mktemp("german")
+    train = german.sample(frac=0.7, random_state=7)
+    holdout = german.drop(train.index)
+    paths = {"train": folder / "train.csv", "holdout": folder / "holdout.csv"}
+    train.to_csv(paths["train"], index=False)
+    holdout.to_csv(paths["holdout"], index=False)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def pipeline(german_split: dict[str, Path]) -> Pipeline:
+    """A fitted Pipeline (one-hot categoricals, scaled numbers, logistic regression)."""
+    train = pd.read_csv(german_split["train"])
+    model = make_pipeline(train)
+    model.fit(train.drop(columns=[TARGET]), train[TARGET])
+    return model

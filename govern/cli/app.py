@@ -75,5 +75,18 @@ DbOption = typer.Option(
 def _root(
     ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    as_: str | None = typer.Option(
+        None,
+        "--as",
+        envvar="GOVERN_USER",
+        help="Who is acting (an enrolled person's name); default: your login name.",
+    ),
 ) -> None:
-    ctx.obj = {"debug": debug}
+    ctx.obj = {"debug": debug, "actor": as_}
+
+
+def actor_of(ctx: typer.Context) -> str | None:
+    """The ``--as`` name given to the root command, if any."""
+    root = ctx.find_root()
+    obj = root.obj or {}
+    return obj.get("actor") if isinstance(obj, dict) else None

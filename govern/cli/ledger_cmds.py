@@ -13,10 +13,11 @@ from rich.table import Table
 from govern.cli.app import DbOption, app, console
 from govern.cli.progress import progress_bar
 from govern.errors import BadInput
-from govern.ledger import merkle, open_ledger, resolve_url, verify_ledger
+from govern.ledger import merkle, open_ledger, resolve_url
 from govern.ledger.db import sqlite_path
 from govern.ledger.logkey import default_key_path, load_key
 from govern.ledger.note import Verifier
+from govern.registry import Registry
 from govern.registry.bootstrap import init_registry
 
 
@@ -154,7 +155,8 @@ def verify(
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Verify the whole ledger; exit non-zero naming the first bad entry."""
+    """Verify the whole ledger, every signature in it and the registry tables; exit
+    non-zero naming the first bad entry."""
     note_text = None
     if checkpoint_file is not None:
         try:
@@ -162,12 +164,10 @@ def verify(
         except (OSError, UnicodeDecodeError) as exc:
             raise BadInput(f"cannot read the checkpoint file {checkpoint_file}: {exc}") from exc
     verifier = _read_verifier(verifier_key)
-    with open_ledger(db, readonly=True) as ledger:
-        total = ledger.size
+    with Registry.open(db, readonly=True) as reg:
+        total = reg.ledger.size
         with progress_bar("verifying", total, enabled=not as_json) as advance:
-            report = verify_ledger(
-                ledger, checkpoint=note_text, verifier=verifier, progress=advance
-            )
+            report = reg.verify(checkpoint=note_text, verifier=verifier, progress=advance)
     summary = {
         "ok": True,
         "origin": report.origin,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from govern.cli import demo_cmd, ledger_cmds  # noqa: F401  (commands register on import)
+from govern.cli import (  # noqa: F401  (commands register on import)
+    demo_cmd,
+    ledger_cmds,
+    registry_cmds,
+)
 from govern.cli.app import app
 
 

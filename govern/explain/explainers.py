@@ -296,8 +296,7 @@ class ModelExplainer:
     def _prepare(self) -> None:
         s = self._settings
         if self.method == "tree":
-            import shap
-
+            shap = _import_shap()
             # tree_path_dependent needs no background and is deterministic (EXPLAIN.md).
             self._tree = shap.TreeExplainer(
                 self.estimator, feature_perturbation="tree_path_dependent"
@@ -327,8 +326,7 @@ class ModelExplainer:
             self._linear_base = intercept + float(coef @ mean)
             s["library"] = "govern (closed form)"
         else:
-            import shap
-
+            shap = _import_shap()
             assert self.background is not None
             p = len(self.background.columns)
             self.max_evals = self.max_evals or 10 * (2 * p + 1)
@@ -686,6 +684,17 @@ def explain_decision(
 
 def _name(model: Any) -> str:
     return type(model).__name__
+
+
+def _import_shap() -> Any:
+    """shap, imported on first use (2.5 s cold), without its import-time deprecation noise."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import shap
+    return shap
 
 
 def _version(package: str) -> str:

@@ -84,6 +84,7 @@ class ReasonTable:
     groups: tuple[ReasonGroup, ...]
     digest: str
     source: str
+    derived: bool = False  # the default table: every statement comes from a feature name
 
     @property
     def features(self) -> frozenset[str]:
@@ -103,13 +104,16 @@ class ReasonTable:
             )
 
     def resolve(self, feature: str, value: object) -> tuple[str, str, bool]:
-        """The (code, statement, from_table) that states `feature` at `value`."""
+        """The (code, statement, from_table) that states `feature` at `value`.
+
+        A feature with no matching rule is stated from its name, coded by its name.
+        """
         for group in self.groups:
             if feature in group.features:
                 return group.code, group.statement, True
         for rule in self.rules:
             if rule.feature == feature and rule.matches(value):
-                return rule.code, rule.statement, True
+                return rule.code, rule.statement, not self.derived
         return feature, default_statement(feature), False
 
 
@@ -164,6 +168,7 @@ def default_reason_table(features: Sequence[str], model: str = "default") -> Rea
         groups=(),
         digest=digest,
         source="default table (from feature names)",
+        derived=True,
     )
 
 

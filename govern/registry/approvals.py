@@ -105,7 +105,9 @@ def check(reg: Registry, st: dict[str, Any], signature: str, *, at: str | None =
     try:
         signing.verify(st, signature, person.public_key, signing.namespace("approval", reg.origin))
     except SignatureInvalid as exc:
-        raise SignatureInvalid(f"{signer}'s approval signature does not verify: {exc.message}") from exc
+        raise SignatureInvalid(
+            f"{signer}'s approval signature does not verify: {exc.message}"
+        ) from exc
     size, root = st["checkpoint"]["size"], st["checkpoint"]["root"]
     if not isinstance(size, int) or size < 1 or size > reg.ledger.size:
         raise SignatureInvalid("the statement names a log state this log never had")
@@ -177,8 +179,13 @@ def approve(
 ) -> Entry:
     """Build the statement, sign it with the acting person's key, check and append it."""
     st = statement(
-        reg, ref, decision=decision, role=role, signer=reg.actor,
-        conditions=conditions, expires=expires,
+        reg,
+        ref,
+        decision=decision,
+        role=role,
+        signer=reg.actor,
+        conditions=conditions,
+        expires=expires,
     )
     people.require_active(reg, reg.actor, role)
     signature = signing.sign(st, key, signing.namespace("approval", reg.origin))

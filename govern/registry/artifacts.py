@@ -74,7 +74,16 @@ _TRUSTED_NAMES = frozenset(
 
 # Module path parts that mark test or build helpers: nothing a production model should hold.
 _UNTRUSTED_MODULE_PARTS = frozenset(
-    {"tests", "testing", "_testing", "conftest", "estimator_checks", "f2py", "distutils"}
+    {
+        "tests",
+        "testing",
+        "_testing",
+        "conftest",
+        "estimator_checks",
+        "externals",  # third-party code vendored into scikit-learn, not scikit-learn's own
+        "f2py",
+        "distutils",
+    }
 )
 
 UNTRUSTED_HINT = "add them to the allow-list only if you trust the file's author"
@@ -165,7 +174,8 @@ class ArtifactStore:
         """Store a copy of the file at ``path`` (once) and return its SHA-256 hex.
 
         The file is hashed while it is copied, so the stored bytes are the hashed bytes even if
-        the source changes meanwhile. NotFound if ``path`` does not exist.
+        the source changes meanwhile. NotFound if ``path`` does not exist; ArtifactTampered as
+        for `put_bytes`.
         """
         source = Path(path)
         if not source.is_file():
@@ -383,8 +393,8 @@ def is_trusted_type(name: str) -> bool:
     ``numpy.ndarray``, numpy dtypes and scalar types and random generators; scipy's sparse
     matrices and arrays; the LightGBM and XGBoost scikit-learn wrappers and their Boosters;
     and a few containers. Functions are not trusted beyond skops' defaults (numpy and
-    scipy ufuncs): a function from a trusted package, such as ``numpy.load``, can still
-    read or write files when a FunctionTransformer calls it.
+    scipy ufuncs) and scikit-learn's ``check_array``: a function from a trusted package,
+    such as ``numpy.load``, can still read or write files when a FunctionTransformer calls it.
     """
     if name in _TRUSTED_NAMES:
         return True
@@ -422,7 +432,8 @@ def _resolve_class(module: str, qualname: str, *, may_import: bool) -> type | No
         # build the object anyway.
         try:
             mod = importlib.import_module(module)
-        except ImportError:
+        except Exception:
+            # A module that does not import holds no class govern trusts.
             return None
     if mod is None:
         return None

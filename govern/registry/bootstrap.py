@@ -81,8 +81,8 @@ def init_registry(
         with ledger:
             enroll_first_administrator(ledger, admin, public)
             # derive the registry tables now, so the first administrator is in them
-            from govern.registry.core import Registry, default_artifacts_dir
             from govern.registry.artifacts import ArtifactStore
+            from govern.registry.core import Registry, default_artifacts_dir
 
             Registry(ledger, ArtifactStore(default_artifacts_dir(url)), admin)
     except (GovernError, OSError):

@@ -8,7 +8,6 @@ Registering identical bytes under the same name again returns the existing versi
 
 from __future__ import annotations
 
-import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,4 +162,4 @@ def load(reg: Registry, ref: str | Ref) -> pd.DataFrame:
 
 def profile_of(reg: Registry, ref: str | Ref) -> dict[str, Any]:
     profile: dict[str, Any] = entry_of(reg, ref).payload["profile"]
-    return json.loads(json.dumps(profile))
+    return profile

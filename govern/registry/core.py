@@ -138,8 +138,9 @@ class Registry:
             known = sorted({r.name for r in self.rows(proj.models)})
             raise NotFound(
                 f"there is no model version {ref}",
-                hint=f"registered models: {', '.join(known)}" if known else
-                "no model is registered yet: `govern model add`",
+                hint=f"registered models: {', '.join(known)}"
+                if known
+                else "no model is registered yet: `govern model add`",
             )
         return rows[0]
 
@@ -160,17 +161,21 @@ class Registry:
     def rebuild(self) -> int:
         """Rebuild every projection from the ledger alone; return the entries replayed."""
         entries = list(self.ledger.entries(kinds=proj.KINDS))
-        with self.ledger.engine.connect().execution_options(govern_write=True) as conn:
-            with conn.begin():
-                proj.rebuild(conn, entries)
+        engine = self.ledger.engine
+        with engine.connect().execution_options(govern_write=True) as conn, conn.begin():
+            proj.rebuild(conn, entries)
         return len(entries)
 
     def verify(self, **kwargs: Any) -> VerifyReport:
         """Verify the ledger, then that the projections agree with it."""
+        from govern.registry.signatures import KINDS as SIGNED
+        from govern.registry.signatures import check_signed_entries
+
         report = verify_ledger(self.ledger, **kwargs)
-        entries = self.ledger.entries(kinds=proj.KINDS)
+        check_signed_entries(self.ledger.entries(kinds=SIGNED), self.origin)
         with self.ledger.engine.connect() as conn:
-            proj.check(conn, entries)
+            if inspect(conn).has_table(proj.people.name):
+                proj.check(conn, self.ledger.entries(kinds=proj.KINDS))
         return report
 
 

@@ -148,8 +148,14 @@ def register_model(
     for row in holdout_rows:
         ref = f"{row.name}@{row.version}"
         metrics[ref] = evaluate(
-            model, catalog.load(reg, ref), features=chosen, target=target, task=task,
-            threshold=threshold, positive_label=positive_label, what=ref,
+            model,
+            catalog.load(reg, ref),
+            features=chosen,
+            target=target,
+            task=task,
+            threshold=threshold,
+            positive_label=positive_label,
+            what=ref,
         )
     versions = reg.rows(proj.models, proj.models.c.name == name)
     version = max((r.version for r in versions), default=0) + 1
@@ -243,8 +249,13 @@ def recompute_metrics(reg: Registry, ref: str | Ref) -> dict[str, Any]:
     features = [f["name"] for f in p["features"]]
     return {
         key: evaluate(
-            model, catalog.load(reg, key), features=features, target=p["target"],
-            task=p["task"], threshold=float(p["threshold"]), positive_label=p["positive_label"],
+            model,
+            catalog.load(reg, key),
+            features=features,
+            target=p["target"],
+            task=p["task"],
+            threshold=float(p["threshold"]),
+            positive_label=p["positive_label"],
             what=key,
         )
         for key in p["metrics"]

@@ -130,9 +130,7 @@ def enrolment_statement(
     valid_until: str | None = None,
 ) -> dict[str, Any]:
     key = parse_public_key(public_key)
-    return _enrolment(
-        reg.origin, name, check_roles(roles), key, now_ts(), valid_until, admin
-    )
+    return _enrolment(reg.origin, name, check_roles(roles), key, now_ts(), valid_until, admin)
 
 
 def revoke(

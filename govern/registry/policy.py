@@ -72,9 +72,7 @@ def from_dict(data: dict[str, Any]) -> Policy:
     merged = {**base, **data}
     try:
         tiers = {
-            name: TierRule(
-                tuple(rule["requires"]), int(rule.get("revalidation_months", 12))
-            )
+            name: TierRule(tuple(rule["requires"]), int(rule.get("revalidation_months", 12)))
             for name, rule in merged["tiers"].items()
         }
         for name, rule in tiers.items():

@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 
-from govern.errors import GovernError
+from govern.errors import ProjectionStale
 from govern.ledger import Entry
 
 metadata = MetaData()
@@ -145,12 +145,6 @@ KINDS = (
     "model.retired",
     "policy.set",
 )
-
-
-class ProjectionStale(GovernError):
-    """The registry's tables disagree with the ledger."""
-
-    exit_code = 9
 
 
 def create(conn: Connection) -> None:

@@ -78,7 +78,9 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
     rule = policy.tier(row.risk_tier)
     signed = [
         a
-        for a in reg.rows(proj.approvals, proj.approvals.c.model == model, order=proj.approvals.c.seq)
+        for a in reg.rows(
+            proj.approvals, proj.approvals.c.model == model, order=proj.approvals.c.seq
+        )
         if a.signed_at <= at
     ]
     latest: dict[str, Any] = {}
@@ -87,16 +89,19 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
     signoffs = []
     for a in signed:
         expires = a.expires or add_months(a.signed_at, rule.revalidation_months)
-        in_force = latest.get(a.role) is a and a.decision != "reject" and expires > at
+        in_force = latest[a.role] is a and a.decision != "reject" and expires > at
         signoffs.append(
-            Signoff(a.role, a.decision, a.signer, a.signed_at, expires, a.conditions, a.seq,
-                    in_force)
+            Signoff(
+                a.role, a.decision, a.signer, a.signed_at, expires, a.conditions, a.seq, in_force
+            )
         )
     opened = tuple(findings.open_findings(reg, model, at))
     blocking = [f for f in opened if f.severity in policy.blocking_severities]
     moves = [
-        d for d in reg.rows(proj.deployments, proj.deployments.c.model == model,
-                            order=proj.deployments.c.seq)
+        d
+        for d in reg.rows(
+            proj.deployments, proj.deployments.c.model == model, order=proj.deployments.c.seq
+        )
         if d.ts <= at
     ]
     live: dict[str, Any] = {}

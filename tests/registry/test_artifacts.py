@@ -148,7 +148,7 @@ def double(values: Any) -> Any:
     return values * 2
 
 
-class HomeMadeClassifier(ClassifierMixin, BaseEstimator):
+class HomeMadeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """A classifier defined outside any trusted package."""
 
     def fit(self, X: Any, y: Any) -> HomeMadeClassifier:
@@ -332,6 +332,7 @@ def test_allow_list_trusts(name: str) -> None:
         "sklearn.utils._testing.TempMemmap",
         "sklearn.does_not_exist.Thing",
         "scipy.io._mmio.MMFile",
+        "sklearn.externals._arff.ArffDecoder",
         "lightgbm.basic.Dataset",
         "xgboost.core.DMatrix",
     ],

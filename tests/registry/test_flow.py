@@ -17,7 +17,8 @@ from govern.errors import (
 from govern.registry import approvals, catalog, deployments, findings, models, people, status
 from govern.registry.inventory import inventory
 from govern.registry.projections import ProjectionStale
-from tests.registry.conftest import CODE, TARGET, World
+from tests.credit import CODE, TARGET
+from tests.registry.conftest import World
 
 
 def register(world: World, pipeline, **kw):  # type: ignore[no-untyped-def]
@@ -56,18 +57,31 @@ def test_whole_flow(world: World, pipeline) -> None:  # type: ignore[no-untyped-
     assert status.status(reg, "credit-risk@1").status == "registered"
 
     reg.actor = "val"
-    findings.raise_finding(reg, "credit-risk@1", severity="high", text="No back-testing on recent data")
+    findings.raise_finding(
+        reg, "credit-risk@1", severity="high", text="No back-testing on recent data"
+    )
     assert status.status(reg, "credit-risk@1").status == "in validation"
     with pytest.raises(PolicyViolation, match="open high-severity finding"):
-        approvals.approve(reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["val"])
+        approvals.approve(
+            reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["val"]
+        )
     findings.close_finding(reg, "credit-risk@1", 1, resolution="Back-test on 2025 data added")
-    approvals.approve(reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["val"])
+    approvals.approve(
+        reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["val"]
+    )
     assert status.status(reg, "credit-risk@1").status == "in validation"
     with pytest.raises(PolicyViolation, match="not approved"):
         deployments.deploy(reg, "credit-risk@1")
     reg.actor = "apo"
-    approvals.approve(reg, "credit-risk@1", decision="conditional", role="approver",
-                      key=world.keys["apo"], conditions="Monitor PSI monthly", expires="2030-01-31")
+    approvals.approve(
+        reg,
+        "credit-risk@1",
+        decision="conditional",
+        role="approver",
+        key=world.keys["apo"],
+        conditions="Monitor PSI monthly",
+        expires="2030-01-31",
+    )
     st = status.status(reg, "credit-risk@1")
     assert st.status == "approved" and st.next_review_due is not None
     deployments.deploy(reg, "credit-risk@1", env="production")
@@ -77,13 +91,24 @@ def test_whole_flow(world: World, pipeline) -> None:  # type: ignore[no-untyped-
     assert len(rows) == 1
     row = rows[0]
     assert (row.name, row.version, row.tier, row.owner, row.status) == (
-        "credit-risk", 1, "high", "dan", "deployed")
+        "credit-risk",
+        1,
+        "high",
+        "dan",
+        "deployed",
+    )
     assert row.open_findings == 0 and row.last_validation is not None
-    assert "validator approve by val" in row.approvals and "approver conditional by apo" in row.approvals
+    assert (
+        "validator approve by val" in row.approvals
+        and "approver conditional by apo" in row.approvals
+    )
 
     report = reg.verify()
     assert report.size == reg.ledger.size
-    before = {t: reg.rows(t) for t in __import__("govern.registry.projections", fromlist=["TABLES"]).TABLES}
+    before = {
+        t: reg.rows(t)
+        for t in __import__("govern.registry.projections", fromlist=["TABLES"]).TABLES
+    }
     assert reg.rebuild() > 0
     after = {t: reg.rows(t) for t in before}
     assert before == after
@@ -94,7 +119,9 @@ def test_status_as_of_a_past_moment(world: World, pipeline) -> None:  # type: ig
     register(world, pipeline, risk_tier="low")
     registered_at = reg.ledger.head().last_ts
     reg.actor = "apo"
-    approvals.approve(reg, "credit-risk@1", decision="approve", role="approver", key=world.keys["apo"])
+    approvals.approve(
+        reg, "credit-risk@1", decision="approve", role="approver", key=world.keys["apo"]
+    )
     assert status.status(reg, "credit-risk@1").status == "approved"
     assert status.status(reg, "credit-risk@1", as_of=registered_at).status == "registered"
 
@@ -105,13 +132,19 @@ def test_segregation_of_duties(world: World, pipeline) -> None:  # type: ignore[
     size = snapshot(world)
     reg.actor = "apo"
     with pytest.raises(PolicyViolation, match="owns"):
-        approvals.approve(reg, "credit-risk@1", decision="approve", role="approver", key=world.keys["apo"])
+        approvals.approve(
+            reg, "credit-risk@1", decision="approve", role="approver", key=world.keys["apo"]
+        )
     # the registrant (dan) is not an approver at all; enrol him as one to test the rule itself
     reg.actor = "vic"
-    approvals.approve(reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["vic"])
+    approvals.approve(
+        reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["vic"]
+    )
     size = snapshot(world)
     with pytest.raises(PolicyViolation, match="both roles"):
-        approvals.approve(reg, "credit-risk@1", decision="approve", role="approver", key=world.keys["vic"])
+        approvals.approve(
+            reg, "credit-risk@1", decision="approve", role="approver", key=world.keys["vic"]
+        )
     assert snapshot(world) == size
 
 
@@ -119,13 +152,21 @@ def test_registrant_may_not_approve(world: World, pipeline) -> None:  # type: ig
     reg = world.reg
     reg.actor = "ada"
     pub = Path(str(world.keys["vic"]) + ".pub").read_text()
-    people.enroll(reg, "dan", ["developer", "approver"], Path(str(world.keys["dan"]) + ".pub").read_text(),
-                  admin="ada", admin_key=world.keys["ada"])
+    people.enroll(
+        reg,
+        "dan",
+        ["developer", "approver"],
+        Path(str(world.keys["dan"]) + ".pub").read_text(),
+        admin="ada",
+        admin_key=world.keys["ada"],
+    )
     register(world, pipeline, owner="val")
     size = snapshot(world)
     reg.actor = "dan"
     with pytest.raises(PolicyViolation, match="registered"):
-        approvals.approve(reg, "credit-risk@1", decision="approve", role="approver", key=world.keys["dan"])
+        approvals.approve(
+            reg, "credit-risk@1", decision="approve", role="approver", key=world.keys["dan"]
+        )
     assert snapshot(world) == size and pub
 
 
@@ -136,13 +177,24 @@ def test_revoked_and_expired_keys(world: World, pipeline) -> None:  # type: igno
     size = snapshot(world)
     reg.actor = "val"
     with pytest.raises(PolicyViolation, match="revoked"):
-        approvals.approve(reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["val"])
-    people.enroll(reg, "old", ["validator"], Path(str(world.keys["vic"]) + ".pub").read_text(),
-                  admin="ada", admin_key=world.keys["ada"], valid_until="2020-01-01T00:00:00.000000Z")
+        approvals.approve(
+            reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["val"]
+        )
+    people.enroll(
+        reg,
+        "old",
+        ["validator"],
+        Path(str(world.keys["vic"]) + ".pub").read_text(),
+        admin="ada",
+        admin_key=world.keys["ada"],
+        valid_until="2020-01-01T00:00:00.000000Z",
+    )
     size = snapshot(world)
     reg.actor = "old"
     with pytest.raises(PolicyViolation, match="expired"):
-        approvals.approve(reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["vic"])
+        approvals.approve(
+            reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["vic"]
+        )
     assert snapshot(world) == size
 
 
@@ -153,8 +205,12 @@ def test_signature_over_a_different_statement(world: World, pipeline) -> None:  
     register(world, pipeline)
     register(world, pipeline, limitations="v2")
     reg.actor = "val"
-    st1 = approvals.statement(reg, "credit-risk@1", decision="approve", role="validator", signer="val")
-    st2 = approvals.statement(reg, "credit-risk@2", decision="approve", role="validator", signer="val")
+    st1 = approvals.statement(
+        reg, "credit-risk@1", decision="approve", role="validator", signer="val"
+    )
+    st2 = approvals.statement(
+        reg, "credit-risk@2", decision="approve", role="validator", signer="val"
+    )
     sig1 = signing.sign(st1, world.keys["val"], signing.namespace("approval", reg.origin))
     size = snapshot(world)
     with pytest.raises(SignatureInvalid):
@@ -173,8 +229,12 @@ def test_override_deploy_is_signed_and_recorded(world: World, pipeline) -> None:
     reg = world.reg
     register(world, pipeline)
     reg.actor = "apo"
-    entry = deployments.deploy(reg, "credit-risk@1", override="Regulatory deadline; validation in progress",
-                               key=world.keys["apo"])
+    entry = deployments.deploy(
+        reg,
+        "credit-risk@1",
+        override="Regulatory deadline; validation in progress",
+        key=world.keys["apo"],
+    )
     assert entry.payload["override"]["fingerprint"].startswith("SHA256:")
     st = status.status(reg, "credit-risk@1")
     assert st.status == "in validation" or st.status == "registered"
@@ -240,3 +300,24 @@ def test_stale_projection_is_reported_and_rebuilt(world: World, pipeline) -> Non
     world.reg.rebuild()
     world.reg.verify()
     assert models.resolve(world.reg, "credit-risk@1").owner == "dan"
+
+
+def test_verify_rechecks_every_signature(world: World, pipeline) -> None:  # type: ignore[no-untyped-def]
+    from govern.registry.signatures import KINDS, check_signed_entries
+
+    reg = world.reg
+    register(world, pipeline)
+    reg.actor = "val"
+    approvals.approve(
+        reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["val"]
+    )
+    entries = list(reg.ledger.entries(kinds=KINDS))
+    assert check_signed_entries(entries, reg.origin) == 5  # four enrolments and the approval
+    # An approval whose statement was edited after signing: the ledger itself would also catch
+    # the changed bytes; here we check the signature layer on its own.
+    approval = entries[-1]
+    forged = approval.body.replace(b'"decision":"approve"', b'"decision":"reject"')
+    from dataclasses import replace
+
+    with pytest.raises(SignatureInvalid, match=f"entry {approval.seq}"):
+        check_signed_entries([*entries[:-1], replace(approval, body=forged)], reg.origin)

@@ -1,0 +1,538 @@
+"""Registry commands: data, model, people, keys, finding, approve, approval, deploy, retire,
+status, inventory, rebuild, policy."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from govern.cli.app import DbOption, actor_of, app, console
+from govern.errors import BadInput
+from govern.ledger.jcs import loads_strict
+from govern.registry import (
+    Registry,
+    approvals,
+    catalog,
+    deployments,
+    findings,
+    models,
+    people,
+    signing,
+)
+from govern.registry import policy as policy_mod
+from govern.registry import projections as proj
+from govern.registry.codeversion import given
+from govern.registry.inventory import inventory as inventory_rows
+from govern.registry.sshsig import new_keypair
+from govern.registry.status import status as status_of
+
+data_app = typer.Typer(help="Dataset versions.", no_args_is_help=True)
+model_app = typer.Typer(help="Model versions.", no_args_is_help=True)
+people_app = typer.Typer(help="People, their roles and their SSH keys.", no_args_is_help=True)
+keys_app = typer.Typer(help="SSH keys for people who have none.", no_args_is_help=True)
+finding_app = typer.Typer(help="Validation findings.", no_args_is_help=True)
+approval_app = typer.Typer(
+    help="Two-step approvals: write the statement, sign it elsewhere, submit it.",
+    no_args_is_help=True,
+)
+policy_app = typer.Typer(help="The governance policy in force.", no_args_is_help=True)
+for sub, name in (
+    (data_app, "data"),
+    (model_app, "model"),
+    (people_app, "people"),
+    (keys_app, "keys"),
+    (finding_app, "finding"),
+    (approval_app, "approval"),
+    (policy_app, "policy"),
+):
+    app.add_typer(sub, name=name)
+
+ArtifactsOption = typer.Option(
+    None,
+    "--artifacts",
+    envvar="GOVERN_ARTIFACTS",
+    help="Artifact store folder (default: registry.artifacts beside a SQLite registry).",
+)
+SignWith = typer.Option(
+    None,
+    "--sign-with",
+    envvar="GOVERN_SIGNING_KEY",
+    help="Your SSH private key (or key.pub with the key in ssh-agent).",
+)
+
+
+@contextmanager
+def registry(
+    ctx: typer.Context, db: str | None, artifacts: Path | None = None, readonly: bool = False
+) -> Iterator[Registry]:
+    with Registry.open(db, actor=actor_of(ctx), artifacts=artifacts, readonly=readonly) as reg:
+        yield reg
+
+
+def _dump(obj: Any) -> None:
+    typer.echo(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    console.print(table)
+
+
+# ---- data -------------------------------------------------------------------------------------
+
+
+@data_app.command("add")
+def data_add(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="A CSV or Parquet file, or a folder of them."),
+    name: str = typer.Option(..., "--name", help="The dataset's name."),
+    source: str | None = typer.Option(
+        None, "--source", help="Where it came from (an S3 version id, a DVC or lakeFS ref)."
+    ),
+    target: str | None = typer.Option(None, "--target", help="The outcome column, if any."),
+    db: str | None = DbOption,
+    artifacts: Path | None = ArtifactsOption,
+) -> None:
+    """Register a dataset version by its SHA-256, with its profile."""
+    with registry(ctx, db, artifacts) as reg:
+        dv = catalog.add_dataset(reg, path, name=name, source=source, target=target)
+    verb = "registered" if dv.created else "already registered (identical bytes)"
+    console.print(f"{dv.ref} {verb}: sha256 {dv.sha256}")
+
+
+@data_app.command("list")
+def data_list(
+    ctx: typer.Context, db: str | None = DbOption, as_json: bool = typer.Option(False, "--json")
+) -> None:
+    """List dataset versions."""
+    with registry(ctx, db, readonly=True) as reg:
+        rows = reg.rows(proj.datasets, order=proj.datasets.c.seq)
+    if as_json:
+        _dump([dict(r._mapping) for r in rows])
+        return
+    _table(
+        "datasets",
+        ["name", "version", "sha256", "format", "rows", "registered"],
+        [[r.name, r.version, r.sha256[:16], r.format, r.rows, r.ts[:19]] for r in rows],
+    )
+
+
+# ---- models -----------------------------------------------------------------------------------
+
+
+@model_app.command("add")
+def model_add(
+    ctx: typer.Context,
+    artifact: Path = typer.Argument(..., help="The fitted model: .skops (or .pkl/.joblib)."),
+    name: str = typer.Option(..., "--name"),
+    train: list[str] = typer.Option(..., "--train", help="Training data NAME@V (repeatable)."),
+    holdout: list[str] = typer.Option([], "--holdout", help="Validation data NAME@V (repeatable)."),
+    target: str = typer.Option(..., "--target", help="The outcome column."),
+    feature: list[str] = typer.Option(
+        [], "--feature", help="A feature column (repeatable; default: all but the target)."
+    ),
+    intended_use: str = typer.Option(..., "--intended-use"),
+    limitations: str = typer.Option("", "--limitations"),
+    owner: str = typer.Option(..., "--owner"),
+    tier: str = typer.Option(..., "--tier", help="Risk tier: high, medium or low."),
+    positive_label: str | None = typer.Option(None, "--positive-label"),
+    threshold: float = typer.Option(0.5, "--threshold"),
+    allow_dirty: bool = typer.Option(False, "--allow-dirty"),
+    commit: str | None = typer.Option(None, "--commit", help="Give the code commit instead."),
+    repo: str | None = typer.Option(None, "--repo", help="With --commit: the repository."),
+    branch: str | None = typer.Option(None, "--branch", help="With --commit: the branch."),
+    code_path: Path = typer.Option(Path("."), "--code-path", help="The git work tree."),
+    trust_pickle: bool = typer.Option(False, "--trust-pickle"),
+    db: str | None = DbOption,
+    artifacts: Path | None = ArtifactsOption,
+) -> None:
+    """Register a model version: artifact, data, code, hyperparameters, holdout metrics."""
+    with registry(ctx, db, artifacts) as reg:
+        mv = models.register_model(
+            reg,
+            name=name,
+            training_data=train,
+            validation_data=holdout,
+            target=target,
+            features=feature or None,
+            intended_use=intended_use,
+            limitations=limitations,
+            owner=owner,
+            risk_tier=tier,
+            positive_label=positive_label,
+            threshold=threshold,
+            code=given(commit, repo, branch) if commit else None,
+            code_path=code_path,
+            allow_dirty=allow_dirty,
+            artifact_file=artifact,
+            trust_pickle=trust_pickle,
+        )
+        metrics = models.entry_of(reg, mv.ref).payload["metrics"]
+    console.print(f"{mv.ref} registered (entry {mv.seq})")
+    for ref, m in metrics.items():
+        if "roc_auc" in m:
+            console.print(
+                f"  {ref}: ROC AUC {m['roc_auc']:.4f}, Gini {m['gini']:.4f}, KS {m['ks']:.4f}"
+            )
+
+
+@model_app.command("show")
+def model_show(
+    ctx: typer.Context, ref: str = typer.Argument(..., metavar="MODEL@V"), db: str | None = DbOption
+) -> None:
+    """Print a model version's registration entry."""
+    with registry(ctx, db, readonly=True) as reg:
+        _dump(models.entry_of(reg, ref).as_dict())
+
+
+# ---- people and keys --------------------------------------------------------------------------
+
+
+@people_app.command("add")
+def people_add(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    role: list[str] = typer.Option(
+        ..., "--role", help="developer, validator, approver, auditor or administrator (repeatable)."
+    ),
+    ssh_key: Path = typer.Option(..., "--ssh-key", help="Their OpenSSH public key file."),
+    until: str | None = typer.Option(None, "--until", help="Key valid until (YYYY-MM-DD)."),
+    sign_with: Path | None = SignWith,
+    db: str | None = DbOption,
+) -> None:
+    """Enrol a person; signed by you, an administrator."""
+    with registry(ctx, db) as reg:
+        entry = people.enroll(
+            reg,
+            name,
+            role,
+            _read(ssh_key),
+            admin=reg.actor,
+            admin_key=sign_with,
+            valid_until=approvals.parse_date(until) if until else None,
+        )
+    console.print(f"{name} enrolled as {', '.join(sorted(role))} (entry {entry.seq})")
+
+
+@people_app.command("revoke")
+def people_revoke(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason"),
+    sign_with: Path | None = SignWith,
+    db: str | None = DbOption,
+) -> None:
+    """Revoke a person's key; signed by you, an administrator."""
+    with registry(ctx, db) as reg:
+        entry = people.revoke(reg, name, reason=reason, admin=reg.actor, admin_key=sign_with)
+    console.print(f"{name}'s key revoked (entry {entry.seq})")
+
+
+@people_app.command("list")
+def people_list(ctx: typer.Context, db: str | None = DbOption) -> None:
+    """List enrolled people."""
+    with registry(ctx, db, readonly=True) as reg:
+        rows = reg.rows(proj.people, order=proj.people.c.name)
+    _table(
+        "people",
+        ["name", "roles", "key", "valid until", "revoked"],
+        [[r.name, r.roles, r.fingerprint, r.valid_until, r.revoked_at] for r in rows],
+    )
+
+
+@keys_app.command("new")
+def keys_new(
+    name: str = typer.Argument(..., help="Whose key."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Private key path."),
+) -> None:
+    """Make an OpenSSH Ed25519 key pair (private key mode 0600)."""
+    path = output or Path(f"{name}_ed25519")
+    key = new_keypair(path, comment=name)
+    console.print(f"private key: {path}\npublic key:  {path}.pub\nfingerprint: {key.fingerprint()}")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read {path}: {exc}") from exc
+
+
+# ---- findings, approvals ----------------------------------------------------------------------
+
+
+@finding_app.command("add")
+def finding_add(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    text: str = typer.Argument(...),
+    severity: str = typer.Option(..., "--severity", help="high, medium or low."),
+    kind: str = typer.Option(
+        "validation issue", "--type", help="validation issue, policy exception or limitation."
+    ),
+    due: str | None = typer.Option(None, "--due", help="Due date (YYYY-MM-DD)."),
+    db: str | None = DbOption,
+) -> None:
+    """Raise a validation finding (you must be a validator)."""
+    with registry(ctx, db) as reg:
+        entry = findings.raise_finding(
+            reg,
+            ref,
+            severity=severity,
+            text=text,
+            type=kind,
+            due=approvals.parse_date(due) if due else None,
+        )
+    console.print(f"finding #{entry.payload['number']} raised on {entry.payload['model']}")
+
+
+@finding_app.command("close")
+def finding_close(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    number: int = typer.Argument(...),
+    resolution: str = typer.Option(..., "--resolution"),
+    db: str | None = DbOption,
+) -> None:
+    """Close a finding, saying how it was resolved."""
+    with registry(ctx, db) as reg:
+        findings.close_finding(reg, ref, number, resolution=resolution)
+    console.print(f"finding #{number} of {ref} closed")
+
+
+@app.command()
+def approve(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    decision: str = typer.Option(..., "--decision", help="approve, reject or conditional."),
+    role: str = typer.Option(..., "--role", help="validator or approver."),
+    conditions: str | None = typer.Option(None, "--conditions"),
+    expires: str | None = typer.Option(None, "--expires", help="YYYY-MM-DD."),
+    sign_with: Path | None = SignWith,
+    db: str | None = DbOption,
+) -> None:
+    """Sign and record your decision on a model version."""
+    if sign_with is None:
+        raise BadInput("an approval must be signed", hint="pass --sign-with YOUR_SSH_KEY")
+    with registry(ctx, db) as reg:
+        entry = approvals.approve(
+            reg,
+            ref,
+            decision=decision,
+            role=role,
+            key=sign_with,
+            conditions=conditions,
+            expires=expires,
+        )
+        st = status_of(reg, ref)
+    console.print(f"{decision} as {role} recorded (entry {entry.seq}); {st.model} is {st.status}")
+
+
+@approval_app.command("statement")
+def approval_statement(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    decision: str = typer.Option(..., "--decision"),
+    role: str = typer.Option(..., "--role"),
+    conditions: str | None = typer.Option(None, "--conditions"),
+    expires: str | None = typer.Option(None, "--expires"),
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the statement."),
+    db: str | None = DbOption,
+) -> None:
+    """Write the statement to sign (canonical JSON) and the ssh-keygen command to sign it."""
+    with registry(ctx, db, readonly=True) as reg:
+        st = approvals.statement(
+            reg,
+            ref,
+            decision=decision,
+            role=role,
+            signer=reg.actor,
+            conditions=conditions,
+            expires=expires,
+        )
+        ns = signing.namespace("approval", reg.origin)
+    output.write_bytes(signing.statement_bytes(st))
+    console.print(f"statement written: {output}\nsign it on your workstation with:")
+    typer.echo(f"  ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n {ns} {output}")
+    typer.echo(f"then: govern approval submit {output} --signature {output}.sig")
+
+
+@approval_app.command("submit")
+def approval_submit(
+    ctx: typer.Context,
+    statement_file: Path = typer.Argument(..., help="The statement written by `statement`."),
+    signature: Path = typer.Option(..., "--signature", help="Its .sig from ssh-keygen -Y sign."),
+    db: str | None = DbOption,
+) -> None:
+    """Check a signed statement and record it."""
+    try:
+        st = loads_strict(statement_file.read_bytes())
+    except OSError as exc:
+        raise BadInput(f"cannot read {statement_file}: {exc}") from exc
+    if not isinstance(st, dict):
+        raise BadInput(f"{statement_file} is not an approval statement")
+    with registry(ctx, db) as reg:
+        entry = approvals.submit(reg, st, signing.read_signature(signature))
+    console.print(f"approval by {st['signer']} recorded (entry {entry.seq})")
+
+
+# ---- deployments, status, inventory -----------------------------------------------------------
+
+
+@app.command()
+def deploy(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    env: str = typer.Option("production", "--env"),
+    override: str | None = typer.Option(
+        None, "--override", help="Deploy an unapproved version: your signed justification."
+    ),
+    sign_with: Path | None = SignWith,
+    db: str | None = DbOption,
+) -> None:
+    """Record a deployment (refused unless approved, or an approver's signed override)."""
+    with registry(ctx, db) as reg:
+        entry = deployments.deploy(reg, ref, env=env, override=override, key=sign_with)
+    extra = " by signed override" if entry.payload["override"] else ""
+    console.print(f"{entry.payload['model']} deployed to {env}{extra} (entry {entry.seq})")
+
+
+@app.command()
+def retire(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    env: str = typer.Option("production", "--env"),
+    reason: str = typer.Option(..., "--reason"),
+    db: str | None = DbOption,
+) -> None:
+    """Record that a version no longer runs in an environment."""
+    with registry(ctx, db) as reg:
+        deployments.retire(reg, ref, env=env, reason=reason)
+    console.print(f"{ref} retired from {env}")
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="A past moment (YYYY-MM-DD or RFC 3339)."
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+    db: str | None = DbOption,
+) -> None:
+    """A version's lifecycle status now, or as of a past moment."""
+    with registry(ctx, db, readonly=True) as reg:
+        st = status_of(reg, ref, approvals.parse_date(as_of) if as_of else None)
+    data = {
+        "model": st.model,
+        "as_of": st.as_of,
+        "status": st.status,
+        "tier": st.tier,
+        "required_roles": list(st.required_roles),
+        "deployed_in": list(st.deployed_in),
+        "next_review_due": st.next_review_due,
+        "warnings": list(st.warnings),
+        "open_findings": [f"#{f.number} {f.severity}: {f.text}" for f in st.open_findings],
+        "signoffs": [s.__dict__ for s in st.signoffs],
+    }
+    if as_json:
+        _dump(data)
+        return
+    console.print(f"{st.model}: [bold]{st.status}[/bold] (tier {st.tier}, as of {st.as_of})")
+    for s in st.signoffs:
+        console.print(
+            f"  {s.role} {s.decision} by {s.signer} at {s.signed_at}, expires "
+            f"{s.expires[:10]}{'' if s.in_force else ' (not in force)'}"
+        )
+    for f in st.open_findings:
+        console.print(f"  open finding #{f.number} {f.severity}: {f.text}")
+    for w in st.warnings:
+        console.print(f"  [bold red]warning:[/bold red] {w}")
+
+
+INVENTORY_COLUMNS = [
+    "name",
+    "version",
+    "tier",
+    "owner",
+    "status",
+    "approvals",
+    "last_validation",
+    "next_review_due",
+    "open_findings",
+    "deployed_in",
+]
+
+
+@app.command()
+def inventory(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json"),
+    as_csv: bool = typer.Option(False, "--csv"),
+    as_of: str | None = typer.Option(None, "--as-of"),
+    db: str | None = DbOption,
+) -> None:
+    """The model inventory (SR 11-7 section VI)."""
+    with registry(ctx, db, readonly=True) as reg:
+        rows = inventory_rows(reg, approvals.parse_date(as_of) if as_of else None)
+    if as_json:
+        _dump([r.as_dict() for r in rows])
+    elif as_csv:
+        out = io.StringIO()
+        writer = csv.DictWriter(
+            out,
+            fieldnames=list(rows[0].as_dict()) if rows else INVENTORY_COLUMNS,
+            lineterminator="\n",
+        )
+        writer.writeheader()
+        for r in rows:
+            writer.writerow(r.as_dict())
+        typer.echo(out.getvalue(), nl=False)
+    else:
+        _table(
+            "model inventory",
+            INVENTORY_COLUMNS,
+            [[getattr(r, c) for c in INVENTORY_COLUMNS] for r in rows],
+        )
+
+
+@app.command()
+def rebuild(ctx: typer.Context, db: str | None = DbOption) -> None:
+    """Rebuild every registry table from the ledger alone."""
+    with registry(ctx, db) as reg:
+        n = reg.rebuild()
+    console.print(f"registry tables rebuilt from {n} ledger entries")
+
+
+@policy_app.command("set")
+def policy_set(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="A TOML policy."),
+    db: str | None = DbOption,
+) -> None:
+    """Record a new policy (it applies from now on)."""
+    pol = policy_mod.load_file(path)
+    with registry(ctx, db) as reg:
+        people.require_active(reg, reg.actor, "administrator")
+        entry = reg.record("policy.set", {"subject": "policy", "policy": pol.as_dict()})
+    console.print(f"policy recorded (entry {entry.seq})")
+
+
+@policy_app.command("show")
+def policy_show(ctx: typer.Context, db: str | None = DbOption) -> None:
+    """Print the policy in force."""
+    with registry(ctx, db, readonly=True) as reg:
+        _dump(reg.policy().as_dict())
