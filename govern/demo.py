@@ -1,23 +1,41 @@
-"""`govern demo`: the whole story, end to end, on the German credit data.
+"""`govern demo`: the whole story, end to end, on the German credit data, on SQLite.
 
-At this stage the story is the ledger's: a registry is created, events are appended (the German
-credit data set registered by its digest among them), a checkpoint is signed and the log is
-verified against it. Later stages grow it into the full model-governance story.
+A registry is created; the data is split and both parts registered by digest; a scikit-learn
+Pipeline (one-hot categoricals, scaled numbers, logistic regression) is trained and registered
+with its holdout metrics; a developer, a validator and an approver are enrolled with new SSH keys;
+the validator raises a finding and closes it; validator and approver sign; the model is deployed;
+a checkpoint is signed and the whole registry verified against it.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from govern.errors import BadInput
-from govern.ledger import Ledger, verify_ledger
 from govern.ledger.logkey import load_key
+from govern.registry import (
+    Registry,
+    approvals,
+    catalog,
+    deployments,
+    findings,
+    models,
+    people,
+)
 from govern.registry.bootstrap import init_registry
+from govern.registry.codeversion import CodeVersion
+from govern.registry.inventory import InventoryRow, inventory
+from govern.registry.sshsig import new_keypair
 
 ORIGIN = "demo.example/govern/credit-models"
+TARGET = "creditability"
+MODEL = "credit-risk"
 
 
 def german_credit_path() -> Path:
@@ -29,14 +47,51 @@ def german_credit_path() -> Path:
 class DemoResult:
     directory: Path
     db: Path
-    log_key: Path
-    checkpoint: Path
     entries: int
     root_b64: str
+    model: str
+    inventory: list[InventoryRow]
     artifacts: dict[str, Path] = field(default_factory=dict)
+    steps: list[str] = field(default_factory=list)
 
 
-def run_demo(directory: Path) -> DemoResult:
+def train_pipeline(train: pd.DataFrame) -> object:
+    """The demo's model: one-hot categoricals, scaled numbers, logistic regression."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    X = train.drop(columns=[TARGET])
+    categorical = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]
+    model = Pipeline(
+        [
+            (
+                "pre",
+                ColumnTransformer(
+                    [
+                        ("cat", OneHotEncoder(handle_unknown="ignore"), categorical),
+                        ("num", StandardScaler(), numeric),
+                    ]
+                ),
+            ),
+            ("clf", LogisticRegression(max_iter=1000)),
+        ]
+    )
+    model.fit(X, train[TARGET])
+    return model
+
+
+def _demo_code_version() -> CodeVersion:
+    # The demo's training code is this file; there is no repository to read a commit from, so
+    # record the git blob id of this file (what `git hash-object govern/demo.py` prints).
+    source = Path(__file__).read_bytes()
+    blob = hashlib.sha1(b"blob %d\x00" % len(source) + source).hexdigest()
+    return CodeVersion(blob, None, None, False, "govern/demo.py")
+
+
+def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> DemoResult:
     """Run the demo into ``directory`` (created; must be empty or absent)."""
     directory.mkdir(parents=True, exist_ok=True)
     if any(directory.iterdir()):
@@ -44,37 +99,98 @@ def run_demo(directory: Path) -> DemoResult:
             f"the demo folder {directory} is not empty",
             hint="give `govern demo` a new or empty folder",
         )
+    steps: list[str] = []
+
+    def step(text: str) -> None:
+        steps.append(text)
+        say(text)
+
     db = directory / "registry.db"
     init = init_registry(str(db), ORIGIN, admin="ada")
-    data = german_credit_path()
-    digest = hashlib.sha256(data.read_bytes()).hexdigest()
-    with Ledger.open(init.url) as ledger:
-        ledger.append(
-            "dataset.registered",
-            {
-                "subject": "dataset:german-credit@1",
-                "name": "german-credit",
-                "version": 1,
-                "sha256": digest,
-                "source": "UCI Statlog German Credit (CC BY 4.0, Hofmann 1994)",
-                "rows": sum(1 for _ in data.open(encoding="utf-8")) - 1,
-            },
-            actor="ada",
+    assert init.admin_key is not None
+    step(f"registry created with log {ORIGIN}; administrator ada")
+    keys = {"ada": init.admin_key}
+    reg = Registry.open(str(db), actor="ada")
+    try:
+        for name, role in (("dan", "developer"), ("vera", "validator"), ("otto", "approver")):
+            keys[name] = directory / "keys" / f"{name}_ed25519"
+            keys[name].parent.mkdir(exist_ok=True)
+            pub = new_keypair(keys[name], comment=f"{name}@demo")
+            people.enroll(reg, name, [role], pub.openssh(), admin="ada", admin_key=keys["ada"])
+        step("people enrolled with new SSH keys: dan (developer), vera (validator), "
+             "otto (approver)")
+
+        data = pd.read_csv(german_credit_path())
+        train = data.sample(frac=0.7, random_state=42).sort_index()
+        holdout = data.drop(train.index)
+        split = directory / "data"
+        split.mkdir()
+        train.to_csv(split / "german-train.csv", index=False)
+        holdout.to_csv(split / "german-holdout.csv", index=False)
+        reg.actor = "dan"
+        source = "UCI Statlog German Credit (CC BY 4.0, Hofmann 1994), 70/30 split, seed 42"
+        tr = catalog.add_dataset(reg, split / "german-train.csv", name="german-train",
+                                 target=TARGET, source=source)
+        ho = catalog.add_dataset(reg, split / "german-holdout.csv", name="german-holdout",
+                                 target=TARGET, source=source)
+        step(f"data registered: {tr.ref} ({len(train)} rows), {ho.ref} ({len(holdout)} rows)")
+
+        model = train_pipeline(train)
+        mv = models.register_model(
+            reg,
+            model,
+            name=MODEL,
+            training_data=[tr.ref],
+            validation_data=[ho.ref],
+            target=TARGET,
+            intended_use="Estimate the probability that a consumer credit applicant repays, "
+            "to support (not replace) the credit officer's decision on retail loans.",
+            limitations="Trained on 1,000 German applications from the 1970s; not for business "
+            "credit; personal_status_and_sex and foreign_worker need prohibited-basis review.",
+            owner="dan",
+            risk_tier="high",
+            positive_label="good",
+            threshold=0.5,
+            code=_demo_code_version(),
         )
-        ledger.append_batch(
-            ("note.recorded", {"subject": f"note:{i}", "text": f"demo event {i}"}, "ada")
-            for i in range(8)
-        )
-        note_text = ledger.sign_checkpoint(load_key(init.key_path))
+        auc = models.entry_of(reg, mv.ref).payload["metrics"][ho.ref]["roc_auc"]
+        step(f"model registered: {mv.ref}, holdout ROC AUC {auc:.3f}")
+
+        reg.actor = "vera"
+        findings.raise_finding(reg, mv.ref, severity="high",
+                               text="No stability analysis across age bands")
+        findings.close_finding(reg, mv.ref, 1,
+                               resolution="Score stability by age band reviewed; PSI < 0.1")
+        step("validator vera raised a high-severity finding and closed it")
+        approvals.approve(reg, mv.ref, decision="approve", role="validator", key=keys["vera"])
+        reg.actor = "otto"
+        approvals.approve(reg, mv.ref, decision="conditional", role="approver", key=keys["otto"],
+                          conditions="Monitor population stability monthly")
+        step("vera (validator) and otto (approver, with conditions) signed with SSH keys")
+        deployments.deploy(reg, mv.ref, env="production")
+        step(f"{mv.ref} deployed to production")
+
+        note_text = reg.ledger.sign_checkpoint(load_key(init.key_path))
         checkpoint = directory / "checkpoint.txt"
         checkpoint.write_text(note_text, encoding="utf-8")
-        report = verify_ledger(ledger, checkpoint=note_text)
+        report = reg.verify(checkpoint=note_text)
+        rows = inventory(reg)
+        step(f"verified: {report.size} entries, every signature and registry table")
+    finally:
+        reg.close()
     return DemoResult(
         directory=directory,
         db=db,
-        log_key=init.key_path,
-        checkpoint=checkpoint,
         entries=report.size,
         root_b64=base64.b64encode(report.root).decode(),
-        artifacts={"registry": db, "log key": init.key_path, "checkpoint": checkpoint},
+        model=mv.ref,
+        inventory=rows,
+        artifacts={
+            "registry": db,
+            "log key": init.key_path,
+            "artifact store": directory / "registry.artifacts",
+            "people's SSH keys": directory / "keys",
+            "checkpoint": checkpoint,
+        },
+        steps=steps,
     )

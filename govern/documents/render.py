@@ -70,8 +70,11 @@ def render_html(
 def html_to_pdf(html: str, path: Path) -> None:
     """Write `html` as a PDF at `path` (weasyprint; images must be embedded as data URIs)."""
     import logging
+    import warnings
 
-    import weasyprint
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # optional HarfBuzz-Subset notice
+        import weasyprint
 
     # weasyprint logs every CSS property it ignores; those are not the reader's concern.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)

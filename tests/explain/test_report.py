@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sklearn.pipeline import Pipeline
 
-from govern.documents.render import render_html, write_document
+from govern.documents.render import packaged_template_dir, render_html, write_document
 from govern.errors import BadInput, NotFound
 from govern.explain import (
     ModelExplainer,
@@ -122,8 +123,14 @@ def test_render_prefers_the_override_directory(tmp_path: Path) -> None:
     html = render_html("note.html.j2", {"text": "<b>&"}, tmp_path)
     assert "body { color: red }" in html
     assert "<p>&lt;b&gt;&amp;</p>" in html  # autoescaped
-    packaged = render_html("explain_macros.html.j2", {})
-    assert packaged.startswith("\n") or packaged == "" or "macro" not in packaged
+    assert (packaged_template_dir() / "explain_global.html.j2").is_file()
+
+
+def test_report_takes_the_bank_stylesheet(decision: Report, tmp_path: Path) -> None:
+    (tmp_path / "base.css").write_text("h1 { color: #123456 }", encoding="utf-8")
+    restyled = dataclasses.replace(decision, template_dir=tmp_path).html
+    assert "#123456" in restyled and "Principal reasons" in restyled
+    assert "#123456" not in decision.html
 
 
 def test_render_errors(tmp_path: Path) -> None:
