@@ -86,6 +86,41 @@ def baseline_append_sqlite(path: Path, items: list[dict[str, Any]]) -> float:
     return elapsed
 
 
+def schema_baseline_sqlite(tmpdir: Path, items: list[dict[str, Any]]) -> float:
+    """The same payloads into govern's own table (guards, subject index), with one SHA-256 each
+    but no chain, no tree and no envelope: what the storage contract alone costs."""
+    reg = init_registry(str(tmpdir / "schema.db"), ORIGIN, key_path=tmpdir / "k2", admin="s")
+    conn = sqlite3.connect(tmpdir / "schema.db", isolation_level=None)
+    conn.execute("PRAGMA synchronous=FULL")
+    seq = 2
+    sha = hashlib.sha256
+    t0 = time.perf_counter()
+    for b in range(0, len(items), BATCH):
+        rows = []
+        for p in items[b : b + BATCH]:
+            body = canonicalize(p)
+            rows.append(
+                (
+                    seq,
+                    "prediction.logged",
+                    p["subject"],
+                    "t",
+                    "scorer",
+                    sha(b"\x00" + body).digest(),
+                    body,
+                    b"",
+                )
+            )
+            seq += 1
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany("INSERT INTO ledger_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - t0
+    conn.close()
+    del reg
+    return elapsed
+
+
 def govern_append(ledger: Ledger, items: list[dict[str, Any]]) -> float:
     t0 = time.perf_counter()
     for b in range(0, len(items), BATCH):
@@ -221,12 +256,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         base_s = baseline_append_sqlite(tmpdir / "plain.db", items)
+        schema_s = schema_baseline_sqlite(tmpdir, items)
         reg = init_registry(str(tmpdir / "registry.db"), ORIGIN, key_path=tmpdir / "k", admin="b")
         with Ledger.open(reg.url) as ledger:
             ours_s = govern_append(ledger, items)
             out["append_per_s"] = args.n / ours_s
             out["append_baseline_per_s"] = args.n / base_s
             out["append_ratio"] = base_s / ours_s
+            out["append_same_schema_no_tree_per_s"] = args.n / schema_s
+            out["append_ratio_to_same_schema"] = schema_s / ours_s
 
             bv_s, count = baseline_verify_sqlite(tmpdir / "registry.db")
             t0 = time.perf_counter()
