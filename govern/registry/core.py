@@ -108,6 +108,40 @@ class Registry:
         self.ledger.append_prepared(prepared, extra=project)
         return written
 
+    # ---- the domain, for Python callers (each delegates to its idea module) ----------------
+
+    def add_dataset(self, data: Any, *, name: str, **kwargs: Any) -> Any:
+        """Register a file, folder or DataFrame as a dataset version (see catalog.add_dataset)."""
+        from govern.registry import catalog
+
+        return catalog.add_dataset(self, data, name=name, **kwargs)
+
+    def register_model(self, model: Any = None, **kwargs: Any) -> Any:
+        """Register a model version (see models.register_model)."""
+        from govern.registry import models
+
+        return models.register_model(self, model, **kwargs)
+
+    def load_model(self, ref: str) -> Any:
+        from govern.registry import models
+
+        return models.load(self, ref)
+
+    def load_dataset(self, ref: str) -> Any:
+        from govern.registry import catalog
+
+        return catalog.load(self, ref)
+
+    def status(self, ref: str, as_of: str | None = None) -> Any:
+        from govern.registry.status import status
+
+        return status(self, ref, as_of)
+
+    def inventory(self, as_of: str | None = None) -> Any:
+        from govern.registry.inventory import inventory
+
+        return inventory(self, as_of)
+
     # ---- reading ---------------------------------------------------------------------------
 
     def rows(self, table: Any, *where: Any, order: Any = None) -> list[Any]:
