@@ -1,0 +1,104 @@
+"""The PostgreSQL roles of docs/postgresql.md, applied as written, do what the doc says."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from govern.ledger import Ledger, verify_ledger
+from govern.registry.bootstrap import init_registry
+from tests.conftest import PG_URL
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "postgresql.md"
+
+
+def doc_sql() -> list[str]:
+    blocks = re.findall(r"```sql\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 2, "docs/postgresql.md should hold the two SQL blocks"
+    return blocks
+
+
+def statements(block: str, names: dict[str, str]) -> list[str]:
+    body = "\n".join(line for line in block.splitlines() if not line.strip().startswith("--"))
+    for old, new in names.items():
+        body = re.sub(rf"\b{old}\b", new, body)
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+def url_as(user: str, schema: str, role: str | None = None) -> str:
+    assert PG_URL is not None
+    base = PG_URL.replace("postgres@", f"{user}@", 1)
+    opts = f"-csearch_path%3D{schema}" + (f"%20-crole%3D{role}" if role else "")
+    return f"{base}{'&' if '?' in base else '?'}options={opts}"
+
+
+@pytest.mark.postgres
+def test_documented_roles(pg_url: str, tmp_path: Path) -> None:
+    del pg_url  # only for the skip/require logic of the fixture
+    tag = uuid.uuid4().hex[:8]
+    names = {
+        "govern_owner": f"gov_owner_{tag}",
+        "govern_app": f"gov_app_{tag}",
+        "govern_auditor": f"gov_aud_{tag}",
+        "govern": f"gov_schema_{tag}",
+    }
+    first, second = doc_sql()
+    admin = create_engine(PG_URL)  # type: ignore[arg-type]
+    try:
+        with admin.begin() as conn:
+            for stmt in statements(first, names):
+                conn.execute(text(stmt))
+        schema = names["govern"]
+        owner_url = url_as("postgres", schema, role=names["govern_owner"])
+        reg = init_registry(
+            owner_url, "bank.example/govern/roles", key_path=tmp_path / "k", admin="ada"
+        )
+        with admin.begin() as conn:
+            for stmt in statements(second, names):
+                conn.execute(text(stmt))
+
+        app_url = url_as(names["govern_app"], schema)
+        with Ledger.open(app_url) as ledger:
+            ledger.append_batch(("x.event", {"i": i}, "svc") for i in range(5))
+            assert verify_ledger(ledger).size == 7
+        app = create_engine(app_url)
+        for sql in (
+            "UPDATE ledger_entries SET actor = 'x'",
+            "DELETE FROM ledger_entries",
+            "TRUNCATE ledger_entries",
+            "DELETE FROM ledger_checkpoints",
+            "DROP TRIGGER govern_ledger_entries_no_change ON ledger_entries",
+            "ALTER TABLE ledger_entries DISABLE TRIGGER ALL",
+        ):
+            with (
+                pytest.raises(DBAPIError, match="permission denied|must be owner"),
+                app.begin() as c,
+            ):
+                c.execute(text(sql))
+        app.dispose()
+
+        auditor_url = url_as(names["govern_auditor"], schema)
+        with Ledger.open(auditor_url, readonly=True) as ledger:
+            assert verify_ledger(ledger).size == 7
+        aud = create_engine(auditor_url)
+        with pytest.raises(DBAPIError, match="permission denied"), aud.begin() as c:
+            c.execute(
+                text(
+                    "INSERT INTO ledger_checkpoints (n, size, root, ts, note) "
+                    "VALUES (9, 1, '\\x00', 't', 'x')"
+                )
+            )
+        aud.dispose()
+        assert reg.origin == "bank.example/govern/roles"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {names['govern']} CASCADE"))
+            for role in ("govern_app", "govern_auditor", "govern_owner"):
+                conn.execute(text(f"DROP OWNED BY {names[role]}"))
+                conn.execute(text(f"DROP ROLE IF EXISTS {names[role]}"))
+        admin.dispose()
