@@ -76,7 +76,7 @@ def test_documented_roles(pg_url: str, tmp_path: Path) -> None:
             "ALTER TABLE ledger_entries DISABLE TRIGGER ALL",
         ):
             with (
-                pytest.raises(DBAPIError, match="permission denied|must be owner"),
+                pytest.raises(DBAPIError, match=r"permission denied|must be owner"),
                 app.begin() as c,
             ):
                 c.execute(text(sql))
