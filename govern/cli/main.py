@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from govern.cli import (  # noqa: F401  (commands register on import)
     demo_cmd,
+    explain_cmds,
     ledger_cmds,
     registry_cmds,
 )
