@@ -12,8 +12,9 @@ from govern.cli.app import DbOption, app, console
 from govern.cli.progress import progress_bar
 from govern.cli.registry_cmds import registry
 
-reasons_app = typer.Typer(help="Reason-code tables (Reg B adverse-action reasons).",
-                          no_args_is_help=True)
+reasons_app = typer.Typer(
+    help="Reason-code tables (Reg B adverse-action reasons).", no_args_is_help=True
+)
 app.add_typer(reasons_app, name="reasons")
 
 
@@ -42,13 +43,24 @@ def explain(
         if row is None:
             with progress_bar("explaining", sample or 0, enabled=not as_json) as advance:
                 explanation, report, entry = explain_global(
-                    reg, ref, data, sample=sample, background=background, output=output,
+                    reg,
+                    ref,
+                    data,
+                    sample=sample,
+                    background=background,
+                    output=output,
                     progress=advance,
                 )
         else:
             decision, report, entry = explain_row(
-                reg, ref, data, row, id_col=id_col, max_reasons=reasons,
-                background=background, output=output,
+                reg,
+                ref,
+                data,
+                row,
+                id_col=id_col,
+                max_reasons=reasons,
+                background=background,
+                output=output,
             )
     if as_json:
         typer.echo(report.json(), nl=False)
@@ -67,20 +79,28 @@ def explain(
         table.add_column("feature")
         table.add_column("mean |contribution|", justify="right")
         for item in doc["importance"][:15]:
-            table.add_row(str(item["rank"]), item["feature"],
-                          f"{item['mean_abs_contribution']:.4f}")
+            table.add_row(
+                str(item["rank"]), item["feature"], f"{item['mean_abs_contribution']:.4f}"
+            )
         console.print(table)
     else:
         d = doc["decision"]
         prob = f", probability {d['probability']:.3f}" if d.get("probability") is not None else ""
-        console.print(f"output {d['model_output']:.4f} ({d['output_space']}{prob}) "
-                      f"for class {d['positive_class']}; adverse outcome: {d['adverse']}")
+        console.print(
+            f"output {d['model_output']:.4f} ({d['output_space']}{prob}) "
+            f"for class {d['positive_class']}; adverse outcome: {d['adverse']}"
+        )
         table = Table(title="principal reasons (toward the adverse outcome)")
         for col in ("#", "code", "statement", "values", "contribution"):
             table.add_column(col)
         for r in doc["reasons"]:
-            table.add_row(str(r["rank"]), r["code"], r["statement"], ", ".join(r["values"]),
-                          f"{r['contribution']:+.4f}")
+            table.add_row(
+                str(r["rank"]),
+                r["code"],
+                r["statement"],
+                ", ".join(r["values"]),
+                f"{r['contribution']:+.4f}",
+            )
         console.print(table)
     if output is not None and entry is not None:
         console.print(f"report written: {output} (sha256 recorded in entry {entry.seq})")
@@ -98,8 +118,10 @@ def reasons_add(
 
     with registry(ctx, db) as reg:
         entry = register_reason_table(reg, ref, path)
-    console.print(f"reason-code table {entry.payload['version']} registered for "
-                  f"{entry.payload['model']} (entry {entry.seq})")
+    console.print(
+        f"reason-code table {entry.payload['version']} registered for "
+        f"{entry.payload['model']} (entry {entry.seq})"
+    )
 
 
 @reasons_app.command("show")
@@ -113,8 +135,17 @@ def reasons_show(
 
     with registry(ctx, db, readonly=True) as reg:
         table = reason_table(reg, ref)
-    typer.echo(json.dumps({"model": table.model, "version": table.version,
-                           "digest": table.digest, "derived": table.derived,
-                           "rules": [r.__dict__ for r in table.rules],
-                           "groups": [g.__dict__ for g in table.groups]},
-                          indent=2, default=list))
+    typer.echo(
+        json.dumps(
+            {
+                "model": table.model,
+                "version": table.version,
+                "digest": table.digest,
+                "derived": table.derived,
+                "rules": [r.__dict__ for r in table.rules],
+                "groups": [g.__dict__ for g in table.groups],
+            },
+            indent=2,
+            default=list,
+        )
+    )

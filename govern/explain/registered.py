@@ -47,8 +47,7 @@ class DataSource:
     path: str | None = None
 
     def record(self) -> dict[str, Any]:
-        return {"ref": self.ref, "sha256": self.sha256, "rows": len(self.frame),
-                "file": self.path}
+        return {"ref": self.ref, "sha256": self.sha256, "rows": len(self.frame), "file": self.path}
 
 
 @dataclass(frozen=True)
@@ -122,8 +121,7 @@ def reason_table(reg: Registry, ref: str) -> ReasonTable:
     row = models.resolve(reg, ref)
     payload = reg.entry(row.seq).payload
     features = [f["name"] for f in payload["features"]]
-    for entry in reg.ledger.entries(subject=f"reason-table:{row.name}", newest_first=True,
-                                    limit=1):
+    for entry in reg.ledger.entries(subject=f"reason-table:{row.name}", newest_first=True, limit=1):
         text = entry.payload["text"].encode("utf-8")
         table = parse_reason_table(text, source=f"ledger entry {entry.seq}")
         table.check_features(features)
@@ -184,8 +182,14 @@ def _digests(prep: Prepared, data: DataSource) -> dict[str, str | None]:
     }
 
 
-def _record(reg: Registry, prep: Prepared, data: DataSource, report: Report, path: Path,
-            extra: dict[str, Any]) -> Entry:
+def _record(
+    reg: Registry,
+    prep: Prepared,
+    data: DataSource,
+    report: Report,
+    path: Path,
+    extra: dict[str, Any],
+) -> Entry:
     return reg.record(
         "explanation.generated",
         {
@@ -232,7 +236,8 @@ def explain_global(
         frame = frame.sample(n=min(sample, len(frame)), random_state=0).sort_index()
     explanation = prep.explainer.explain(frame, progress=progress)
     report = global_report(
-        explanation, title=f"Explanation of {prep.ref} on {src.ref or src.path}",
+        explanation,
+        title=f"Explanation of {prep.ref} on {src.ref or src.path}",
         digests=_digests(prep, src),
     )
     entry = None
@@ -275,8 +280,15 @@ def explain_row(
     if output is not None:
         report.write(output)
         entry = _record(
-            reg, prep, src, report, output,
-            {"row": row_id, "reasons": [r.code for r in decision.reasons],
-             "reason_table": {"version": prep.table.version, "digest": prep.table.digest}},
+            reg,
+            prep,
+            src,
+            report,
+            output,
+            {
+                "row": row_id,
+                "reasons": [r.code for r in decision.reasons],
+                "reason_table": {"version": prep.table.version, "digest": prep.table.digest},
+            },
         )
     return decision, report, entry
