@@ -42,7 +42,7 @@ def explain(
     with registry(ctx, db) as reg:
         if row is None:
             with progress_bar("explaining", sample or 0, enabled=not as_json) as advance:
-                explanation, report, entry = explain_global(
+                _explanation, report, entry = explain_global(
                     reg,
                     ref,
                     data,
@@ -52,7 +52,7 @@ def explain(
                     progress=advance,
                 )
         else:
-            decision, report, entry = explain_row(
+            _decision, report, entry = explain_row(
                 reg,
                 ref,
                 data,
