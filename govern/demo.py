@@ -83,6 +83,19 @@ def train_pipeline(train: pd.DataFrame) -> object:
     return model
 
 
+def reason_table_path() -> Path:
+    """The demo's reason-code table for the German credit model."""
+    return Path(__file__).parent / "data" / "germancredit_reasons.toml"
+
+
+def _most_declined(reg: Registry, ref: str, frame: pd.DataFrame) -> int:
+    """Row number (0-based) of the applicant with the lowest probability of repaying."""
+    model = models.load(reg, ref)
+    good = list(model.classes_).index("good")
+    scores = model.predict_proba(frame.drop(columns=[TARGET]))[:, good]
+    return int(scores.argmin())
+
+
 def _demo_code_version() -> CodeVersion:
     # The demo's training code is this file; there is no repository to read a commit from, so
     # record the git blob id of this file (what `git hash-object govern/demo.py` prints).
@@ -170,6 +183,23 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         deployments.deploy(reg, mv.ref, env="production")
         step(f"{mv.ref} deployed to production")
 
+        reg.actor = "dan"
+        from govern.explain.registered import explain_global, explain_row, register_reason_table
+
+        reports = directory / "reports"
+        reports.mkdir()
+        register_reason_table(reg, mv.ref, reason_table_path())
+        explain_global(reg, mv.ref, ho.ref, output=reports / "explanation.html")
+        declined = _most_declined(reg, mv.ref, holdout)
+        decision, _report, _entry = explain_row(
+            reg, mv.ref, str(split / "german-holdout.csv"), str(declined),
+            output=reports / f"decision-{declined}.pdf",
+        )
+        step(
+            f"applicant {declined} of the holdout (the most strongly declined) explained; "
+            "principal reasons: " + "; ".join(r.statement for r in decision.reasons)
+        )
+
         note_text = reg.ledger.sign_checkpoint(load_key(init.key_path))
         checkpoint = directory / "checkpoint.txt"
         checkpoint.write_text(note_text, encoding="utf-8")
@@ -191,6 +221,8 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
             "artifact store": directory / "registry.artifacts",
             "people's SSH keys": directory / "keys",
             "checkpoint": checkpoint,
+            "explanation (global)": directory / "reports" / "explanation.html",
+            "declined applicant explained": next((directory / "reports").glob("decision-*.pdf")),
         },
         steps=steps,
     )
