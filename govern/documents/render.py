@@ -8,7 +8,6 @@ deterministic: the same context gives the same bytes.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,14 +20,11 @@ HTML_SUFFIXES = (".html", ".htm")
 
 
 def packaged_template_dir() -> Path:
-    """The directory of govern's own templates (installed package data, or the repository's)."""
-    try:
-        found = importlib.resources.files("govern._templates")
-        path = Path(str(found))
-        if path.is_dir() and (path / "base.css").is_file():
-            return path
-    except (ModuleNotFoundError, NotADirectoryError, TypeError, ValueError):
-        pass  # an editable install can expose govern._templates as a broken namespace package
+    """The directory of govern's own templates: ``govern/_templates`` in an installed wheel
+    (package data mapped from the repository's ``templates/``), else the repository's."""
+    installed = Path(__file__).resolve().parents[1] / "_templates"
+    if (installed / "base.css").is_file():
+        return installed
     return Path(__file__).resolve().parents[2] / "templates"
 
 
