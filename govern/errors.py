@@ -153,3 +153,31 @@ class FidelityError(GovernError):
     """An explanation does not add up to the model's output."""
 
     exit_code = 22
+
+
+# --- Prediction provenance (govern.provenance): codes from 40 upward. ---
+
+
+class DuplicatePrediction(Conflict):
+    """A prediction id is already in the ledger, or appears twice in one batch."""
+
+    exit_code = 40
+
+
+class ModelNotDeployed(PolicyViolation):
+    """The model version is not deployed and approved now, and no override was given."""
+
+    exit_code = 41
+
+
+class ProvenanceCheckFailed(GovernError):
+    """A provenance check failed: the stored input does not match its commitment, the re-score
+    differs from the logged output, or the entry does not verify to a signed checkpoint."""
+
+    exit_code = 42
+
+
+class NoCheckpoint(NotFound):
+    """No signed checkpoint covers the entry yet, and no log key is at hand to sign one."""
+
+    exit_code = 43

@@ -30,6 +30,7 @@ from govern.explain.reasons import (
     Reason,
     ReasonTable,
     default_reason_table,
+    format_value,
     select_reasons,
 )
 
@@ -172,6 +173,30 @@ class Explanation:
         order = sorted(values.index, key=lambda f: (-float(values[f]), str(f)))
         return values[order]
 
+    def method_record(self) -> dict[str, Any]:
+        """How the contributions were obtained, as plain JSON-able data."""
+        return {
+            "method": self.method,
+            "method_name": self.method_name,
+            "output_space": self.output_space,
+            "base_value": _finite(self.base_value),
+            "classes": list(self.classes) if self.classes else None,
+            "positive_class": self.positive_class,
+            "settings": {k: self.settings[k] for k in sorted(self.settings)},
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able summary: method, fidelity and the global importance (not every row)."""
+        return {
+            "explanation": self.method_record(),
+            "rows": len(self.contributions),
+            "importance": [
+                {"rank": i + 1, "feature": str(f), "mean_abs_contribution": _finite(v)}
+                for i, (f, v) in enumerate(self.mean_abs().items())
+            ],
+            "fidelity": self.fidelity.to_dict(),
+        }
+
 
 @dataclass(frozen=True, eq=False)
 class DecisionExplanation:
@@ -199,6 +224,45 @@ class DecisionExplanation:
     @property
     def model_output(self) -> float:
         return float(self.explanation.model_output.iloc[0])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The decision's explanation as JSON-able data (what a provenance record keeps)."""
+        expl = self.explanation
+        contributions, values = self.contributions, self.values
+        order = sorted(contributions.index, key=lambda f: (-abs(float(contributions[f])), str(f)))
+        output = self.model_output
+        probability = None
+        if expl.output_space == "log-odds":
+            probability = _finite(1.0 / (1.0 + math.exp(-output))) if output > -700 else 0.0
+        return {
+            "decision": {
+                "row_id": str(self.row_id),
+                "model_output": _finite(output),
+                "probability": probability,
+                "base_value": _finite(expl.base_value),
+                "output_space": expl.output_space,
+                "positive_class": expl.positive_class,
+                "adverse": self.adverse,
+            },
+            "explanation": expl.method_record(),
+            "reasons": [r.to_dict() for r in self.reasons],
+            "max_reasons": self.max_reasons,
+            "reason_table": {
+                "model": self.table.model,
+                "version": self.table.version,
+                "digest": self.table.digest,
+                "source": self.table.source,
+            },
+            "contributions": [
+                {
+                    "feature": str(f),
+                    "value": format_value(values[f]),
+                    "contribution": _finite(float(contributions[f])),
+                }
+                for f in order
+            ],
+            "fidelity": expl.fidelity.to_dict(),
+        }
 
 
 @dataclass(frozen=True)
@@ -279,13 +343,17 @@ class ModelExplainer:
                 "its digest belongs in the report",
             )
         self.max_evals = max_evals
+        self._default_table: ReasonTable | None = None
         self._settings: dict[str, Setting] = {
             "method": self.method,
             "method_name": METHOD_NAMES[self.method],
             "estimator": _name(self.estimator),
             "pipeline": self.unwrapped.pre is not None,
             "reference": self.reference,
-            "background_rows": None if self.background is None else len(self.background),
+            # Only the linear and permutation methods use a background; the tree paths ignore it.
+            "background_rows": len(self.background)
+            if self.background is not None and self.method in ("linear", "permutation")
+            else None,
         }
         if why is not None:
             self._settings["why"] = why
@@ -434,7 +502,10 @@ class ModelExplainer:
             )
         sign, adverse_label = self.adverse_sign(adverse)
         explanation = self.explain(data.loc[[row_id]])
-        table = table or default_reason_table(explanation.features)
+        if table is None:
+            if self._default_table is None:
+                self._default_table = default_reason_table(explanation.features)
+            table = self._default_table
         reasons = select_reasons(
             explanation.contributions.iloc[0],
             explanation.data.iloc[0],
@@ -684,6 +755,11 @@ def explain_decision(
 
 def _name(model: Any) -> str:
     return type(model).__name__
+
+
+def _finite(value: float) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def _import_shap() -> Any:
@@ -1013,7 +1089,8 @@ class _Codec:
             column = matrix[:, j]
             if c in self.levels:
                 codes = np.where(np.isnan(column), -1, column).astype(np.int64)
-                values = np.where(codes >= 0, self.levels[c][np.maximum(codes, 0)], None)
+                values = self.levels[c][np.maximum(codes, 0)].copy()
+                values[codes < 0] = None
                 data[c] = pd.Series(values, dtype=self.dtypes[c])
             else:
                 data[c] = (

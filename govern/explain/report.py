@@ -99,18 +99,12 @@ def global_report(
     if top_features < 0 or max_display < 1:
         raise BadInput("top_features must be >= 0 and max_display >= 1")
     importance = explanation.mean_abs()
-    data = {
+    data: dict[str, Any] = {
         "kind": "govern.explain.global",
         "format": FORMAT,
         "generator": f"govern {__version__}",
         "title": title,
-        "explanation": _method(explanation),
-        "rows": len(explanation.contributions),
-        "importance": [
-            {"rank": i + 1, "feature": str(f), "mean_abs_contribution": _num(v)}
-            for i, (f, v) in enumerate(importance.items())
-        ],
-        "fidelity": explanation.fidelity.to_dict(),
+        **explanation.to_dict(),
         "digests": _digests(digests),
     }
     top = [str(f) for f in importance.index[:top_features]]
@@ -137,45 +131,12 @@ def decision_report(
     template_dir: Path | None = None,
 ) -> Report:
     """The report of one decision: its reasons, waterfall, contributions and fidelity."""
-    expl = decision.explanation
-    contributions = decision.contributions
-    values = decision.values
-    order = sorted(contributions.index, key=lambda f: (-abs(float(contributions[f])), str(f)))
-    output = decision.model_output
     data: dict[str, Any] = {
         "kind": "govern.explain.decision",
         "format": FORMAT,
         "generator": f"govern {__version__}",
         "title": title,
-        "decision": {
-            "row_id": str(decision.row_id),
-            "model_output": _num(output),
-            "probability": _num(1.0 / (1.0 + math.exp(-output)))
-            if expl.output_space == "log-odds"
-            else None,
-            "base_value": _num(expl.base_value),
-            "output_space": expl.output_space,
-            "positive_class": expl.positive_class,
-            "adverse": decision.adverse,
-        },
-        "explanation": _method(expl),
-        "reasons": [r.to_dict() for r in decision.reasons],
-        "max_reasons": decision.max_reasons,
-        "reason_table": {
-            "model": decision.table.model,
-            "version": decision.table.version,
-            "digest": decision.table.digest,
-            "source": decision.table.source,
-        },
-        "contributions": [
-            {
-                "feature": str(f),
-                "value": format_value(values[f]),
-                "contribution": _num(float(contributions[f])),
-            }
-            for f in order
-        ],
-        "fidelity": expl.fidelity.to_dict(),
+        **decision.to_dict(),
         "digests": _digests(digests),
     }
 
@@ -201,23 +162,6 @@ def fmt(value: object, digits: int = 4) -> str:
     if value != 0 and (abs(value) < 10 ** -(digits - 1) or abs(value) >= 10**7):
         return f"{value:.{max(digits - 2, 1)}e}"
     return f"{value:.{digits}g}" if abs(value) >= 1 else f"{value:.{digits}f}"
-
-
-def _num(value: float) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def _method(expl: Explanation) -> dict[str, Any]:
-    return {
-        "method": expl.method,
-        "method_name": expl.method_name,
-        "output_space": expl.output_space,
-        "base_value": _num(expl.base_value),
-        "classes": list(expl.classes) if expl.classes else None,
-        "positive_class": expl.positive_class,
-        "settings": {k: expl.settings[k] for k in sorted(expl.settings)},
-    }
 
 
 def _digests(digests: Mapping[str, str | None] | None) -> dict[str, str | None]:
@@ -310,7 +254,8 @@ def _colour_values(series: pd.Series) -> np.ndarray | None:
         low, high = float(finite.min()), float(finite.max())
     if high <= low:
         return np.full(len(values), 0.5)
-    return np.clip((values - low) / (high - low), 0.0, 1.0)
+    scaled: np.ndarray = np.clip((values - low) / (high - low), 0.0, 1.0)
+    return scaled
 
 
 def _beeswarm(expl: Explanation, features: list[str]) -> str:

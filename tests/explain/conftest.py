@@ -58,8 +58,11 @@ def synthetic() -> Data:
     )
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(6)])
     rng = np.random.default_rng(7)
-    frame["region"] = np.where(y == 1, rng.choice(["north", "south", "east"], 500),
-                               rng.choice(["east", "west", "south"], 500))
+    frame["region"] = np.where(
+        y == 1,
+        rng.choice(["north", "south", "east"], 500),
+        rng.choice(["east", "west", "south"], 500),
+    )
     frame["channel"] = rng.choice(["branch", "online"], 500)
     return Data(frame, pd.Series(y, name="default"))
 

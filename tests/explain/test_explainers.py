@@ -166,9 +166,7 @@ def test_permutation_handles_categorical_columns(
     synthetic_logistic: Pipeline, synthetic: Data
 ) -> None:
     X = synthetic.X.iloc[:3]
-    result = explain(
-        synthetic_logistic, X, background=synthetic.X.iloc[:15], method="permutation"
-    )
+    result = explain(synthetic_logistic, X, background=synthetic.X.iloc[:15], method="permutation")
     assert (result.method, result.output_space) == ("permutation", "probability")
     assert_adds_up(result, raw_output(synthetic_logistic, X, "probability"), 1e-6)
 
@@ -201,7 +199,9 @@ def test_explain_decision_returns_one_row(german_boosting: Pipeline, german: Dat
     decision = explain_decision(german_boosting, german.X, 5, adverse="bad")
     assert decision.row_id == 5
     assert decision.explanation.contributions.shape == (1, german.X.shape[1])
-    assert decision.model_output == pytest.approx(german_boosting.decision_function(german.X.loc[[5]])[0])
+    assert decision.model_output == pytest.approx(
+        german_boosting.decision_function(german.X.loc[[5]])[0]
+    )
     assert decision.adverse == "bad"
 
 
@@ -233,7 +233,7 @@ def test_empty_frame(german_boosting: Pipeline, german: Data) -> None:
 
 def test_not_a_data_frame(gradient_boosting: Any, numeric: Data) -> None:
     with pytest.raises(BadInput, match="must be a pandas DataFrame"):
-        explain(gradient_boosting, numeric.X.to_numpy())  # type: ignore[arg-type]
+        explain(gradient_boosting, numeric.X.to_numpy())
 
 
 def test_model_without_probability_is_unsupported(numeric: Data) -> None:
@@ -294,3 +294,66 @@ def test_data_the_model_cannot_score(gradient_boosting: Any, numeric: Data) -> N
     broken.iloc[0, 0] = "not a number"
     with pytest.raises(BadInput, match="cannot score the data"):
         explain(gradient_boosting, broken)
+
+
+def test_nested_preprocessing_maps_back_to_features(german: Data) -> None:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    X = german.X.copy()
+    X.loc[X.index[::7], "age_in_years"] = np.nan  # gives the imputer's indicator a column
+    categorical = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    numeric = [c for c in X.columns if c not in categorical and c != "telephone"]
+    categorical = [c for c in categorical if c != "telephone"]  # dropped by the remainder
+    pre = ColumnTransformer(
+        [
+            (
+                "cat",
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="most_frequent")),
+                        ("encode", OneHotEncoder(drop="first", min_frequency=30)),
+                    ]
+                ),
+                categorical,
+            ),
+            (
+                "num",
+                Pipeline(
+                    [("impute", SimpleImputer(add_indicator=True)), ("scale", StandardScaler())]
+                ),
+                numeric,
+            ),
+        ],
+        remainder="drop",
+    )
+    model = Pipeline([("pre", pre), ("model", LogisticRegression(max_iter=2000))]).fit(X, german.y)
+    result = explain(model, X.iloc[:100], background=X)
+    assert result.method == "linear"
+    assert_adds_up(result, raw_output(model, X.iloc[:100], "log-odds"), 1e-6)
+    assert (result.contributions["telephone"] == 0).all()
+    assert result.feature_of_column is not None
+    owners = list(result.feature_of_column.values())
+    assert owners.count("age_in_years") == 2  # the scaled value and its missing-indicator
+
+
+def test_preprocessing_that_mixes_features_falls_back_to_permutation(numeric: Data) -> None:
+    from sklearn.decomposition import PCA
+
+    model = Pipeline(
+        [("pca", PCA(n_components=3)), ("model", GradientBoostingClassifier(n_estimators=10))]
+    )
+    model.fit(numeric.X, numeric.y)
+    result = explain(model, numeric.X.iloc[:2], background=numeric.X.iloc[:10])
+    assert result.method == "permutation"
+    assert "mixes original features" in str(result.settings["why"])
+    assert_adds_up(result, raw_output(model, numeric.X.iloc[:2], "probability"), 1e-6)
+    with pytest.raises(ExplainerUnsupported, match="mixes original features"):
+        explain(model, numeric.X.iloc[:2], method="tree")
+
+
+def test_an_unused_background_is_not_claimed(gradient_boosting: Any, numeric: Data) -> None:
+    result = explain(gradient_boosting, numeric.X.iloc[:5], background=numeric.X)
+    assert result.method == "tree"
+    assert result.settings["background_rows"] is None

@@ -97,7 +97,9 @@ def test_table_statements_and_groups(
     for reason in decision.reasons:
         assert reason.contribution == pytest.approx(totals[reason.code], abs=1e-12)
         if reason.code in GROUPS:
-            assert reason.features == tuple(f for f in contributions.index if f in GROUPS[reason.code])
+            assert reason.features == tuple(
+                f for f in contributions.index if f in GROUPS[reason.code]
+            )
     by_code = {r.code: r for r in decision.reasons}
     if "C01" in by_code:
         assert by_code["C01"].statement == "Checking account is overdrawn"
@@ -161,8 +163,10 @@ def test_table_for_another_model(german: Data) -> None:
             '[[reason]]\ncode="a"\nfeature="f"\nstatement="t"\n',
             "stated by its group",
         ),
-        ('model="m"\nversion="1"\n[[reason]]\ncode="a"\nfeature="f"\nstatment="s"\n',
-         "unknown keys statment"),
+        (
+            'model="m"\nversion="1"\n[[reason]]\ncode="a"\nfeature="f"\nstatment="s"\n',
+            "unknown keys statment",
+        ),
         (
             'model="m"\nversion="1"\n[[reason]]\ncode="a"\nfeature="f"\nstatement="s"\n'
             "min = 5\nmax = 1\n",

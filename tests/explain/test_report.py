@@ -55,8 +55,15 @@ def test_decision_pdf_holds_sections_and_reasons(decision: Report, tmp_path: Pat
     path = decision.write(tmp_path / "decision.pdf")
     assert path.read_bytes().startswith(b"%PDF-")
     text = pdf_text(path)
-    for heading in ("Decision", "Principal reasons", "Waterfall", "Contributions",
-                    "Fidelity check", "Method", "Provenance"):
+    for heading in (
+        "Decision",
+        "Principal reasons",
+        "Waterfall",
+        "Contributions",
+        "Fidelity check",
+        "Method",
+        "Provenance",
+    ):
         assert heading in text
     reasons = decision.data["reasons"]
     assert 1 <= len(reasons) <= 4
@@ -70,8 +77,14 @@ def test_decision_pdf_holds_sections_and_reasons(decision: Report, tmp_path: Pat
 def test_global_pdf_holds_sections_and_digests(global_: Report, tmp_path: Path) -> None:
     path = global_.write(tmp_path / "global.pdf")
     text = pdf_text(path)
-    for heading in ("Model and method", "Global importance", "Distribution of contributions",
-                    "Dependence on the top features", "Fidelity check", "Provenance"):
+    for heading in (
+        "Model and method",
+        "Global importance",
+        "Distribution of contributions",
+        "Dependence on the top features",
+        "Fidelity check",
+        "Provenance",
+    ):
         assert heading in text
     assert "a" * 64 in text.replace(" ", "")
     assert "not recorded" in text  # the background digest was not given
@@ -103,7 +116,9 @@ def test_json_is_byte_identical_across_runs(
 
 def test_global_json_is_stable(german_boosting: Pipeline, german: Data) -> None:
     runs = [
-        global_report(ModelExplainer(german_boosting).explain(german.X.iloc[:100]), title="t").json()
+        global_report(
+            ModelExplainer(german_boosting).explain(german.X.iloc[:100]), title="t"
+        ).json()
         for _ in range(2)
     ]
     assert runs[0] == runs[1]
@@ -111,7 +126,7 @@ def test_global_json_is_stable(german_boosting: Pipeline, german: Data) -> None:
 
 
 def test_unknown_output_suffix(decision: Report, tmp_path: Path) -> None:
-    with pytest.raises(BadInput, match="use a .html or .pdf"):
+    with pytest.raises(BadInput, match=r"use a \.html or \.pdf"):
         decision.write(tmp_path / "decision.docx")
 
 
