@@ -41,7 +41,7 @@ def explain(
 
     with registry(ctx, db) as reg:
         if row is None:
-            with progress_bar("explaining", sample or 0, enabled=not as_json) as advance:
+            with progress_bar("explaining rows", sample, enabled=not as_json) as advance:
                 _explanation, report, entry = explain_global(
                     reg,
                     ref,

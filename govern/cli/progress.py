@@ -21,7 +21,7 @@ from govern.cli.app import err_console
 def progress_bar(
     label: str, total: int, *, enabled: bool = True
 ) -> Iterator[Callable[[int], None]]:
-    """Yield an ``advance(n)`` callback drawing a bar on stderr."""
+    """Yield an ``advance(n)`` callback drawing a bar on stderr (``total`` None: unknown)."""
     if not enabled or not err_console.is_terminal:
         yield lambda _n: None
         return
