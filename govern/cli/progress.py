@@ -19,7 +19,7 @@ from govern.cli.app import err_console
 
 @contextmanager
 def progress_bar(
-    label: str, total: int, *, enabled: bool = True
+    label: str, total: int | None, *, enabled: bool = True
 ) -> Iterator[Callable[[int], None]]:
     """Yield an ``advance(n)`` callback drawing a bar on stderr (``total`` None: unknown)."""
     if not enabled or not err_console.is_terminal:

@@ -132,6 +132,12 @@ class Registry:
 
         return catalog.load(self, ref)
 
+    def scorer(self, ref: str, **kwargs: Any) -> Any:
+        """A scorer that logs every prediction of ``ref`` (see govern.provenance.Scorer)."""
+        from govern.provenance import Scorer
+
+        return Scorer(self, ref, **kwargs)
+
     def status(self, ref: str, as_of: str | None = None) -> Any:
         from govern.registry.status import status
 
