@@ -181,3 +181,36 @@ class NoCheckpoint(NotFound):
     """No signed checkpoint covers the entry yet, and no log key is at hand to sign one."""
 
     exit_code = 43
+
+
+# --- Release refusals (govern release): one code per reason, so a CI job can tell them apart. ---
+
+
+class ReleaseRefused(PolicyViolation):
+    """`govern release` refused to issue the documents; subclasses say why. Nothing was written."""
+
+    exit_code = 30
+
+
+class NotApproved(ReleaseRefused):
+    """The model version is not approved (registered, in validation or rejected)."""
+
+    exit_code = 31
+
+
+class ApprovalLapsed(ReleaseRefused):
+    """The version was approved, but a required sign-off has expired: it needs revalidation."""
+
+    exit_code = 32
+
+
+class OpenFinding(ReleaseRefused):
+    """A finding of high (or another blocking) severity is open against the version."""
+
+    exit_code = 33
+
+
+class CoverageIncomplete(ReleaseRefused):
+    """Evidence for a requirement that is mandatory for the version's tier is missing."""
+
+    exit_code = 34

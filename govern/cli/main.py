@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from govern.cli import (  # noqa: F401  (commands register on import)
     demo_cmd,
+    documents_cmds,
     explain_cmds,
     ledger_cmds,
+    provenance_cmds,
     registry_cmds,
 )
 from govern.cli.app import app

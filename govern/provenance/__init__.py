@@ -1,8 +1,52 @@
 """Prediction provenance: log every prediction, look one up, prove it, erase its input.
 
-The public API; docs/provenance.md shows it in use.
+The public API; docs/provenance.md shows it in use and defines the formats.
 """
 
-from govern.provenance.scorer import KIND, PAD, LoggedBatch, Scorer, score_file
+from govern.provenance.canonical import canonical_rows, commitment
+from govern.provenance.erase import Erasure, erase
+from govern.provenance.lookup import Lookup, Provenance, provenance
+from govern.provenance.overrides import record_override
+from govern.provenance.receipt import receipt
+from govern.provenance.records import ERASED, LOGGED, OVERRIDDEN
+from govern.provenance.report import render_html, render_text, to_json, write
+from govern.provenance.retention import Retention, retention
+from govern.provenance.scorer import (
+    PAD,
+    LoggedBatch,
+    Scorer,
+    ScoringInput,
+    new_ids,
+    read_scoring_file,
+    score_file,
+    score_input,
+)
 
-__all__ = ["KIND", "PAD", "LoggedBatch", "Scorer", "score_file"]
+__all__ = [
+    "ERASED",
+    "LOGGED",
+    "OVERRIDDEN",
+    "PAD",
+    "Erasure",
+    "LoggedBatch",
+    "Lookup",
+    "Provenance",
+    "Retention",
+    "Scorer",
+    "ScoringInput",
+    "canonical_rows",
+    "commitment",
+    "erase",
+    "new_ids",
+    "provenance",
+    "read_scoring_file",
+    "receipt",
+    "record_override",
+    "render_html",
+    "render_text",
+    "retention",
+    "score_file",
+    "score_input",
+    "to_json",
+    "write",
+]

@@ -69,16 +69,20 @@ def _bad_value(name: str, exc: BadInput) -> BadInput:
 
 
 def _numeric_column(series: pd.Series, name: str) -> list[bytes]:
-    values = series.tolist()
-    mask = _missing_mask(series)
-    if mask is not None:
-        values = [None if m else v for v, m in zip(values, mask, strict=True)]
+    # Each distinct value is encoded once (one call for all of them; numbers and null never
+    # hold a comma, so the array splits into its members); missing values (code -1) take the
+    # last slot, null.
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    values = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
     try:
         text = canonicalize(values)
     except BadInput as exc:
         raise _bad_value(name, exc) from None
-    # Numbers and null never contain a comma, so the array splits into its members.
-    return text[1:-1].split(b",") if values else []
+    table = np.empty(len(values) + 1, dtype=object)
+    table[:-1] = text[1:-1].split(b",") if values else []
+    table[-1] = b"null"
+    out: list[bytes] = table[codes].tolist()
+    return out
 
 
 def _text_column(series: pd.Series, name: str) -> list[bytes]:
@@ -124,9 +128,7 @@ def canonical_rows(frame: pd.DataFrame, features: Sequence[str]) -> list[bytes]:
     order = utf16_order(features)
     columns = [_column(frame[name], name) for name in order]
     template = (
-        b"{"
-        + b",".join(canonicalize(name).replace(b"%", b"%%") + b":%b" for name in order)
-        + b"}"
+        b"{" + b",".join(canonicalize(name).replace(b"%", b"%%") + b":%b" for name in order) + b"}"
     )
     return [template % values for values in zip(*columns, strict=True)]
 
@@ -139,22 +141,27 @@ def parse_row(data: bytes) -> dict[str, Any]:
     return row
 
 
-def _series(values: list[Any], dtype: str, kind: str, name: str) -> pd.Series:
+def _column_values(values: list[Any], dtype: str, kind: str, name: str) -> Any:
+    """A column for the DataFrame constructor: arrays where the type is plain (fast: a look-up
+    rebuilds a frame every time), a typed Series otherwise."""
     if kind == "numeric":
-        if any(v is not None and (isinstance(v, bool) or not isinstance(v, int | float))
-               for v in values):
+        if any(
+            v is not None and (isinstance(v, bool) or not isinstance(v, int | float))
+            for v in values
+        ):
             raise BadInput(f"the stored input's {name} is not a number")
         if dtype.startswith(("int", "uint")) and all(type(v) is int for v in values):
-            return pd.Series(values, dtype=dtype, name=name)
-        floats = [math.nan if v is None else float(v) for v in values]
-        return pd.Series(floats, dtype="float64", name=name)
+            return np.array(values, dtype=dtype)
+        return np.array([math.nan if v is None else float(v) for v in values], dtype=np.float64)
     if dtype in ("bool", "boolean") and all(type(v) is bool for v in values):
-        return pd.Series(values, dtype="bool", name=name)
-    if dtype in ("str", "string") and all(v is None or type(v) is str for v in values):
+        return np.array(values, dtype=bool)
+    if dtype in ("str", "string"):
+        if all(type(v) is str for v in values):
+            return pd.Series(values, dtype=dtype) if dtype == "string" else values
         # pandas 3's "str" reads None as missing; pandas 2's would write the text "None".
-        if _PANDAS_3 or None not in values:
-            return pd.Series(values, dtype=dtype, name=name)
-    return pd.Series(values, dtype=object, name=name)
+        if _PANDAS_3 and all(v is None or type(v) is str for v in values):
+            return pd.Series(values, dtype=dtype)
+    return pd.Series(values, dtype=object)
 
 
 def frame_from_rows(
@@ -162,13 +169,13 @@ def frame_from_rows(
 ) -> pd.DataFrame:
     """Rebuild the model's input frame from parsed canonical rows, in the registered order and,
     where the values allow, with the registered dtypes (integers stay integers)."""
-    data: dict[str, pd.Series] = {}
+    data: dict[str, Any] = {}
     for name, dtype, kind in schema.columns:
         try:
             values = [row[name] for row in rows]
         except KeyError:
             raise BadInput(f"the stored input has no value for the feature {name}") from None
-        data[name] = _series(values, dtype, kind, name)
+        data[name] = _column_values(values, dtype, kind, name)
     frame = pd.DataFrame(data)
     if index is not None:
         frame.index = pd.Index(list(index))

@@ -85,7 +85,7 @@ def insert(conn: Connection, first_seq: int, salts: Sequence[bytes], rows: Seque
     marks = "?, ?, ?" if conn.dialect.paramstyle == "qmark" else "%s, %s, %s"
     conn.exec_driver_sql(
         f"INSERT INTO {table.name} (seq, salt, input_row) VALUES ({marks})",
-        [(first_seq + i, salt, row) for i, (salt, row) in enumerate(zip(salts, rows, strict=True))],
+        list(zip(range(first_seq, first_seq + len(rows)), salts, rows, strict=True)),
     )
 
 
@@ -93,9 +93,7 @@ def fetch(conn: Connection, seq: int) -> StoredInput | None:
     """The stored input of entry ``seq``, or None (erased, or never stored)."""
     if not present(conn):
         return None
-    row = conn.execute(
-        select(table.c.salt, table.c.input_row).where(table.c.seq == seq)
-    ).first()
+    row = conn.execute(select(table.c.salt, table.c.input_row).where(table.c.seq == seq)).first()
     if row is None:
         return None
     return StoredInput(seq, bytes(row.salt), bytes(row.input_row))

@@ -1,0 +1,340 @@
+"""Provenance benchmark: prediction logging and look-ups, each beside its baseline in one run.
+
+    python bench/provenance.py                  # 1,000,000 logged predictions on a SQLite file
+    python bench/provenance.py --n 100000       # smaller
+    python bench/provenance.py --n 100000 --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+A registry is built from scratch (people with SSH keys, the German credit data, two approved and
+deployed models: the demo's logistic-regression pipeline and a gradient-boosted tree pipeline).
+Then:
+- logging: batches of 10,000 rows scored with `Scorer.predict_proba` (every prediction logged:
+  ledger entries, inputs and salts in one transaction), beside the same model's bare
+  `predict_proba` on the same rows in the same run; where the time goes (per phase);
+- look-ups at n logged predictions: `Lookup` (warm: models loaded once) of random ids, p50 and
+  p99, without the explanation and with it (the tree model: TreeSHAP).
+Figures are printed with the command that produced them; they are not asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from govern.demo import TARGET, german_credit_path, train_pipeline  # noqa: E402
+from govern.ledger.logkey import load_key  # noqa: E402
+from govern.provenance import Lookup, inputs, scorer  # noqa: E402
+from govern.registry import (  # noqa: E402
+    Registry,
+    approvals,
+    catalog,
+    deployments,
+    models,
+    people,
+)
+from govern.registry.bootstrap import init_registry  # noqa: E402
+from govern.registry.codeversion import given  # noqa: E402
+from govern.registry.sshsig import new_keypair  # noqa: E402
+
+ORIGIN = "bench.example/govern/credit-models"
+BATCH = 10_000
+CODE = given("0123456789abcdef0123456789abcdef01234567", "https://git.example/credit.git", "main")
+
+
+def tree_pipeline(train: pd.DataFrame) -> Any:
+    """One-hot categoricals, numbers as they are, 100 boosted trees of depth 3."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    X = train.drop(columns=[TARGET])
+    cats = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    model = Pipeline(
+        [
+            (
+                "pre",
+                ColumnTransformer(
+                    [("cat", OneHotEncoder(handle_unknown="ignore"), cats)],
+                    remainder="passthrough",
+                    sparse_threshold=0,
+                ),
+            ),
+            ("clf", GradientBoostingClassifier(n_estimators=100, max_depth=3, random_state=0)),
+        ]
+    )
+    model.fit(X, train[TARGET])
+    return model
+
+
+def build(url: str, folder: Path) -> tuple[Registry, Path]:
+    """A registry with two approved, deployed models: credit-risk@1 (linear), @2 (trees)."""
+    init = init_registry(url, ORIGIN, key_path=folder / "log.key", admin="ada")
+    assert init.admin_key is not None
+    reg = Registry.open(url, actor="ada", artifacts=folder / "artifacts")
+    keys = {"ada": init.admin_key}
+    for name, role in (("dan", "developer"), ("vera", "validator"), ("otto", "approver")):
+        keys[name] = folder / f"{name}_ed25519"
+        pub = new_keypair(keys[name], comment=name)
+        people.enroll(reg, name, [role], pub.openssh(), admin="ada", admin_key=keys["ada"])
+    data = pd.read_csv(german_credit_path())
+    train = data.sample(frac=0.7, random_state=42).sort_index()
+    train.to_csv(folder / "train.csv", index=False)
+    data.drop(train.index).to_csv(folder / "holdout.csv", index=False)
+    reg.actor = "dan"
+    catalog.add_dataset(reg, folder / "train.csv", name="german-train", target=TARGET)
+    catalog.add_dataset(reg, folder / "holdout.csv", name="german-holdout", target=TARGET)
+    for fit in (train_pipeline, tree_pipeline):
+        reg.actor = "dan"
+        mv = models.register_model(
+            reg,
+            fit(train),
+            name="credit-risk",
+            training_data=["german-train@1"],
+            validation_data=["german-holdout@1"],
+            target=TARGET,
+            intended_use="Probability that a consumer credit applicant repays.",
+            owner="dan",
+            risk_tier="high",
+            positive_label="good",
+            code=CODE,
+        )
+        reg.actor = "vera"
+        approvals.approve(reg, mv.ref, decision="approve", role="validator", key=keys["vera"])
+        reg.actor = "otto"
+        approvals.approve(reg, mv.ref, decision="approve", role="approver", key=keys["otto"])
+        deployments.deploy(reg, mv.ref, env="production")
+    reg.actor = "scoring-svc"
+    return reg, init.key_path
+
+
+def applications(n: int, seed: int = 0) -> pd.DataFrame:
+    """n applications: the German credit rows, resampled, amounts and ages varied."""
+    data = pd.read_csv(german_credit_path()).drop(columns=[TARGET])
+    rng = np.random.default_rng(seed)
+    frame = data.iloc[rng.integers(0, len(data), n)].reset_index(drop=True)
+    frame["credit_amount"] = rng.integers(250, 20_000, n)
+    frame["age_in_years"] = rng.integers(19, 75, n)
+    return frame
+
+
+class Phases:
+    """Wall time spent inside chosen functions, by name (wrappers installed for the run)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._undo: list[Callable[[], None]] = []
+
+    def wrap(self, owner: Any, attr: str, name: str) -> None:
+        original = getattr(owner, attr)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - t0
+
+        setattr(owner, attr, timed)
+        self._undo.append(lambda: setattr(owner, attr, original))
+
+    @contextmanager
+    def installed(self) -> Iterator[Phases]:
+        from govern.ledger import store
+
+        self.wrap(scorer.Scorer, "_check_status", "status check (approved and deployed now)")
+        self.wrap(scorer.Scorer, "_score", "model predict_proba (padded) + decimal strings")
+        self.wrap(scorer, "canonical_rows", "canonical input rows (RFC 8785)")
+        self.wrap(scorer.Scorer, "_prepare", "payloads (template) + PreparedEntry")
+        self.wrap(store.Ledger, "_append_locked", "ledger: envelope, chain, tree, executemany")
+        self.wrap(inputs, "insert", "input store: executemany")
+        self.wrap(scorer, "_refuse_logged", "duplicate-id check (given ids only)")
+        self.wrap(store.Ledger, "append_prepared", "ledger transaction incl. commit (fsync)")
+        try:
+            yield self
+        finally:
+            for undo in reversed(self._undo):
+                undo()
+
+
+def bench_logging(reg: Registry, ref: str, batches: int, ids: list[str]) -> dict[str, Any]:
+    """Logged batches of BATCH rows beside the bare predict_proba of the same rows."""
+    s = reg.scorer(ref)
+    X = applications(BATCH, seed=1)
+    s.model.predict_proba(X)
+    logged, bare = [], []
+    phases = Phases()
+    with phases.installed():
+        for b in range(batches):
+            X = applications(BATCH, seed=100 + b)
+            t0 = time.perf_counter()
+            s.model.predict_proba(X)
+            t1 = time.perf_counter()
+            s.predict_proba(X)
+            t2 = time.perf_counter()
+            bare.append(t1 - t0)
+            logged.append(t2 - t1)
+            ids.extend(s.last.ids)
+    total = sum(logged)
+    rate = BATCH * batches / total
+    bare_rate = BATCH * batches / sum(bare)
+    return {
+        "model": ref,
+        "batches": batches,
+        "logged_per_s": rate,
+        "logged_per_s_median_batch": BATCH / statistics.median(logged),
+        "bare_predict_proba_per_s": bare_rate,
+        "ratio_to_bare": rate / bare_rate,
+        "phases_ms_per_batch": {
+            k: round(v * 1000 / batches, 1) for k, v in sorted(phases.seconds.items())
+        },
+    }
+
+
+def fill(reg: Registry, ref: str, target: int, ids: list[str], say: Callable[[str], None]) -> float:
+    s = reg.scorer(ref)
+    t0 = time.perf_counter()
+    seed = 10_000
+    while len(ids) < target:
+        n = min(BATCH, target - len(ids))
+        s.predict_proba(applications(n, seed=seed))
+        ids.extend(s.last.ids)
+        seed += 1
+        if seed % 10 == 0:
+            say(f"  {len(ids):,} predictions logged")
+    return time.perf_counter() - t0
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def bench_lookups(reg: Registry, ids: list[str], samples: int, explain: bool) -> dict[str, Any]:
+    lookup = Lookup(reg, explain=explain)
+    rng = random.Random(7)
+    for pid in rng.sample(ids, 5):  # warm: models, explainers
+        lookup(pid)
+    times = []
+    for pid in rng.sample(ids, samples):
+        t0 = time.perf_counter()
+        p = lookup(pid)
+        times.append(time.perf_counter() - t0)
+        assert p.ok and p.rescore.state == "same" and p.integrity.verified, p.problems
+        if explain:
+            assert p.explanation.state == "explained", p.explanation.detail
+    return {
+        "samples": samples,
+        "explain": explain,
+        "p50_ms": pct(times, 0.5) * 1000,
+        "p99_ms": pct(times, 0.99) * 1000,
+        "max_ms": max(times) * 1000,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--n", type=int, default=1_000_000, help="predictions logged before look-ups")
+    ap.add_argument("--batches", type=int, default=10, help="timed logging batches per model")
+    ap.add_argument("--lookups", type=int, default=1000, help="timed look-ups without SHAP")
+    ap.add_argument("--explained", type=int, default=300, help="timed look-ups with SHAP")
+    ap.add_argument("--pg", default=None, help="also time logging on this PostgreSQL URL")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = ap.parse_args()
+
+    def say(text: str) -> None:
+        if not args.json:
+            print(text, flush=True)
+
+    started = time.perf_counter()
+    out: dict[str, Any] = {
+        "command": "python bench/provenance.py " + " ".join(sys.argv[1:]),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}",
+    }
+    with tempfile.TemporaryDirectory(prefix="govern-bench-") as tmp:
+        folder = Path(tmp)
+        reg, key_path = build(str(folder / "registry.db"), folder)
+        ids: list[str] = []
+        say(f"logging, batches of {BATCH:,} (SQLite, WAL, synchronous=FULL)")
+        out["logging"] = []
+        for ref in ("credit-risk@1", "credit-risk@2"):
+            figures = bench_logging(reg, ref, args.batches, ids)
+            out["logging"].append(figures)
+            say(
+                f"  {ref}: {figures['logged_per_s']:,.0f} logged predictions/s; bare "
+                f"predict_proba {figures['bare_predict_proba_per_s']:,.0f}/s; ratio "
+                f"{figures['ratio_to_bare']:.3f}"
+            )
+            for phase, ms in figures["phases_ms_per_batch"].items():
+                say(f"    {ms:8.1f} ms per batch  {phase}")
+        say(f"filling to {args.n:,} logged predictions")
+        out["fill_seconds"] = fill(reg, "credit-risk@2", args.n, ids, say)
+        reg.ledger.sign_checkpoint(load_key(key_path))
+        db_file = folder / "registry.db"
+        out["database_bytes_per_prediction"] = db_file.stat().st_size / max(len(ids), 1)
+        say(f"look-ups at {len(ids):,} logged predictions (ledger size {reg.ledger.size:,})")
+        out["lookup"] = bench_lookups(reg, ids, args.lookups, explain=False)
+        say(
+            f"  without explanation: p50 {out['lookup']['p50_ms']:.2f} ms, "
+            f"p99 {out['lookup']['p99_ms']:.2f} ms"
+        )
+        out["lookup_explained"] = bench_lookups(reg, ids, args.explained, explain=True)
+        say(
+            f"  with explanation (TreeSHAP): p50 {out['lookup_explained']['p50_ms']:.2f} ms, "
+            f"p99 {out['lookup_explained']['p99_ms']:.2f} ms"
+        )
+        reg.close()
+        if args.pg:
+            out["postgresql"] = bench_pg(args.pg, folder / "pg", args.batches)
+            say(
+                f"PostgreSQL: {out['postgresql']['logged_per_s']:,.0f} logged predictions/s; "
+                f"ratio {out['postgresql']['ratio_to_bare']:.3f}"
+            )
+    out["predictions"] = len(ids)
+    out["total_seconds"] = time.perf_counter() - started
+    say(f"done in {out['total_seconds']:.0f} s")
+    if args.json:
+        print(json.dumps(out, indent=2))
+
+
+def bench_pg(url: str, folder: Path, batches: int) -> dict[str, Any]:
+    from sqlalchemy import create_engine, text
+
+    schema = "govern_bench_" + uuid.uuid4().hex[:10]
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in url else "?"
+    try:
+        folder.mkdir()
+        reg, _key = build(f"{url}{sep}options=-csearch_path%3D{schema}", folder)
+        figures = bench_logging(reg, "credit-risk@2", batches, [])
+        reg.close()
+        return figures
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

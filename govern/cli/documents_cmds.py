@@ -1,0 +1,189 @@
+"""Document commands: card, card narrative, report validation, report narrative, coverage,
+release."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+from typer.core import TyperGroup
+
+from govern.cli.app import DbOption, app, console
+from govern.cli.ledger_cmds import _key_path
+from govern.cli.registry_cmds import ArtifactsOption, registry
+from govern.documents import blocks, coverage, narrative
+from govern.documents.card import build_card
+from govern.documents.release import release as release_version
+from govern.documents.validation import build_validation_report
+
+
+class _DefaultCommandGroup(TyperGroup):
+    """A group whose first argument, when it is not a subcommand, goes to ``render``:
+    ``govern card MODEL@V ...`` is ``govern card render MODEL@V ...``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["render", *args]
+        return list(super().parse_args(ctx, args))
+
+
+card_app = typer.Typer(
+    cls=_DefaultCommandGroup,
+    no_args_is_help=True,
+    help="Model cards: `govern card MODEL@V --format pdf -o card.pdf` renders one (a preview, "
+    "not recorded); `govern card narrative MODEL@V FILE` records the sections people write.",
+)
+report_app = typer.Typer(no_args_is_help=True, help="The validation report and its narrative.")
+app.add_typer(card_app, name="card")
+app.add_typer(report_app, name="report")
+
+FormatOption = typer.Option(
+    None, "--format", "-f", help="html, pdf, md or json (default: from -o's suffix, else md)."
+)
+OutputOption = typer.Option(
+    None, "-o", "--output", help="Write here (a PDF needs it); default: standard output."
+)
+TemplateDirOption = typer.Option(
+    None, "--template-dir", help="Your templates; any file there replaces govern's own."
+)
+PackOption = typer.Option(
+    None, "--pack", help=f"Regulation pack ({', '.join(coverage.available())}) or a pack "
+    "file; repeat for several. Default: " + ", ".join(coverage.DEFAULT_PACKS) + "."
+)
+
+
+def _emit(doc: blocks.Document, fmt: str | None, output: Path | None) -> None:
+    chosen = blocks.check_format(fmt) if fmt else (
+        blocks.format_of(output) if output is not None else "md")
+    if output is None:
+        typer.echo(doc.text(chosen), nl=False)
+        return
+    doc.write(output, chosen)
+    console.print(f"written: {output}")
+
+
+@card_app.command("render")
+def card_render(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    fmt: str | None = FormatOption,
+    output: Path | None = OutputOption,
+    template_dir: Path | None = TemplateDirOption,
+    db: str | None = DbOption,
+    artifacts: Path | None = ArtifactsOption,
+) -> None:
+    """Render the model card of MODEL@V (the same as `govern card MODEL@V`)."""
+    with registry(ctx, db, artifacts, readonly=True) as reg:
+        doc = build_card(reg, ref, template_dir=template_dir)
+        _emit(doc, fmt, output)
+
+
+@card_app.command("narrative")
+def card_narrative(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    path: Path = typer.Argument(..., metavar="FILE", help="Markdown with '## Section' headings."),
+    db: str | None = DbOption,
+) -> None:
+    """Record the card's narrative (purpose, limitations, assumptions, ...) for MODEL@V."""
+    with registry(ctx, db) as reg:
+        entry = narrative.record(reg, ref, path, "card.narrative")
+    sections = ", ".join(narrative.title_of(k) for k in entry.payload["sections"])
+    console.print(f"card narrative of {entry.payload['model']} recorded in entry {entry.seq} "
+                  f"(sha256 {entry.payload['sha256'][:16]}): {sections}")
+
+
+@report_app.command("validation")
+def report_validation(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    fmt: str | None = FormatOption,
+    output: Path | None = OutputOption,
+    template_dir: Path | None = TemplateDirOption,
+    replicate: bool = typer.Option(
+        True, "--replicate/--no-replicate",
+        help="Recompute the registered metrics from the hash-verified artifact and data."),
+    db: str | None = DbOption,
+    artifacts: Path | None = ArtifactsOption,
+) -> None:
+    """Render the validation report of MODEL@V."""
+    with registry(ctx, db, artifacts, readonly=True) as reg:
+        doc = build_validation_report(reg, ref, template_dir=template_dir, replicate=replicate)
+        _emit(doc, fmt, output)
+
+
+@report_app.command("narrative")
+def report_narrative(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    path: Path = typer.Argument(..., metavar="FILE", help="Markdown with '## Section' headings."),
+    db: str | None = DbOption,
+) -> None:
+    """Record the validator's narrative (conclusion, rating, effective challenge, ...)."""
+    with registry(ctx, db) as reg:
+        entry = narrative.record(reg, ref, path, "validation.narrative")
+    sections = ", ".join(narrative.title_of(k, "validation.narrative")
+                         for k in entry.payload["sections"])
+    console.print(f"validation narrative of {entry.payload['model']} recorded in entry "
+                  f"{entry.seq}: {sections}")
+
+
+@app.command("coverage")
+def coverage_cmd(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    packs: list[str] | None = PackOption,
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    db: str | None = DbOption,
+) -> None:
+    """Which requirements of a regulation pack the ledger holds evidence for."""
+    from govern.documents.evidence import gather
+
+    with registry(ctx, db, readonly=True) as reg:
+        facts = gather(reg, ref)
+        results = [coverage.check_pack(facts, coverage.load(p))
+                   for p in (packs or coverage.DEFAULT_PACKS)]
+    if as_json:
+        typer.echo(json.dumps([c.to_dict() for c in results], indent=2, ensure_ascii=False,
+                              sort_keys=True))
+        return
+    for c in results:
+        table = Table(title=f"{c.pack.title}: {c.model} (tier {c.tier})")
+        for col in ("requirement", "mandatory", "state", "evidence / missing"):
+            table.add_column(col, overflow="fold")
+        for r in c.rows:
+            colour = "green" if r.satisfied else ("red" if r.mandatory else "yellow")
+            detail = "; ".join(e.detail for e in r.evidence) if r.satisfied else \
+                "; ".join(r.missing)
+            table.add_row(r.requirement.cite, "yes" if r.mandatory else "no",
+                          f"[{colour}]{r.state}[/{colour}]", detail)
+        console.print(table)
+        verdict = "[green]complete[/green]" if c.complete else \
+            f"[red]{len(c.missing_mandatory)} mandatory requirement(s) missing[/red]"
+        console.print(f"{c.pack.short}: {verdict} for tier {c.tier}")
+
+
+@app.command("release")
+def release_cmd(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    output: Path = typer.Option(..., "-o", "--output", help="A new (or empty) directory."),
+    packs: list[str] | None = PackOption,
+    key: Path | None = typer.Option(None, "--key", envvar="GOVERN_LOG_KEY", help="Log key."),
+    template_dir: Path | None = TemplateDirOption,
+    db: str | None = DbOption,
+    artifacts: Path | None = ArtifactsOption,
+) -> None:
+    """Verify, check approval, findings and coverage, then write the card, the validation report
+    and a signed checkpoint to a directory and record their digests."""
+    with registry(ctx, db, artifacts) as reg:
+        done = release_version(reg, ref, output, key_path=_key_path(db, key),
+                               packs=packs or coverage.DEFAULT_PACKS, template_dir=template_dir)
+    console.print(f"released {done.model}, card {done.card_version}: {len(done.files)} files in "
+                  f"{done.directory}; digests recorded in entry {done.entry.seq}, checkpoint at "
+                  f"size {done.checkpoint_size}")
+    for f in done.files:
+        typer.echo(f"{f.sha256}  {f.name}")

@@ -1,0 +1,201 @@
+"""Prediction provenance: `govern score`, `provenance`, `receipt`, `erase` and `override`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import typer
+
+from govern.cli.app import DbOption, app, console, err_console
+from govern.cli.progress import progress_bar
+from govern.cli.registry_cmds import registry
+from govern.errors import BadInput
+from govern.ledger import resolve_url
+from govern.ledger.db import sqlite_path
+from govern.ledger.logkey import default_key_path, load_key
+from govern.ledger.note import Signer
+from govern.provenance import (
+    erase,
+    provenance,
+    read_scoring_file,
+    receipt,
+    record_override,
+    score_input,
+    write,
+)
+from govern.provenance.report import FORMATS, render
+
+KeyOption = typer.Option(
+    None,
+    "--key",
+    envvar="GOVERN_LOG_KEY",
+    help="The log key, to sign a checkpoint when none covers the entry yet "
+    "(default: registry.key beside a SQLite registry, if it exists).",
+    show_default=False,
+)
+
+
+def _log_key(db: str | None, key: Path | None) -> Signer | None:
+    """The log key given with --key, or the default one if it exists; None without one."""
+    if key is not None:
+        return load_key(key)
+    path = default_key_path(sqlite_path(resolve_url(db)))
+    return load_key(path) if path.is_file() else None
+
+
+@app.command()
+def score(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    file: Path = typer.Argument(
+        ..., metavar="FILE", help="The applications to score: CSV or Parquet."
+    ),
+    id_col: str | None = typer.Option(
+        None, "--id-col", help="The column of prediction ids (generated when absent)."
+    ),
+    subject_col: str | None = typer.Option(
+        None, "--subject-col", help="A column of pseudonymous subject keys, recorded."
+    ),
+    product: str | None = typer.Option(
+        None, "--product", help="The product or decision type, recorded (e.g. retail-loan)."
+    ),
+    override: str | None = typer.Option(
+        None,
+        "--override",
+        help="Score with a version that is not deployed and approved, for this reason "
+        "(recorded in every prediction).",
+    ),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="Write id, score, decision and entry per row (CSV)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable summary."),
+    db: str | None = DbOption,
+) -> None:
+    """Score a file with a registered model, logging every prediction in the ledger."""
+    data = read_scoring_file(file, id_col=id_col, subject_col=subject_col)
+    bar = progress_bar("scoring, then logging", 2 * len(data), enabled=not as_json)
+    with registry(ctx, db) as reg, bar as step:
+        batch = score_input(reg, ref, data, override=override, product=product, progress=step)
+    if output is not None:
+        batch.write_csv(output)
+    counts = dict(sorted(Counter(d for d in batch.decisions if d is not None).items()))
+    last = batch.first_seq + len(batch) - 1
+    summary = {
+        "model": batch.model,
+        "predictions": len(batch),
+        "first_entry": batch.first_seq,
+        "last_entry": last,
+        "ts": batch.ts,
+        "decisions": counts,
+        "override": batch.override,
+        "output": None if output is None else str(output),
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, sort_keys=True))
+        return
+    shown = ", ".join(f"{k} {v}" for k, v in counts.items())
+    console.print(
+        f"{len(batch)} predictions by {batch.model} logged as entries {batch.first_seq} to "
+        f"{last} ({batch.ts})" + (f"; decisions: {shown}" if shown else "")
+    )
+    if batch.override is not None:
+        err_console.print(
+            f"[bold red]warning:[/] {batch.model} is {batch.override['status']}, not deployed "
+            f"and approved; every prediction records the override: {batch.override['reason']}",
+            markup=True,
+        )
+    if output is not None:
+        console.print(f"written: {output}")
+
+
+@app.command("provenance")
+def provenance_cmd(
+    ctx: typer.Context,
+    prediction_id: str = typer.Argument(..., metavar="ID", help="The prediction's id."),
+    fmt: str = typer.Option("text", "--format", help="text, json, html or pdf."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write it to this file."),
+    explain: bool = typer.Option(
+        True, "--explain/--no-explain", help="Include the SHAP explanation and reasons."
+    ),
+    key: Path | None = KeyOption,
+    db: str | None = DbOption,
+) -> None:
+    """Everything about one decision, each part checked; exit 42 if a check fails."""
+    if fmt not in FORMATS:
+        raise BadInput(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt == "pdf" and output is None:
+        raise BadInput("a PDF needs a file: add -o FILE.pdf")
+    signer = _log_key(db, key)
+    with registry(ctx, db, readonly=signer is None) as reg:
+        prov = provenance(reg, prediction_id, key=signer, explain=explain)
+    if output is None:
+        typer.echo(render(prov, fmt), nl=False)
+    else:
+        write(prov, output, fmt)
+        console.print(f"written: {output}")
+    prov.check()
+
+
+@app.command("receipt")
+def receipt_cmd(
+    ctx: typer.Context,
+    prediction_id: str = typer.Argument(..., metavar="ID", help="The prediction's id."),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="Write the receipt here (default: print it)."
+    ),
+    key: Path | None = KeyOption,
+    db: str | None = DbOption,
+) -> None:
+    """One prediction's entry, inclusion proof and signed checkpoint, in one file (C2SP
+    tlog-proof) that verifies offline (docs/receipts.md)."""
+    signer = _log_key(db, key)
+    with registry(ctx, db, readonly=signer is None) as reg:
+        text = receipt(reg, prediction_id, key=signer)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    console.print(f"receipt written: {output}")
+
+
+@app.command("erase")
+def erase_cmd(
+    ctx: typer.Context,
+    prediction_id: str = typer.Argument(..., metavar="ID", help="The prediction's id."),
+    reason: str = typer.Option(..., "--reason", help="The lawful request this answers."),
+    db: str | None = DbOption,
+) -> None:
+    """Delete a prediction's stored input and salt, and log the erasure."""
+    with registry(ctx, db) as reg:
+        done = erase(reg, prediction_id, reason=reason)
+    console.print(
+        f"input of {done.prediction_id} erased; entry {done.entry.seq} logs it; the ledger "
+        f"keeps the commitment (entry {done.prediction_entry})"
+    )
+    if done.within_retention:
+        err_console.print(
+            f"[yellow]warning:[/] erased within the retention period (keep until "
+            f"{done.keep_until}); the erasure entry records it",
+            markup=True,
+        )
+    for note in done.residue:
+        err_console.print(f"[yellow]note:[/] {note}", markup=True)
+
+
+@app.command("override")
+def override_cmd(
+    ctx: typer.Context,
+    prediction_id: str = typer.Argument(..., metavar="ID", help="The prediction's id."),
+    decision: str = typer.Option(..., "--decision", help="The decision the reviewer took."),
+    reason: str = typer.Option(..., "--reason", help="Why the reviewer departed from it."),
+    db: str | None = DbOption,
+) -> None:
+    """Record a reviewer's override of a logged decision (the prediction is not changed)."""
+    with registry(ctx, db) as reg:
+        entry = record_override(reg, prediction_id, decision=decision, reason=reason)
+    console.print(
+        f"override of {prediction_id} recorded: {entry.payload['model_decision']} -> "
+        f"{decision} by {entry.actor} (entry {entry.seq})"
+    )

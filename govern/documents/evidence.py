@@ -1,0 +1,520 @@
+"""What the ledger holds about one model version, and which evidence that amounts to.
+
+``gather`` reads everything a document needs about ``NAME@V`` as the ledger stands (its head):
+the registration, its datasets, narratives, findings, approvals, explanations, challengers,
+previous documents. ``EVIDENCE`` names the kinds of evidence the regulation packs ask for; each
+check says whether the evidence exists, what it is, and which entries hold it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from govern.errors import SignatureInvalid
+from govern.ledger import Entry, Head
+from govern.registry import findings as findings_mod
+from govern.registry import models, signing
+from govern.registry import projections as proj
+from govern.registry.policy import Policy
+from govern.registry.status import APPROVED, DEPLOYED, Status, status
+
+from govern.documents import narrative as narrative_mod
+from govern.documents.narrative import Narrative
+
+if TYPE_CHECKING:
+    from govern.registry.core import Registry
+
+#: How many of the newest ``prediction.logged`` entries are searched for this version's.
+PREDICTION_SEARCH = 10_000
+TIER_ORDER = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """A dataset version a model was trained or validated on, and its registration entry."""
+
+    ref: str
+    role: str  # "training" or "holdout"
+    sha256: str
+    entry: Entry | None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return {} if self.entry is None else self.entry.payload
+
+
+@dataclass(frozen=True)
+class Challenger:
+    """Another model version with metrics on a dataset of identical bytes (same SHA-256)."""
+
+    ref: str
+    entry: Entry
+    dataset: str  # the shared dataset as the challenger names it
+    ours: str  # the same bytes as this version names them
+    sha256: str
+    metrics: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A signed approval and whether its signature verifies with the key enrolled then."""
+
+    entry: Entry
+    role: str
+    decision: str
+    signer: str
+    conditions: str | None
+    expires: str | None
+    verified: bool
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything documents say about one model version, read once."""
+
+    ref: str
+    name: str
+    version: int
+    entry: Entry
+    payload: dict[str, Any]
+    row: Any
+    head: Head
+    at: str  # the ledger's time: the ts of its last entry
+    checkpoint: tuple[int, int, str, str] | None  # (n, size, root base64, ts), covered by head
+    policy: Policy
+    status: Status
+    datasets: tuple[DatasetFacts, ...]
+    findings: tuple[Any, ...]
+    approvals: tuple[Approval, ...]
+    narrative: Narrative | None
+    validation_narrative: Narrative | None
+    explanations: tuple[Entry, ...]
+    reason_table: Entry | None
+    deployments: tuple[Any, ...]
+    monitoring: tuple[Entry, ...]
+    documents: tuple[Entry, ...]  # document.generated for this model name, oldest first
+    challengers: tuple[Challenger, ...]
+    predictions: int
+    versions: tuple[int, ...]  # every version of this model name
+
+    @property
+    def model_leaf(self) -> str:
+        return self.entry.leaf.hex()
+
+    @property
+    def root_b64(self) -> str:
+        return base64.b64encode(self.head.root).decode("ascii")
+
+    @property
+    def training(self) -> tuple[DatasetFacts, ...]:
+        return tuple(d for d in self.datasets if d.role == "training")
+
+    @property
+    def holdouts(self) -> tuple[DatasetFacts, ...]:
+        return tuple(d for d in self.datasets if d.role == "holdout")
+
+    @property
+    def metrics(self) -> Mapping[str, Any]:
+        metrics: Mapping[str, Any] = self.payload.get("metrics") or {}
+        return metrics
+
+    def entry_at(self, seq: int) -> Entry | None:
+        for e in self.all_entries:
+            if e.seq == seq:
+                return e
+        return None
+
+    @property
+    def all_entries(self) -> tuple[Entry, ...]:
+        """Every entry cited about this version, in ledger order."""
+        found: dict[int, Entry] = {self.entry.seq: self.entry}
+        for d in self.datasets:
+            if d.entry is not None:
+                found[d.entry.seq] = d.entry
+        for a in self.approvals:
+            found[a.entry.seq] = a.entry
+        for group in (self.explanations, self.monitoring):
+            for e in group:
+                found[e.seq] = e
+        for n in (self.narrative, self.validation_narrative):
+            if n is not None:
+                found[n.seq] = _stub(n)
+        if self.reason_table is not None:
+            found[self.reason_table.seq] = self.reason_table
+        return tuple(found[k] for k in sorted(found))
+
+
+def _stub(n: Narrative) -> Entry:
+    # A narrative is cited by seq, kind and leaf; its body is not needed again.
+    return Entry(seq=n.seq, kind=n.kind, ts=n.ts, actor=n.actor, subject=None,
+                 leaf=bytes.fromhex(n.leaf), body=b"")
+
+
+def cite(entry: Entry | None) -> str | None:
+    """How a document names an entry: its seq and kind (the appendix lists its leaf hash)."""
+    if entry is None:
+        return None
+    return f"entry {entry.seq} ({entry.kind})"
+
+
+def gather(reg: Registry, ref: str) -> Facts:
+    """Read what the ledger holds about ``ref`` as of its head."""
+    row = models.resolve(reg, ref)
+    model = f"{row.name}@{row.version}"
+    head = reg.ledger.head()
+    stop = head.size
+    entry = reg.entry(row.seq)
+    payload = entry.payload
+    at = head.last_ts
+    datasets = []
+    for role, key in (("training", "training_data"), ("holdout", "validation_data")):
+        for d in payload.get(key) or []:
+            ds_rows = reg.rows(
+                proj.datasets,
+                proj.datasets.c.name == d["name"],
+                proj.datasets.c.version == d["version"],
+            )
+            ds_entry = reg.entry(ds_rows[0].seq) if ds_rows else None
+            datasets.append(DatasetFacts(f"{d['name']}@{d['version']}", role, d["sha256"],
+                                         ds_entry))
+    checkpoint = None
+    for n, size, root, ts, _note in reg.ledger.checkpoints():
+        if size <= head.size:
+            checkpoint = (n, size, base64.b64encode(root).decode("ascii"), ts)
+    approvals = tuple(_approvals(reg, model, stop))
+    explanations = tuple(
+        e for e in reg.ledger.entries(subject=f"explanation:{model}", stop=stop)
+        if e.kind == "explanation.generated"
+    )
+    reason_table = next(
+        iter(reg.ledger.entries(subject=f"reason-table:{row.name}", stop=stop,
+                                newest_first=True, limit=1)),
+        None,
+    )
+    monitoring = tuple(
+        e for e in reg.ledger.entries(subject=f"model:{model}", stop=stop)
+        if e.kind.startswith("monitoring.")
+    )
+    documents = tuple(
+        e for e in reg.ledger.entries(kind="document.generated", stop=stop)
+        if str(e.payload.get("model", "")).partition("@")[0] == row.name
+    )
+    versions = tuple(r.version for r in reg.rows(proj.models, proj.models.c.name == row.name,
+                                                 order=proj.models.c.version))
+    return Facts(
+        ref=model,
+        name=row.name,
+        version=row.version,
+        entry=entry,
+        payload=payload,
+        row=row,
+        head=head,
+        at=at,
+        checkpoint=checkpoint,
+        policy=reg.policy(at),
+        status=status(reg, model, at),
+        datasets=tuple(datasets),
+        findings=tuple(findings_mod.all_findings(reg, model)),
+        approvals=approvals,
+        narrative=narrative_mod.latest(reg, model, "card.narrative", stop=stop),
+        validation_narrative=narrative_mod.latest(reg, model, "validation.narrative", stop=stop),
+        explanations=explanations,
+        reason_table=reason_table,
+        deployments=tuple(reg.rows(proj.deployments, proj.deployments.c.model == model,
+                                   order=proj.deployments.c.seq)),
+        monitoring=monitoring,
+        documents=documents,
+        challengers=tuple(_challengers(reg, model, payload, stop)),
+        predictions=_predictions(reg, model, entry.leaf.hex(), stop),
+        versions=versions,
+    )
+
+
+def _approvals(reg: Registry, model: str, stop: int) -> list[Approval]:
+    out = []
+    ns = signing.namespace("approval", reg.origin)
+    for e in reg.ledger.entries(subject=f"approval:{model}", kind="approval.signed", stop=stop):
+        p = e.payload
+        st = p["statement"]
+        enrolment = next(
+            iter(reg.ledger.entries(subject=f"person:{st['signer']}", kind="person.enrolled",
+                                    stop=e.seq, newest_first=True, limit=1)),
+            None,
+        )
+        verified = False
+        if enrolment is not None:
+            try:
+                signing.verify(st, p["signature"], enrolment.payload["ssh_public_key"], ns)
+                verified = True
+            except SignatureInvalid:
+                verified = False
+        out.append(Approval(e, st["role"], st["decision"], st["signer"], st.get("conditions"),
+                            st.get("expires"), verified))
+    return out
+
+
+def _challengers(reg: Registry, model: str, payload: Mapping[str, Any],
+                 stop: int) -> list[Challenger]:
+    """Other versions (of any model) with metrics on a holdout of identical bytes."""
+    ours = {d["sha256"]: f"{d['name']}@{d['version']}" for d in payload.get("validation_data") or []}
+    if not ours:
+        return []
+    out = []
+    for r in reg.rows(proj.models, order=proj.models.c.seq):
+        other = f"{r.name}@{r.version}"
+        if other == model or r.seq >= stop:
+            continue
+        e = reg.entry(r.seq)
+        p = e.payload
+        for d in p.get("validation_data") or []:
+            key = f"{d['name']}@{d['version']}"
+            if d["sha256"] in ours and key in (p.get("metrics") or {}):
+                out.append(Challenger(other, e, key, ours[d["sha256"]], d["sha256"],
+                                      p["metrics"][key]))
+    return out
+
+
+def _predictions(reg: Registry, model: str, leaf: str, stop: int) -> int:
+    count = 0
+    for e in reg.ledger.entries(kind="prediction.logged", stop=stop, newest_first=True,
+                                limit=PREDICTION_SEARCH):
+        p = e.payload
+        if p.get("model") == model or p.get("model_entry") == leaf:
+            count += 1
+    return count
+
+
+# ---- evidence --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Whether one kind of evidence exists for a model version, and where."""
+
+    name: str
+    present: bool
+    detail: str
+    seqs: tuple[int, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "present": self.present, "detail": self.detail,
+                "entries": list(self.seqs)}
+
+
+Check = Callable[[Facts], Evidence]
+
+
+def _ev(name: str, present: bool, yes: str, no: str, seqs: Sequence[int] = ()) -> Evidence:
+    return Evidence(name, present, yes if present else no, tuple(seqs) if present else ())
+
+
+def _registration(f: Facts) -> Evidence:
+    return Evidence("registration", True, f"{f.ref} registered in entry {f.entry.seq}",
+                    (f.entry.seq,))
+
+
+def _intended_use(f: Facts) -> Evidence:
+    return _ev("intended_use", bool(str(f.payload.get("intended_use", "")).strip()),
+               f"intended use recorded at registration (entry {f.entry.seq})",
+               "no intended use recorded", (f.entry.seq,))
+
+
+def _limitations(f: Facts) -> Evidence:
+    seqs = []
+    if str(f.payload.get("limitations", "")).strip():
+        seqs.append(f.entry.seq)
+    if f.narrative is not None and f.narrative.get("limitations"):
+        seqs.append(f.narrative.seq)
+    return _ev("limitations", bool(seqs), "limitations recorded (entries "
+               + ", ".join(map(str, seqs)) + ")", "no limitations recorded", seqs)
+
+
+def _methodology(f: Facts) -> Evidence:
+    est = f.payload.get("estimator") or {}
+    return _ev("methodology", bool(est.get("class")),
+               f"estimator {est.get('class')} and its parameters (entry {f.entry.seq})",
+               "no estimator description recorded", (f.entry.seq,))
+
+
+def _training_data(f: Facts) -> Evidence:
+    seqs = [d.entry.seq for d in f.training if d.entry is not None]
+    return _ev("training_data", bool(f.training) and len(seqs) == len(f.training),
+               "training data " + ", ".join(d.ref for d in f.training) + " registered by digest",
+               "no registered training data", seqs)
+
+
+def _data_profile(f: Facts) -> Evidence:
+    profiled = [d for d in f.datasets if d.payload.get("profile")]
+    seqs = [d.entry.seq for d in profiled if d.entry is not None]
+    return _ev("data_profile", bool(f.datasets) and len(profiled) == len(f.datasets),
+               f"profiles (schema, missing values, distributions) of {len(profiled)} dataset(s)",
+               "a dataset has no recorded profile", seqs)
+
+
+def _holdout_metrics(f: Facts) -> Evidence:
+    keys = [d.ref for d in f.holdouts if d.ref in f.metrics]
+    return _ev("holdout_metrics", bool(keys), "holdout metrics on " + ", ".join(keys),
+               "no holdout data: no metrics on held-out data were recorded", (f.entry.seq,))
+
+
+def _independent_holdout(f: Facts) -> Evidence:
+    trained = {d.sha256 for d in f.training}
+    keys = [d.ref for d in f.holdouts if d.sha256 not in trained and d.ref in f.metrics]
+    return _ev("independent_holdout", bool(keys),
+               "outcomes on data not used in development: " + ", ".join(keys)
+               + " (SHA-256 differs from every training dataset)",
+               "no outcomes analysis on data not used in development (no holdout distinct "
+               "from the training data)", (f.entry.seq,))
+
+
+def _calibration(f: Facts) -> Evidence:
+    keys = [k for k, m in f.metrics.items() if isinstance(m, Mapping) and m.get("calibration")]
+    return _ev("calibration", bool(keys), "calibration table on " + ", ".join(keys),
+               "no calibration table recorded", (f.entry.seq,))
+
+
+def _challenger(f: Facts) -> Evidence:
+    return _ev("challenger", bool(f.challengers),
+               "challenger(s) on the same holdout bytes: "
+               + ", ".join(sorted({c.ref for c in f.challengers})),
+               "no challenger registered on the same holdout data",
+               sorted({c.entry.seq for c in f.challengers}))
+
+
+def _explanation(f: Facts) -> Evidence:
+    good = [e for e in f.explanations
+            if e.payload.get("kind") == "global" and (e.payload.get("fidelity") or {}).get("passed")]
+    return _ev("explanation", bool(good),
+               f"global explanation with a passed fidelity check (entry {good[-1].seq})"
+               if good else "",
+               "no global explanation with a passed fidelity check recorded",
+               [e.seq for e in good])
+
+
+def _reason_codes(f: Facts) -> Evidence:
+    e = f.reason_table
+    return _ev("reason_codes", e is not None,
+               f"reason-code table {e.payload.get('version')} registered (entry {e.seq})"
+               if e is not None else "",
+               "no reason-code table registered for this model",
+               [e.seq] if e is not None else [])
+
+
+def _code_version(f: Facts) -> Evidence:
+    code = f.payload.get("code") or {}
+    ok = bool(code.get("commit")) and not code.get("dirty")
+    return _ev("code_version", ok, f"code commit {code.get('commit')} (clean tree)",
+               "no clean code commit recorded" if not code.get("commit")
+               else "the code was registered from a tree with uncommitted changes",
+               (f.entry.seq,))
+
+
+def _environment(f: Facts) -> Evidence:
+    env = f.payload.get("environment") or {}
+    return _ev("environment", bool(env.get("python")),
+               f"Python {env.get('python')} and {len(env) - 1} library versions",
+               "no environment recorded", (f.entry.seq,))
+
+
+def independent_validators(f: Facts) -> list[Approval]:
+    """Validator sign-offs by someone who neither owns nor registered the version."""
+    return [a for a in f.approvals if a.role == "validator" and a.verified
+            and a.signer not in (f.row.owner, f.row.registered_by)]
+
+
+def _validator_review(f: Facts) -> Evidence:
+    found = independent_validators(f)
+    return _ev("validator_review", bool(found),
+               "independent validator sign-off by " + ", ".join(sorted({a.signer for a in found})),
+               "no sign-off by an independent validator", [a.entry.seq for a in found])
+
+
+def _approval(f: Facts) -> Evidence:
+    ok = f.status.status in (APPROVED, DEPLOYED)
+    seqs = [s.seq for s in f.status.signoffs if s.in_force]
+    return _ev("approval", ok, f"{f.status.status}: every required sign-off in force",
+               f"not approved: the version is {f.status.status}", seqs)
+
+
+def _findings_resolved(f: Facts) -> Evidence:
+    blocking = [x for x in f.status.open_findings if x.severity in f.policy.blocking_severities]
+    return Evidence(
+        "findings_resolved",
+        not blocking,
+        "no finding of a blocking severity is open" if not blocking else
+        "open blocking finding(s): " + ", ".join(f"#{x.number} ({x.severity})" for x in blocking),
+        tuple(x.seq for x in f.findings),
+    )
+
+
+def _review_scheduled(f: Facts) -> Evidence:
+    due = f.status.next_review_due
+    return _ev("review_scheduled", due is not None, f"next review due {(due or '')[:10]}",
+               "no review date: no sign-off is in force", [s.seq for s in f.status.signoffs])
+
+
+def _monitoring_results(f: Facts) -> Evidence:
+    return _ev("monitoring_results", bool(f.monitoring),
+               f"{len(f.monitoring)} monitoring entries",
+               "no monitoring results recorded (no back-testing on outcomes realised in use)",
+               [e.seq for e in f.monitoring])
+
+
+def _prediction_log(f: Facts) -> Evidence:
+    return _ev("prediction_log", f.predictions > 0,
+               f"{f.predictions} logged predictions name this version",
+               "no logged predictions name this version", [])
+
+
+EVIDENCE: Mapping[str, Check] = {
+    "registration": _registration,
+    "intended_use": _intended_use,
+    "limitations": _limitations,
+    "methodology": _methodology,
+    "training_data": _training_data,
+    "data_profile": _data_profile,
+    "holdout_metrics": _holdout_metrics,
+    "independent_holdout": _independent_holdout,
+    "calibration": _calibration,
+    "challenger": _challenger,
+    "explanation": _explanation,
+    "reason_codes": _reason_codes,
+    "code_version": _code_version,
+    "environment": _environment,
+    "validator_review": _validator_review,
+    "approval": _approval,
+    "findings_resolved": _findings_resolved,
+    "review_scheduled": _review_scheduled,
+    "monitoring_results": _monitoring_results,
+    "prediction_log": _prediction_log,
+}
+NARRATIVE_PREFIXES: Mapping[str, narrative_mod.Kind] = {
+    "narrative": "card.narrative",
+    "validation": "validation.narrative",
+}
+
+
+def known(name: str) -> bool:
+    """Whether ``name`` (one alternative, e.g. ``narrative:purpose``) is an evidence name."""
+    prefix, sep, key = name.partition(":")
+    if sep:
+        kind = NARRATIVE_PREFIXES.get(prefix)
+        return kind is not None and any(s.key == key for s in narrative_mod.SPECS[kind])
+    return name in EVIDENCE
+
+
+def check(facts: Facts, name: str) -> Evidence:
+    """The evidence ``name`` for these facts (``narrative:KEY`` for a narrative section)."""
+    prefix, sep, key = name.partition(":")
+    if sep:
+        kind = NARRATIVE_PREFIXES[prefix]
+        n = facts.narrative if kind == "card.narrative" else facts.validation_narrative
+        title = narrative_mod.title_of(key, kind)
+        what = "card narrative" if kind == "card.narrative" else "validation narrative"
+        if n is not None and n.get(key):
+            return Evidence(name, True, f"{what} section '{title}' (entry {n.seq})", (n.seq,))
+        return Evidence(name, False, f"no '{title}' section in the {what}")
+    return EVIDENCE[name](facts)

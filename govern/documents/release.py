@@ -1,0 +1,216 @@
+"""`govern release`: issue a model version's documents, or refuse and write nothing.
+
+The ledger is verified first. The release is refused (each reason its own exit code) if a
+finding of high or another blocking severity is open, a required sign-off has lapsed, the
+version is not approved, or a requirement mandatory for its tier lacks evidence in the chosen
+regulation packs. Otherwise the card (PDF, HTML, Markdown, JSON), the validation report (the same
+four), a checkpoint signed with the log key and a SHA256SUMS manifest are written to a fresh
+directory, and a ``document.generated`` entry records their digests. A refused release leaves no
+directory contents and no ledger entry.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from govern._version import __version__
+from govern.errors import (
+    ApprovalLapsed,
+    BadInput,
+    Conflict,
+    CoverageIncomplete,
+    NotApproved,
+    OpenFinding,
+)
+from govern.ledger import Entry
+from govern.ledger.entry import now_ts
+from govern.ledger.logkey import load_key
+from govern.registry.status import APPROVED, DEPLOYED, EXPIRED, REJECTED, status
+
+from govern.documents import coverage as cov
+from govern.documents import evidence as ev
+from govern.documents.card import build_card, key_fields
+from govern.documents.evidence import Facts
+from govern.documents.validation import build_validation_report
+
+if TYPE_CHECKING:
+    from govern.registry.core import Registry
+
+DOCUMENT_FORMATS = ("pdf", "html", "md", "json")
+
+
+@dataclass(frozen=True)
+class ReleasedFile:
+    name: str
+    document: str  # card, validation, checkpoint, manifest
+    sha256: str
+    size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "document": self.document, "sha256": self.sha256,
+                "size": self.size}
+
+
+@dataclass(frozen=True)
+class Release:
+    """What a release wrote and the entry that records it."""
+
+    model: str
+    directory: Path
+    card_version: str
+    files: tuple[ReleasedFile, ...]
+    entry: Entry
+    checkpoint_size: int
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A version that may be released: its facts and the coverage of each pack."""
+
+    facts: Facts
+    coverages: tuple[cov.Coverage, ...]
+    status_now: str
+
+
+def check(reg: Registry, ref: str, *, packs: Sequence[str] = cov.DEFAULT_PACKS,
+          at: str | None = None) -> Checked:
+    """Every release rule, as of ``at`` (now by default); raises the first that fails."""
+    now = at or now_ts()
+    facts = ev.gather(reg, ref)
+    current = status(reg, facts.ref, now)
+    policy = reg.policy(now)
+    blocking = [x for x in current.open_findings
+                if x.severity == "high" or x.severity in policy.blocking_severities]
+    if blocking:
+        x = blocking[0]
+        raise OpenFinding(
+            f"{facts.ref} has an open {x.severity}-severity finding (#{x.number}: {x.text}); "
+            "it cannot be released",
+            hint=f"the validator closes it with `govern finding close {facts.ref} {x.number} "
+            "--resolution TEXT`",
+        )
+    if current.status == EXPIRED:
+        lapsed = [s for s in current.signoffs if not s.in_force and s.decision != "reject"]
+        when = min((s.expires for s in lapsed), default=None)
+        raise ApprovalLapsed(
+            f"the approval of {facts.ref} lapsed"
+            + (f" on {when[:10]}" if when else "")
+            + ": a required sign-off is no longer in force",
+            hint="revalidate: the validator and approver sign again with `govern approve`",
+        )
+    if current.status not in (APPROVED, DEPLOYED):
+        missing = [r for r in current.required_roles
+                   if not any(s.role == r and s.in_force for s in current.signoffs)]
+        why = "it was rejected" if current.status == REJECTED else (
+            f"it is {current.status}" + (f"; missing sign-off: {', '.join(missing)}"
+                                         if missing else ""))
+        raise NotApproved(
+            f"{facts.ref} is not approved ({why}); its documents cannot be released",
+            hint="complete validation and approval (`govern approve`), then release again",
+        )
+    coverages = tuple(cov.check_pack(facts, cov.load(p)) for p in packs)
+    gaps = [(c, r) for c in coverages for r in c.missing_mandatory]
+    if gaps:
+        listed = "; ".join(f"{c.pack.short} {r.requirement.cite.removeprefix(c.pack.short).strip()}"
+                           f": {', '.join(r.missing)}" for c, r in gaps[:6])
+        more = f" (and {len(gaps) - 6} more)" if len(gaps) > 6 else ""
+        raise CoverageIncomplete(
+            f"{len(gaps)} requirement(s) mandatory for tier {facts.row.risk_tier} lack "
+            f"evidence: {listed}{more}",
+            hint=f"see `govern coverage {facts.ref}`; narrative sections are recorded with "
+            "`govern card narrative MODEL@V FILE`",
+        )
+    return Checked(facts, coverages, current.status)
+
+
+def _target(directory: Path) -> None:
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise BadInput(
+            f"{directory} already exists and is not an empty directory",
+            hint="release into a new (or empty) directory, e.g. one per tag",
+        )
+    if not directory.parent.exists():
+        raise BadInput(f"the parent directory of {directory} does not exist")
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def release(reg: Registry, ref: str, directory: Path, *, key_path: Path,
+            packs: Sequence[str] = cov.DEFAULT_PACKS, template_dir: Path | None = None,
+            at: str | None = None) -> Release:
+    """Verify, check, then write the documents and a signed checkpoint to ``directory`` and
+    record them; refused releases raise and write nothing."""
+    directory = Path(directory)
+    _target(directory)
+    signer = load_key(key_path)
+    for name in packs:
+        cov.load(name)
+    reg.verify()
+    checked = check(reg, ref, packs=packs, at=at)
+    f = checked.facts
+    card = build_card(reg, f.ref, template_dir=template_dir, released=True, facts=f)
+    report = build_validation_report(reg, f.ref, template_dir=template_dir, facts=f)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        files: list[ReleasedFile] = []
+        for document, doc in (("card", card), ("validation", report)):
+            for fmt in DOCUMENT_FORMATS:
+                path = doc.write(tmp / f"{document}.{fmt}", fmt)  # type: ignore[arg-type]
+                files.append(ReleasedFile(path.name, document, _digest(path),
+                                          path.stat().st_size))
+        if reg.ledger.head().size != f.head.size:
+            raise Conflict(
+                "the ledger grew while the documents were rendered; they would not describe "
+                "its state",
+                hint="run `govern release` again",
+            )
+        note = reg.ledger.sign_checkpoint(signer)
+        cp = reg.ledger.open_checkpoint(note)
+        if cp.size != f.head.size:
+            raise Conflict("the ledger grew while the checkpoint was signed",
+                           hint="run `govern release` again")
+        (tmp / "checkpoint.txt").write_text(note, encoding="utf-8")
+        files.append(ReleasedFile("checkpoint.txt", "checkpoint", _digest(tmp / "checkpoint.txt"),
+                                  len(note.encode("utf-8"))))
+        sums = "".join(f"{x.sha256}  {x.name}\n" for x in files)
+        (tmp / "SHA256SUMS").write_text(sums, encoding="utf-8")
+        files.append(ReleasedFile("SHA256SUMS", "manifest", _digest(tmp / "SHA256SUMS"),
+                                  len(sums)))
+        card_version = str(card.data["govern"]["card_version"])
+        entry = reg.record(
+            "document.generated",
+            {
+                "subject": f"document:{f.ref}",
+                "model": f.ref,
+                "model_entry": f.model_leaf,
+                "card_version": card_version,
+                "generator": f"govern {__version__}",
+                "ledger": {"size": f.head.size, "root": f.root_b64},
+                "checkpoint": {"size": cp.size,
+                               "root": base64.b64encode(cp.root).decode("ascii")},
+                "status": checked.status_now,
+                "packs": [c.pack.id for c in checked.coverages],
+                "coverage": {c.pack.id: {"complete": c.complete,
+                                         "missing": [r.requirement.id for r in c.missing]}
+                             for c in checked.coverages},
+                "files": [x.to_dict() for x in files],
+                "key_fields": key_fields(f),
+            },
+        )
+        if directory.exists():
+            directory.rmdir()
+        os.replace(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Release(f.ref, directory, card_version, tuple(files), entry, cp.size)

@@ -1,0 +1,113 @@
+"""Erasure: delete a prediction's input and salt for a lawful request; log that it was done.
+
+The ledger keeps the commitment, so it verifies exactly as before; a ``prediction.erased``
+entry records who erased what, when and why, in the same transaction as the delete. On SQLite
+the delete runs with ``secure_delete`` on (the row's bytes are overwritten with zeros) and the
+write-ahead log is then checkpointed and truncated, so no copy of the input is left in the
+database file or its -wal file. PostgreSQL keeps a deleted row's bytes in the table file until
+VACUUM reuses the space, and in its WAL and base backups for as long as those are kept: the
+result lists this residue, and docs/provenance.md says what a bank must do about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
+
+from govern.errors import BadInput, Conflict
+from govern.ledger import Appended, Entry
+from govern.provenance import inputs
+from govern.provenance.records import ERASED, events, logged_entry, require_person
+from govern.provenance.retention import retention
+
+if TYPE_CHECKING:
+    from govern.registry.core import Registry
+
+__all__ = ["Erasure", "erase"]
+
+PG_RESIDUE = (
+    "PostgreSQL keeps the deleted row's bytes in the table file until VACUUM reuses the space "
+    "(VACUUM FULL prediction_inputs rewrites the table), and in WAL archives and base backups "
+    "until they expire"
+)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure did."""
+
+    prediction_id: str
+    prediction_entry: int
+    entry: Entry
+    keep_until: str
+    within_retention: bool
+    wal_truncated: bool | None
+    residue: tuple[str, ...]
+
+
+def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
+    """Delete the stored input and salt of ``prediction_id`` and log a ``prediction.erased``
+    entry, in one transaction. Refuses an unknown id, an input already erased, and an empty
+    reason."""
+    if not reason or not reason.strip():
+        raise BadInput(
+            "an erasure needs a reason (the request it answers, e.g. 'GDPR Art. 17 request "
+            "2026-118')"
+        )
+    require_person(reg, "erase inputs")
+    found = events(reg, prediction_id)
+    logged = logged_entry(found, prediction_id)
+    done = [e for e in found if e.kind == ERASED]
+    if done:
+        raise Conflict(
+            f"the input of prediction {prediction_id!r} was already erased (entry {done[0].seq}, "
+            f"{done[0].ts[:10]})"
+        )
+    keep = retention(logged.ts)
+    today = datetime.now(UTC).date().isoformat()
+    payload = {
+        "subject": prediction_id,
+        "prediction_entry": logged.seq,
+        "prediction_leaf": logged.leaf.hex(),
+        "input_commitment": logged.payload["input_commitment"],
+        "reason": reason,
+        "retain_until": keep.keep_until,
+        "within_retention": keep.in_force(today),
+    }
+    prepared = reg.ledger.prepare(ERASED, payload, reg.actor)
+
+    def drop(conn: Connection, _done: Appended) -> None:
+        if not inputs.delete(conn, logged.seq):
+            raise Conflict(
+                f"prediction {prediction_id!r} has no stored input to erase (entry "
+                f"{logged.seq}); nothing was written",
+                hint="it may have been erased by another writer just now; look it up with "
+                "`govern provenance`",
+            )
+
+    appended = reg.ledger.append_prepared([prepared], extra=drop)
+    residue: tuple[str, ...] = ()
+    wal: bool | None = None
+    engine = reg.ledger.engine
+    if engine.dialect.name == "sqlite":
+        wal = inputs.scrub_sqlite(engine)
+        if not wal:
+            residue = (
+                "another process kept SQLite from truncating its write-ahead log; the old "
+                "page stays in the -wal file until the next complete checkpoint "
+                "(PRAGMA wal_checkpoint(TRUNCATE))",
+            )
+    else:
+        residue = (PG_RESIDUE,)
+    return Erasure(
+        prediction_id=prediction_id,
+        prediction_entry=logged.seq,
+        entry=reg.entry(appended.first_seq),
+        keep_until=keep.keep_until,
+        within_retention=keep.in_force(today),
+        wal_truncated=wal,
+        residue=residue,
+    )

@@ -1,0 +1,52 @@
+"""Finding a prediction's entries in the ledger, by its id (the indexed ``subject``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from govern.errors import BadInput, NotFound, PolicyViolation
+from govern.ledger import Entry
+from govern.ledger.entry import now_ts
+from govern.registry import people
+
+if TYPE_CHECKING:
+    from govern.registry.core import Registry
+
+__all__ = ["ERASED", "LOGGED", "OVERRIDDEN", "events", "logged_entry", "require_person"]
+
+LOGGED = "prediction.logged"
+ERASED = "prediction.erased"
+OVERRIDDEN = "prediction.overridden"
+KINDS = (LOGGED, ERASED, OVERRIDDEN)
+
+
+def events(reg: Registry, prediction_id: str) -> list[Entry]:
+    """Every prediction entry about ``prediction_id`` (logged, erased, overridden), in order."""
+    if not isinstance(prediction_id, str) or not prediction_id:
+        raise BadInput("give the id of a logged prediction")
+    return list(reg.ledger.entries(subject=prediction_id, kinds=KINDS))
+
+
+def logged_entry(found: list[Entry], prediction_id: str) -> Entry:
+    """The ``prediction.logged`` entry among ``found``; NotFound if there is none."""
+    for entry in found:
+        if entry.kind == LOGGED:
+            return entry
+    raise NotFound(
+        f"no prediction with id {prediction_id!r} is logged in this registry",
+        hint="check the id (as given to `govern score --id-col`, or as returned when it was "
+        "generated) and the --db",
+    )
+
+
+def require_person(reg: Registry, what: str) -> None:
+    """The acting person must be enrolled, with a key neither revoked nor expired."""
+    row = people.person(reg, reg.actor)
+    at = now_ts()
+    if (row.revoked_at is not None and row.revoked_at <= at) or (
+        row.valid_until is not None and row.valid_until < at
+    ):
+        raise PolicyViolation(
+            f"{reg.actor}'s enrolment is no longer valid: they may not {what}",
+            hint="an administrator can enrol them again",
+        )

@@ -1,0 +1,628 @@
+"""Scoring with a registered model, every prediction logged: ``registry.scorer("credit-risk@3")``.
+
+A ``Scorer`` wraps a registered model version. ``predict_proba`` and ``predict`` return what the
+estimator returns; ``decide`` applies the registered threshold. Every call logs its predictions
+as one batch of ``prediction.logged`` entries in one transaction, with their inputs and salts
+written to the erasable input store in that same transaction (docs/provenance.md):
+
+- each prediction has an id, given or generated (a time-ordered UUID 7) and returned;
+- the output is written as decimal strings (Python's ``repr`` of the float, the shortest text
+  that reads back as the same double) so it can be compared exactly on re-scoring;
+- the input is committed to as SHA-256(salt || canonical row) (``canonical.py``);
+- a version that is not deployed and approved at that moment is refused, unless the caller gives
+  an override reason, which every payload of the batch records;
+- data whose columns or types do not match the registered features is refused (BadInput naming
+  the column), and so are duplicate ids (within the batch or already logged): nothing is logged.
+
+The model is always called on a multiple of ``PAD`` rows (the last row repeated, its copies
+discarded). BLAS kernels compute a trailing partial block of rows with another summation order,
+which changes the last bit of a linear model's score; padding puts every row in a full block,
+and the re-score (``lookup.py``) scores the stored row as ``PAD`` identical rows, so the two agree
+bit for bit.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from govern.errors import BadInput, DuplicatePrediction, GovernError, ModelNotDeployed
+from govern.ledger import Appended
+from govern.ledger.entry import PreparedEntry, envelope_head
+from govern.ledger.jcs import canonicalize
+from govern.ledger.schema import EntryRow
+from govern.provenance import inputs
+from govern.provenance.canonical import SALT_BYTES, canonical_rows
+from govern.provenance.records import LOGGED
+from govern.registry import models
+from govern.registry.datasets import Schema, read_table
+from govern.registry.status import DEPLOYED, status
+
+if TYPE_CHECKING:
+    from govern.registry.core import Registry
+
+__all__ = [
+    "KIND",
+    "PAD",
+    "LoggedBatch",
+    "Scorer",
+    "ScoringInput",
+    "new_ids",
+    "read_scoring_file",
+    "score_file",
+    "score_input",
+]
+
+KIND = LOGGED
+PAD = 16
+MAX_ID_LENGTH = 256  # the ledger's indexed subject column
+Method = Literal["predict_proba", "predict", "decide"]
+Progress = Callable[[int], None]
+
+_E = EntryRow.__table__  # type: ignore[attr-defined]
+# Text that is its own JSON string body: printable ASCII without '"' and '\' (RFC 8785 3.2.2.2).
+_PLAIN_LINES = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e\n]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DUP_CHUNK = 500
+
+
+def _string_bodies(values: Sequence[str]) -> list[bytes]:
+    """What goes between the quotes of each value's RFC 8785 string; plain ASCII text (most
+    ids) is its own body and skips the encoder."""
+    joined = "\n".join(values)
+    if _PLAIN_LINES.fullmatch(joined) and joined.count("\n") == len(values) - 1:
+        return joined.encode("ascii").split(b"\n")
+    return [canonicalize(v)[1:-1] for v in values]
+
+
+def _template(payload: dict[str, Any], slots: Sequence[str]) -> bytes:
+    """A bytes %-template of the canonical payload with ``%b`` where each slot's text goes.
+
+    Each slot is a marker string in the payload; the payload is canonicalized once and each
+    marker's canonical string replaced by ``"%b"``, so the static parts are exactly RFC 8785 and
+    every slot, filled in key order with a string's body, is a canonical string.
+    """
+    text = canonicalize(payload).replace(b"%", b"%%")
+    for slot in slots:
+        marker = canonicalize(slot)
+        if text.count(marker) != 1:  # pragma: no cover - markers are unique by construction
+            raise AssertionError(f"template slot {slot!r} not found once")
+        text = text.replace(marker, b'"%b"')
+    return text
+
+
+def new_ids(n: int) -> list[str]:
+    """``n`` new prediction ids: UUIDs version 7 (RFC 9562 5.7), the time in milliseconds then
+    74 random bits from one call to the system's CSPRNG. Time-ordered ids land together at the
+    end of the ledger's subject index instead of on random pages all over it, which keeps each
+    batch's writes small as the log grows."""
+    raw = np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
+    ms = time.time_ns() // 1_000_000
+    raw[:, :6] = np.frombuffer(ms.to_bytes(6, "big"), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x70
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    text = raw.tobytes().hex()
+    return [
+        f"{h[0:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+        for h in (text[i : i + 32] for i in range(0, 32 * n, 32))
+    ]
+
+
+@dataclass(frozen=True)
+class LoggedBatch:
+    """One logged call: the predictions' ids, entries, outputs and the override, if any."""
+
+    model: str
+    ids: tuple[str, ...]
+    first_seq: int
+    ts: str
+    scores: tuple[str, ...]
+    decisions: tuple[str | None, ...]
+    override: dict[str, str] | None = None
+    id_column: str = "prediction_id"
+
+    @property
+    def seqs(self) -> range:
+        return range(self.first_seq, self.first_seq + len(self.ids))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per prediction: id, score, decision and ledger entry."""
+        return pd.DataFrame(
+            {
+                self.id_column: list(self.ids),
+                "score": list(self.scores),
+                "decision": list(self.decisions),
+                "entry": list(self.seqs),
+            }
+        )
+
+    def write_csv(self, path: Path) -> Path:
+        self.frame().to_csv(path, index=False)
+        return path
+
+
+class Scorer:
+    """A registered model version whose every prediction is logged (see the module doc).
+
+    ``override`` is the reason for scoring with a version that is not deployed and approved;
+    without it such a version is refused. ``product`` names the decision type (recorded).
+    ``last`` is the LoggedBatch of the latest call.
+    """
+
+    def __init__(
+        self,
+        reg: Registry,
+        ref: str,
+        *,
+        override: str | None = None,
+        product: str | None = None,
+        actor: str | None = None,
+    ) -> None:
+        row = models.resolve(reg, ref)
+        self.reg = reg
+        self.ref = f"{row.name}@{row.version}"
+        self.model_entry: str = row.leaf
+        self.actor = actor or reg.actor
+        entry = reg.entry(row.seq)
+        payload = entry.payload
+        if entry.leaf.hex() != row.leaf:  # pragma: no cover - verify catches this first
+            raise BadInput(f"{self.ref}: the registry table disagrees with its ledger entry")
+        self.payload = payload
+        self.schema = Schema.from_list(payload["features"])
+        self.features = list(self.schema.names)
+        self.task: str = payload["task"]
+        self.threshold: str = payload["threshold"]
+        self._threshold = float(self.threshold)
+        if override is not None and not override.strip():
+            raise BadInput("an override needs a reason: say why this version may score now")
+        self.override = override
+        if product is not None and not product.strip():
+            raise BadInput("the product (decision type), when given, must not be empty")
+        self.product = product
+        self.model = models.load(reg, self.ref)
+        self.positive_label: str | None = payload.get("positive_label")
+        self._pos = 0
+        self._labels: tuple[str, str] | None = None
+        if self.task == "classification":
+            classes = [str(c) for c in getattr(self.model, "classes_", [])]
+            if len(classes) != 2 or self.positive_label not in classes:
+                raise BadInput(
+                    f"{self.ref} has classes {', '.join(classes) or 'unknown'}; govern logs "
+                    "binary classifiers (and regressors) only"
+                )
+            self._pos = classes.index(self.positive_label)
+            self._labels = (classes[1 - self._pos], classes[self._pos])  # (below, at or above)
+        self.last: LoggedBatch | None = None
+        self._templates: dict[tuple[Method, bool, bool], bytes] = {}
+        inputs.ensure(reg.ledger.engine)
+
+    # ---- the estimator's interface, logged ------------------------------------------------
+
+    def predict_proba(
+        self,
+        X: pd.DataFrame,
+        *,
+        ids: Sequence[str | int] | None = None,
+        subject_keys: Sequence[str] | None = None,
+    ) -> np.ndarray:
+        """The estimator's ``predict_proba``; every row logged (ids in ``self.last.ids``)."""
+        if self.task != "classification":
+            raise BadInput(f"{self.ref} is a regressor: it has no predict_proba")
+        _batch, raw = self.log(X, ids=ids, subject_keys=subject_keys, method="predict_proba")
+        return raw
+
+    def predict(
+        self,
+        X: pd.DataFrame,
+        *,
+        ids: Sequence[str | int] | None = None,
+        subject_keys: Sequence[str] | None = None,
+    ) -> np.ndarray:
+        """The estimator's ``predict``; every row logged (ids in ``self.last.ids``)."""
+        _batch, raw = self.log(X, ids=ids, subject_keys=subject_keys, method="predict")
+        return raw
+
+    def decide(
+        self,
+        X: pd.DataFrame,
+        *,
+        ids: Sequence[str | int] | None = None,
+        subject_keys: Sequence[str] | None = None,
+    ) -> LoggedBatch:
+        """Score and apply the registered threshold (score >= threshold: the positive label)."""
+        if self.task != "classification":
+            raise BadInput(f"{self.ref} is a regressor: it has no threshold to decide with")
+        batch, _raw = self.log(X, ids=ids, subject_keys=subject_keys, method="decide")
+        return batch
+
+    # ---- the work -------------------------------------------------------------------------
+
+    def log(
+        self,
+        X: pd.DataFrame,
+        *,
+        ids: Sequence[str | int] | None = None,
+        subject_keys: Sequence[str] | None = None,
+        method: Method = "decide",
+        progress: Progress | None = None,
+        id_column: str = "prediction_id",
+    ) -> tuple[LoggedBatch, np.ndarray]:
+        """Score ``X`` and log every row as one batch; return it and the estimator's output."""
+        if not isinstance(X, pd.DataFrame):
+            raise BadInput(
+                f"{self.ref} scores a pandas DataFrame with the registered feature columns, "
+                f"not a {type(X).__name__}"
+            )
+        n = len(X)
+        if n == 0:
+            raise BadInput("there is nothing to score: the data has no rows")
+        self.schema.check(X, what="the data to score")
+        given = ids is not None
+        id_list = _check_ids(ids, n) if ids is not None else new_ids(n)
+        keys = _check_subject_keys(subject_keys, n)
+        override = self._check_status()
+        frame = X[self.features]
+        raw, scores, decisions, labels = self._score(frame, method)
+        rows = canonical_rows(frame, self.features)
+        if progress is not None:
+            progress(n)
+        salts_blob = os.urandom(SALT_BYTES * n)
+        salts = [salts_blob[i : i + SALT_BYTES] for i in range(0, SALT_BYTES * n, SALT_BYTES)]
+        sha = hashlib.sha256
+        digests = b"".join([sha(s + r).digest() for s, r in zip(salts, rows, strict=True)])
+        hexed = digests.hex().encode("ascii")
+        commits = [hexed[i : i + 64] for i in range(0, 64 * n, 64)]
+
+        def store(conn: Connection, done: Appended) -> None:
+            if given:
+                _refuse_logged(conn, id_list, done.first_seq)
+            inputs.insert(conn, done.first_seq, salts, rows)
+
+        with _collector_paused():
+            prepared = self._prepare(
+                method, id_list, keys, commits, scores, decisions, labels, override
+            )
+            done = self.reg.ledger.append_prepared(prepared, progress=progress, extra=store)
+        batch = LoggedBatch(
+            model=self.ref,
+            ids=tuple(id_list),
+            first_seq=done.first_seq,
+            ts=done.ts,
+            scores=tuple(scores),
+            decisions=tuple(decisions),
+            override=override,
+            id_column=id_column,
+        )
+        self.last = batch
+        return batch, raw
+
+    def _check_status(self) -> dict[str, str] | None:
+        """None if the version is deployed and approved now; else the override, or refuse."""
+        current = status(self.reg, self.ref)
+        if current.status == DEPLOYED:
+            return None
+        if self.override is None:
+            raise ModelNotDeployed(
+                f"{self.ref} is {current.status}, not deployed and approved: it may not score "
+                "decisions now; nothing was logged",
+                hint="deploy an approved version, or, for testing or a documented exception, "
+                "score with an explicit override reason (--override TEXT, override=...); "
+                "every prediction will record it",
+            )
+        return {"reason": self.override, "status": current.status}
+
+    def _score(
+        self, frame: pd.DataFrame, method: Method
+    ) -> tuple[np.ndarray, list[str], list[str | None], list[str] | None]:
+        n = len(frame)
+        short = -n % PAD
+        padded = frame if not short else pd.concat([frame, frame.iloc[[n - 1] * short]])
+        try:
+            if self.task == "classification":
+                proba = np.asarray(self.model.predict_proba(padded))[:n]
+                score = proba[:, self._pos].astype(np.float64, copy=False)
+                raw = proba
+                labels = None
+                if method == "predict":
+                    raw = np.asarray(self.model.predict(padded))[:n]
+                    labels = [str(v) for v in raw.tolist()]
+            else:
+                raw = np.asarray(self.model.predict(padded))[:n]
+                score = raw.astype(np.float64)
+                labels = None
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise BadInput(
+                f"{self.ref} cannot score this data: {' '.join(str(exc).split())}; nothing was "
+                "logged"
+            ) from exc
+        if not bool(np.isfinite(score).all()):
+            bad = int(np.flatnonzero(~np.isfinite(score))[0])
+            raise BadInput(f"{self.ref} gave a score that is not a number for row {bad}")
+        values = score.tolist()
+        scores = [repr(v) for v in values]
+        decisions: list[str | None]
+        if self._labels is not None:
+            below, above = self._labels
+            decisions = [above if v >= self._threshold else below for v in values]
+        else:
+            decisions = [None] * n
+        return raw, scores, decisions, labels
+
+    def static_payload(self, method: Method, override: dict[str, str] | None) -> dict[str, Any]:
+        """The payload fields every prediction of a call shares."""
+        payload: dict[str, Any] = {
+            "method": method,
+            "model": self.ref,
+            "model_entry": self.model_entry,
+            "override": override,
+        }
+        if self.product is not None:
+            payload["product"] = self.product
+        return payload
+
+    def _prepare(
+        self,
+        method: Method,
+        ids: list[str],
+        keys: list[str] | None,
+        commits: list[bytes],
+        scores: list[str],
+        decisions: list[str | None],
+        labels: list[str] | None,
+        override: dict[str, str] | None,
+    ) -> list[PreparedEntry]:
+        payload = self.static_payload(method, override)
+        # Slots in canonical key order: input_commitment, output.decision, [output.label],
+        # output.score, subject, [subject_key]. A regressor's decision is a constant null.
+        slots = ["\x00c", "\x00s", "\x00i"]
+        payload["input_commitment"] = "\x00c"
+        payload["output"] = {"decision": None, "score": "\x00s"}
+        payload["subject"] = "\x00i"
+        columns: list[list[bytes]] = [commits]
+        if self._labels is not None:
+            payload["output"]["decision"] = "\x00d"
+            slots.append("\x00d")
+            label_body = {label: canonicalize(label)[1:-1] for label in self._labels}
+            columns.append([label_body[d] for d in decisions])  # type: ignore[index]
+        if labels is not None:
+            payload["output"]["label"] = "\x00l"
+            slots.append("\x00l")
+            columns.append(_string_bodies(labels))
+        columns.append([s.encode("ascii") for s in scores])
+        columns.append(_string_bodies(ids))
+        if keys is not None:
+            payload["subject_key"] = "\x00k"
+            slots.append("\x00k")
+            columns.append(_string_bodies(keys))
+        template = _template(payload, slots)
+        bodies = [template % values for values in zip(*columns, strict=True)]
+        ledger = self.reg.ledger
+        # The first payload is also prepared the ordinary way: the kind and actor are checked
+        # and the template is held to the canonical encoder on every call.
+        first = self.payload_of(
+            method,
+            override,
+            ids[0],
+            commits[0],
+            scores[0],
+            decisions[0],
+            labels[0] if labels else None,
+            keys[0] if keys else None,
+        )
+        checked = ledger.prepare(KIND, first, self.actor)
+        if checked.payload_json != bodies[0]:  # pragma: no cover - a bug, never user input
+            raise GovernError("internal error: the payload template is not canonical")
+        head = envelope_head(KIND, self.actor, ledger.origin)
+        actor = self.actor
+        return [
+            PreparedEntry(KIND, actor, body, pid, head)
+            for body, pid in zip(bodies, ids, strict=True)
+        ]
+
+    def payload_of(
+        self,
+        method: Method,
+        override: dict[str, str] | None,
+        pid: str,
+        commit_hex: bytes,
+        score: str,
+        decision: str | None,
+        label: str | None,
+        key: str | None,
+    ) -> dict[str, Any]:
+        """One prediction's payload as a dict (the slow, obviously canonical path)."""
+        payload = self.static_payload(method, override)
+        output: dict[str, Any] = {"decision": decision, "score": score}
+        if label is not None:
+            output["label"] = label
+        payload.update(input_commitment=commit_hex.decode("ascii"), output=output, subject=pid)
+        if key is not None:
+            payload["subject_key"] = key
+        return payload
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off Python's cyclic garbage collector while a batch's entries are built and
+    written: tens of thousands of new objects per batch otherwise trigger full collections
+    that cost a quarter of a batch's time now and then (measured in bench/provenance.py).
+    Nothing here makes cycles; collection resumes as it was afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _check_ids(ids: Sequence[str | int], n: int) -> list[str]:
+    """Prediction ids as text: one per row, unique, 1-256 characters, no control characters."""
+    if isinstance(ids, str | bytes):
+        raise BadInput("ids must be a sequence of ids, one per row, not one string")
+    values = list(ids)
+    if len(values) != n:
+        raise BadInput(f"{len(values)} ids were given for {n} rows: give one id per row")
+    out: list[str] = []
+    for i, v in enumerate(values):
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_):
+            out.append(str(int(v)))
+        else:
+            raise BadInput(
+                f"prediction id {i} is {v!r} ({type(v).__name__}); ids are text or integers",
+                hint="a missing id is not allowed: every prediction needs one",
+            )
+    longest = max(len(v) for v in out)
+    if not min(len(v) for v in out) or longest > MAX_ID_LENGTH:
+        bad = next(v for v in out if not v or len(v) > MAX_ID_LENGTH)
+        raise BadInput(
+            f"prediction id {bad[:40]!r}{'...' if len(bad) > 40 else ''} is "
+            f"{'empty' if not bad else f'{len(bad)} characters long'}: ids have 1 to "
+            f"{MAX_ID_LENGTH} characters"
+        )
+    if _CONTROL.search("".join(out)):
+        bad = next(v for v in out if _CONTROL.search(v))
+        raise BadInput(f"prediction id {bad!r} contains a control character")
+    if len(set(out)) != n:
+        seen: set[str] = set()
+        for v in out:
+            if v in seen:
+                raise DuplicatePrediction(
+                    f"prediction id {v!r} appears more than once in this batch; nothing was logged",
+                    hint="every prediction needs its own id",
+                )
+            seen.add(v)
+    return out
+
+
+def _check_subject_keys(keys: Sequence[str] | None, n: int) -> list[str] | None:
+    if keys is None:
+        return None
+    values = list(keys)
+    if len(values) != n:
+        raise BadInput(f"{len(values)} subject keys were given for {n} rows")
+    out = []
+    for v in values:
+        if isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_):
+            v = str(int(v))
+        if not isinstance(v, str) or not v:
+            raise BadInput(
+                f"subject key {v!r} is not text: give a pseudonymous key (text) for every row"
+            )
+        out.append(v)
+    return out
+
+
+def _refuse_logged(conn: Connection, ids: Sequence[str], first_seq: int) -> None:
+    """Inside the append's transaction (so no writer can race it): no id was logged before."""
+    for start in range(0, len(ids), _DUP_CHUNK):
+        chunk = list(ids[start : start + _DUP_CHUNK])
+        row = conn.execute(
+            select(_E.c.subject, _E.c.seq)
+            .where(_E.c.subject.in_(chunk), _E.c.kind == KIND, _E.c.seq < first_seq)
+            .limit(1)
+        ).first()
+        if row is not None:
+            raise DuplicatePrediction(
+                f"prediction id {row.subject!r} is already logged (entry {row.seq}); nothing "
+                "was logged",
+                hint="give every prediction a new id (or let govern generate them)",
+            )
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    """A file to score: the model's input, and the ids and subject keys read beside it."""
+
+    frame: pd.DataFrame
+    ids: list[Any] | None
+    subject_keys: list[Any] | None
+    id_column: str
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def read_scoring_file(
+    path: Path, *, id_col: str | None = None, subject_col: str | None = None
+) -> ScoringInput:
+    """Read a CSV or Parquet file to score. ``id_col`` holds the prediction ids (generated when
+    absent), ``subject_col`` pseudonymous subject keys; both are left out of the model's input."""
+    frame = read_table(Path(path))
+    drop = []
+    for col, what in ((id_col, "id"), (subject_col, "subject key")):
+        if col is None:
+            continue
+        if col not in frame.columns:
+            raise BadInput(
+                f"the {what} column {col!r} is not in {Path(path).name}",
+                hint=f"its columns: {', '.join(map(str, frame.columns[:25]))}",
+            )
+        missing = frame[col].isna().to_numpy()
+        if missing.any():
+            row = int(np.flatnonzero(missing)[0])
+            raise BadInput(f"the {what} column {col!r} is empty in data row {row + 1}")
+        drop.append(col)
+    return ScoringInput(
+        frame=frame.drop(columns=drop) if drop else frame,
+        ids=frame[id_col].tolist() if id_col is not None else None,
+        subject_keys=frame[subject_col].tolist() if subject_col is not None else None,
+        id_column=id_col or "prediction_id",
+    )
+
+
+def score_input(
+    reg: Registry,
+    ref: str,
+    data: ScoringInput,
+    *,
+    override: str | None = None,
+    product: str | None = None,
+    progress: Progress | None = None,
+) -> LoggedBatch:
+    """Score ``data`` as one logged batch (``decide`` for a classifier, else ``predict``).
+    ``progress`` advances by 2 per row: once when scored, once when written."""
+    scorer = Scorer(reg, ref, override=override, product=product)
+    method: Method = "decide" if scorer.task == "classification" else "predict"
+    batch, _raw = scorer.log(
+        data.frame,
+        ids=data.ids,
+        subject_keys=data.subject_keys,
+        method=method,
+        progress=progress,
+        id_column=data.id_column,
+    )
+    return batch
+
+
+def score_file(
+    reg: Registry,
+    ref: str,
+    path: Path,
+    *,
+    id_col: str | None = None,
+    subject_col: str | None = None,
+    override: str | None = None,
+    product: str | None = None,
+    progress: Progress | None = None,
+) -> LoggedBatch:
+    """Score a CSV or Parquet file as one logged batch (what `govern score` does)."""
+    data = read_scoring_file(path, id_col=id_col, subject_col=subject_col)
+    return score_input(reg, ref, data, override=override, product=product, progress=progress)

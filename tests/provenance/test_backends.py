@@ -1,0 +1,121 @@
+"""The whole story on each backend: SQLite always, PostgreSQL when GOVERN_TEST_PG_URL is set."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from govern.demo import TARGET
+from govern.errors import BadInput, Conflict, DuplicatePrediction, ModelNotDeployed
+from govern.ledger.logkey import load_key
+from govern.provenance import erase, provenance, receipt, render_html
+from tests.conftest import World
+from tests.provenance.conftest import approve_and_deploy, register
+from tests.provenance.helpers import state
+
+
+def test_scored_before_approval_is_flagged(world: World, pipeline, german_split) -> None:  # type: ignore[no-untyped-def]
+    reg = world.reg
+    key = load_key(world.folder / "log.key")
+    X = pd.read_csv(german_split["holdout"]).drop(columns=[TARGET]).iloc[:50]
+    mv = register(world, pipeline)
+    reg.actor = "batch-svc"
+
+    before = state(reg)
+    with pytest.raises(ModelNotDeployed, match="credit-risk@1 is registered, not deployed"):
+        reg.scorer(mv.ref).decide(X, ids=[f"pre-{i}" for i in range(50)])
+    assert state(reg) == before
+
+    early = reg.scorer(mv.ref, override="pilot before sign-off, ticket MRM-42")
+    batch = early.decide(X, ids=[f"pre-{i}" for i in range(50)])
+    assert reg.entry(batch.first_seq).payload["override"] == {
+        "reason": "pilot before sign-off, ticket MRM-42",
+        "status": "registered",
+    }
+
+    approve_and_deploy(world, mv.ref)
+    reg.actor = "batch-svc"
+    after = reg.scorer(mv.ref).decide(X, ids=[f"post-{i}" for i in range(50)])
+    assert after.override is None
+
+    flagged = provenance(reg, "pre-7", key=key)
+    assert flagged.model.status == "registered" and not flagged.model.approved
+    assert flagged.model.signoffs == () and flagged.model.deployments == ()
+    assert flagged.warnings[0].startswith("credit-risk@1 was NOT APPROVED when this decision")
+    assert "pilot before sign-off, ticket MRM-42" in flagged.warnings[0]
+    assert flagged.ok and flagged.rescore.state == "same"  # flagged, not failed
+    assert "WARNING: credit-risk@1 was NOT APPROVED" in render_html(flagged)
+
+    clean = provenance(reg, "post-7", key=key, explain=False)
+    assert clean.model.status == "deployed" and clean.model.approved
+    assert [s.signer for s in clean.model.signoffs] == ["val", "apo"]
+    assert not any("NOT APPROVED" in w for w in clean.warnings)
+    assert clean.rescore.state == "same" and clean.integrity.verified
+
+    # duplicates against the ledger, and bad input, leave nothing behind
+    before = state(reg)
+    with pytest.raises(DuplicatePrediction, match="'post-3' is already logged"):
+        reg.scorer(mv.ref).decide(X.iloc[:5], ids=["new-1", "new-2", "post-3", "n4", "n5"])
+    with pytest.raises(BadInput, match="missing column age_in_years"):
+        reg.scorer(mv.ref).decide(X.drop(columns=["age_in_years"]))
+    assert state(reg) == before
+
+    # erasure, receipts and verification on this backend
+    text = receipt(reg, "post-7", key=key)
+    assert text.startswith("c2sp.org/tlog-proof@v1\nextra ")
+    reg.actor = "ada"
+    done = erase(reg, "post-7", reason="erasure request 9")
+    if reg.ledger.engine.dialect.name == "postgresql":
+        assert done.wal_truncated is None and "VACUUM" in done.residue[0]
+    else:
+        assert done.wal_truncated is True
+    assert state(reg) == (before[0] + 1, before[1] - 1)
+    gone = provenance(reg, "post-7", key=key, explain=False)
+    assert gone.data.input.state == "erased" and gone.ok
+    with pytest.raises(Conflict):
+        erase(reg, "post-7", reason="again")
+    reg.verify()
+
+
+def test_a_regressor_is_logged_without_a_decision(world: World, german_split) -> None:  # type: ignore[no-untyped-def]
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    reg = world.reg
+    key = load_key(world.folder / "log.key")
+    train = pd.read_csv(german_split["train"]).drop(columns=[TARGET])
+    X = train.drop(columns=["credit_amount"])
+    cats = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    model = Pipeline(
+        [
+            (
+                "pre",
+                ColumnTransformer(
+                    [("cat", OneHotEncoder(handle_unknown="ignore"), cats)], remainder="passthrough"
+                ),
+            ),
+            ("reg", Ridge()),
+        ]
+    ).fit(X, train["credit_amount"])
+    features = list(X.columns)
+    mv = register(
+        world,
+        model,
+        name="amount",
+        target="credit_amount",
+        features=features,
+        validation_data=[],
+        positive_label=None,
+    )
+    scorer = reg.scorer(mv.ref, override="shadow mode")
+    with pytest.raises(BadInput, match="regressor"):
+        scorer.decide(X.iloc[:3])
+    predicted = scorer.predict(X.iloc[:3], ids=["amt-1", "amt-2", "amt-3"])
+    entry = reg.entry(scorer.last.first_seq)
+    assert entry.payload["output"] == {"decision": None, "score": repr(float(predicted[0]))}
+    p = provenance(reg, "amt-1", key=key)
+    assert p.rescore.state == "same" and p.output.decision is None
+    assert p.explanation.state == "explained" and p.explanation.output_space == "raw"
+    assert p.warnings[0].startswith("amount@1 was NOT APPROVED")

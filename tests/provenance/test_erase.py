@@ -1,0 +1,71 @@
+"""Erasure: no trace of the input in the database file, the ledger still verifies."""
+
+from __future__ import annotations
+
+import pytest
+
+from govern.errors import BadInput, Conflict, NotFound
+from govern.provenance import erase, provenance
+from tests.provenance.conftest import Demo
+from tests.provenance.helpers import stored_inputs
+
+MARK = "ZQXW-distinctive-purpose-{}"
+
+
+def raw_bytes(demo: Demo) -> bytes:
+    wal = demo.db.with_name(demo.db.name + "-wal")
+    return demo.db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def test_no_trace_of_an_erased_input(demo: Demo) -> None:
+    reg = demo.reg
+    X, ids = demo.applications()
+    X = X.iloc[:200].copy()
+    X["purpose"] = [MARK.format(i) for i in range(len(X))]  # an unknown category: still scored
+    batch = reg.scorer("credit-risk@1").decide(X, ids=ids[:200])
+    kept = stored_inputs(reg)
+    target = 117
+    assert MARK.format(target).encode() in raw_bytes(demo)  # it is there before
+
+    reg.actor = "ada"
+    done = erase(reg, ids[target], reason="GDPR Art. 17 request 2026-118")
+    assert done.wal_truncated is True and done.residue == ()
+    assert done.within_retention and done.prediction_entry == batch.first_seq + target
+    assert done.entry.kind == "prediction.erased" and done.entry.subject == ids[target]
+    assert (
+        done.entry.payload["input_commitment"]
+        == reg.entry(done.prediction_entry).payload["input_commitment"]
+    )
+
+    raw = raw_bytes(demo)
+    assert MARK.format(target).encode() not in raw
+    assert MARK.format(target + 1).encode() in raw  # its neighbours are untouched
+    assert stored_inputs(reg) == kept - 1
+
+    reg.verify()
+    p = provenance(reg, ids[target], key=demo.key)
+    assert p.data.input.state == "erased" and p.data.input.values is None
+    assert p.data.input.erasure_reason == "GDPR Art. 17 request 2026-118"
+    assert p.data.input.erased_by == "ada" and p.data.input.erased_entry == done.entry.seq
+    assert p.rescore.state == "not possible" and p.explanation.state == "not available"
+    assert p.integrity.verified and p.ok
+    assert any("erased" in w and "retention" in w for w in p.warnings)
+    assert p.output.score == batch.scores[target]  # the ledger keeps the output
+
+    with pytest.raises(Conflict, match="already erased"):
+        erase(reg, ids[target], reason="again")
+
+
+def test_erasure_refusals(demo: Demo) -> None:
+    reg = demo.reg
+    reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:1], ids=["e1"])
+    reg.actor = "ada"
+    size, kept = reg.ledger.size, stored_inputs(reg)
+    with pytest.raises(BadInput, match="reason"):
+        erase(reg, "e1", reason=" ")
+    with pytest.raises(NotFound, match="no prediction with id 'e9'"):
+        erase(reg, "e9", reason="request")
+    reg.actor = "mallory"
+    with pytest.raises(NotFound, match="mallory is not enrolled"):
+        erase(reg, "e1", reason="request")
+    assert reg.ledger.size == size and stored_inputs(reg) == kept

@@ -1,0 +1,242 @@
+"""Looking up one decision: complete and correct, field by field; flagged when it must be."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from govern.demo import reason_table_path
+from govern.errors import NotFound, ProvenanceCheckFailed
+from govern.explain.registered import explain_row, register_reason_table
+from govern.ledger import merkle
+from govern.provenance import Lookup, inputs, provenance, record_override, render_text, write
+from govern.provenance.retention import add_months
+from govern.registry import catalog, models
+from tests.provenance.conftest import Demo
+
+
+def test_provenance_of_a_declined_applicant_field_by_field(demo: Demo) -> None:
+    reg = demo.reg
+    X, ids = demo.applications()
+    keys = [f"cust-{i:04d}" for i in range(len(X))]
+    batch = reg.scorer("credit-risk@1", product="retail-loan").decide(X, ids=ids, subject_keys=keys)
+    worst = min(range(len(X)), key=lambda i: float(batch.scores[i]))
+    pid, seq = ids[worst], batch.first_seq + worst
+    assert batch.decisions[worst] == "bad"
+
+    p = provenance(reg, pid, key=demo.key)
+    assert p.ok and p.problems == () and p.warnings == ()
+    p.check()
+    entry = reg.entry(seq)
+    model_row = models.resolve(reg, "credit-risk@1")
+    mp = reg.entry(model_row.seq).payload
+
+    # Decision
+    d = p.decision
+    assert (d.id, d.time, d.entry, d.logged_by) == (pid, entry.ts, seq, "scoring-svc")
+    assert (d.subject_key, d.product, d.method) == (keys[worst], "retail-loan", "decide")
+    assert "'good' at or above the threshold 0.5" in d.decision_type
+
+    # Model, and what was in force at that moment
+    m = p.model
+    artifact = reg.artifacts.get_bytes(mp["artifact"]["sha256"])
+    assert m.artifact_sha256 == hashlib.sha256(artifact).hexdigest()
+    assert (m.ref, m.name, m.version, m.entry, m.entry_hash) == (
+        "credit-risk@1",
+        "credit-risk",
+        1,
+        model_row.seq,
+        model_row.leaf,
+    )
+    assert m.entry_matches and (m.tier, m.owner) == ("high", "dan")
+    assert m.card == "not recorded"
+    assert (m.status, m.approved, m.required_roles) == ("deployed", True, ("validator", "approver"))
+    assert [(s.role, s.decision, s.signer, s.in_force) for s in m.signoffs] == [
+        ("validator", "approve", "vera", True),
+        ("approver", "conditional", "otto", True),
+    ]
+    assert m.signoffs[1].conditions == "Monitor population stability monthly"
+    assert [(x.env, x.by, x.override) for x in m.deployments] == [("production", "otto", False)]
+    assert m.open_findings == () and m.scoring_override is None
+
+    # Code and environment
+    assert p.code.commit == mp["code"]["commit"] and p.code.environment == mp["environment"]
+    assert (p.code.threshold, p.code.positive_label) == ("0.5", "good")
+
+    # Data: the datasets by digest, the input as scored and checked
+    train = catalog.resolve(reg, "german-train@1")
+    hold = catalog.resolve(reg, "german-holdout@1")
+    assert [(r.name, r.version, r.sha256) for r in p.data.training] == [
+        ("german-train", 1, train.sha256)
+    ]
+    assert [(r.name, r.version, r.sha256) for r in p.data.validation] == [
+        ("german-holdout", 1, hold.sha256)
+    ]
+    i = p.data.input
+    assert (i.state, i.matches, i.commitment) == (
+        "present",
+        True,
+        entry.payload["input_commitment"],
+    )
+    assert i.values == {c: X[c].tolist()[worst] for c in X.columns}
+
+    # Output, re-scoring
+    assert (p.output.score, p.output.decision, p.output.threshold) == (
+        batch.scores[worst],
+        "bad",
+        "0.5",
+    )
+    assert p.output.overrides == () and p.output.final_decision == "bad"
+    assert (p.rescore.state, p.rescore.score, p.rescore.decision) == (
+        "same",
+        batch.scores[worst],
+        "bad",
+    )
+
+    # Explanation: the same reasons as `govern explain` gives for that applicant
+    e = p.explanation
+    assert e.state == "explained" and e.method == "linear" and e.adverse == "bad"
+    assert e.additivity["passed"] and e.additivity["max_abs_error"] < 1e-9
+    total = e.base_value + sum(c.contribution for c in e.contributions)  # type: ignore[operator]
+    assert total == pytest.approx(e.model_output, abs=1e-9)
+    assert 1 <= len(e.reasons) <= 4
+    assert all(r["direction"] == "adverse" for r in e.reasons)
+    assert e.reason_table["version"] == "2026.11-demo"
+    holdout_csv = str(demo.folder / "data" / "german-holdout.csv")
+    expected, _report, _entry = explain_row(reg, "credit-risk@1", holdout_csv, str(worst))
+    assert [r["code"] for r in e.reasons] == [r.code for r in expected.reasons]
+
+    # Retention
+    decided = entry.ts[:10]
+    assert p.retention.decided == decided
+    assert p.retention.keep_until == p.retention.reg_b_until > p.retention.eu_ai_act_until
+
+    # Integrity: a checkpoint signed for the look-up, the proof checked again here
+    g = p.integrity
+    assert g.verified and g.leaf_ok and g.checkpoint_signed_now and g.entry_hash == entry.leaf.hex()
+    cp = reg.ledger.open_checkpoint(g.checkpoint)  # type: ignore[arg-type]
+    assert cp.size == g.tree_size and base64.b64encode(cp.root).decode() == g.root
+    proof = [base64.b64decode(h) for h in g.proof]
+    merkle.verify_inclusion(merkle.leaf_hash(entry.body), seq, cp.size, proof, cp.root)
+
+    # a second look-up reuses that checkpoint
+    again = Lookup(reg, key=None, explain=False)(pid)
+    assert again.integrity.verified and not again.integrity.checkpoint_signed_now
+
+    text_out = render_text(p)
+    for needle in (
+        pid,
+        "credit-risk@1",
+        "matches its commitment",
+        "same:",
+        "2026.11-demo",
+        p.retention.keep_until,
+        m.artifact_sha256,
+    ):
+        assert needle in text_out
+
+
+def test_documents_render_as_html_and_pdf(demo: Demo, tmp_path: Path) -> None:
+    reg = demo.reg
+    batch = reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:3], ids=["h1", "h2", "h3"])
+    p = provenance(reg, "h2", key=demo.key)
+    html = write(p, tmp_path / "p.html", "html").read_text(encoding="utf-8")
+    assert "Provenance of decision h2" in html and batch.scores[1] in html
+    assert "Principal reasons" in html and "Answers: Reg B" in html
+    write(p, tmp_path / "p.pdf", "pdf")
+    pdf_text = "".join(page.extract_text() for page in PdfReader(tmp_path / "p.pdf").pages)
+    assert "Provenance of decision h2" in pdf_text and "Re-scoring" in pdf_text
+
+
+def test_card_reason_table_and_overrides_as_they_stood(demo: Demo, tmp_path: Path) -> None:
+    reg = demo.reg
+
+    def card(version: str) -> int:  # as `govern release` records a released model card
+        payload = {
+            "subject": "document:credit-risk@1",
+            "model": "credit-risk@1",
+            "card_version": version,
+        }
+        return reg.record("document.generated", payload).seq
+
+    issued = card("1.1")
+    reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:2], ids=["r1", "r2"])
+    card("1.2")
+    newer = tmp_path / "reasons.toml"
+    newer.write_text(
+        reason_table_path().read_text().replace('"2026.11-demo"', '"2027.01"'), encoding="utf-8"
+    )
+    reg.actor = "dan"
+    register_reason_table(reg, "credit-risk@1", newer)
+    reg.actor = "otto"
+    record_override(reg, "r1", decision="good", reason="income verified by phone")
+    p = provenance(reg, "r1", key=demo.key)
+    assert p.explanation.reason_table["version"] == "2026.11-demo"  # the one in force then
+    assert p.model.card == f"card 1.1 (ledger entry {issued})"
+    (o,) = p.output.overrides
+    assert (o.reviewer, o.decision, o.reason) == ("otto", "good", "income verified by phone")
+    assert p.output.final_decision == "good" and p.output.decision == p.rescore.decision
+
+
+def test_tampered_input_fails_the_check(demo: Demo) -> None:
+    reg = demo.reg
+    batch = reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:2], ids=["t1", "t2"])
+    table = inputs.table
+    with reg.ledger.engine.begin() as conn:
+        row = conn.execute(select(table.c.input_row).where(table.c.seq == batch.first_seq)).one()
+        changed = bytes(row.input_row).replace(b'"age_in_years":', b'"age_in_years":1')
+        conn.execute(table.update().where(table.c.seq == batch.first_seq).values(input_row=changed))
+    p = provenance(reg, "t1", key=demo.key)
+    assert p.data.input.matches is False
+    assert p.rescore.state == "not possible" and p.explanation.state == "not available"
+    assert any("does not match its commitment" in x for x in p.problems)
+    with pytest.raises(ProvenanceCheckFailed) as caught:
+        p.check()
+    assert caught.value.exit_code == 42
+    assert provenance(reg, "t2", key=demo.key).ok
+
+
+def test_unknown_id_and_no_key(demo: Demo) -> None:
+    reg = demo.reg
+    with pytest.raises(NotFound, match="no prediction with id 'nobody'"):
+        provenance(reg, "nobody")
+    reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:1], ids=["k1"])
+    p = provenance(reg, "k1", explain=False)  # the demo's checkpoint predates it; no key
+    assert not p.integrity.verified and "no signed checkpoint covers entry" in p.integrity.detail
+    assert p.ok and any("integrity not verified" in w for w in p.warnings)
+    assert p.explanation.state == "not available"
+
+
+def test_retention_dates() -> None:
+    from datetime import date
+
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2027, 12, 31), 2) == date(2028, 2, 29)
+    assert add_months(date(2026, 11, 23), 25) == date(2028, 12, 23)
+    from govern.provenance import retention
+
+    r = retention("2026-03-31T10:00:00.000000Z")
+    assert (r.decided, r.reg_b_until, r.eu_ai_act_until, r.keep_until) == (
+        "2026-03-31",
+        "2028-04-30",
+        "2026-09-30",
+        "2028-04-30",
+    )
+
+
+def test_a_tampered_artifact_is_reported_not_hidden(demo: Demo) -> None:
+    reg = demo.reg
+    reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:1], ids=["art-1"])
+    digest = models.resolve(reg, "credit-risk@1").artifact_sha256
+    path = reg.artifacts.path_of(digest)
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes() + b"tampered")
+    p = provenance(reg, "art-1", key=demo.key)
+    assert p.rescore.state == "different" and p.explanation.state == "not available"
+    assert any("artifact cannot be loaded" in x for x in p.problems) and not p.ok
+    assert p.integrity.verified and p.data.input.matches
