@@ -4,7 +4,10 @@ A registry is created; the data is split and both parts registered by digest; a 
 Pipeline (one-hot categoricals, scaled numbers, logistic regression) is trained and registered
 with its holdout metrics; a developer, a validator and an approver are enrolled with new SSH keys;
 the validator raises a finding and closes it; validator and approver sign; the model is deployed;
-a checkpoint is signed and the whole registry verified against it.
+1,000 applications are scored by the bank's origination service, every prediction logged; the
+most strongly declined applicant's decision is explained; the model card and validation report
+are written as PDF; a checkpoint is signed; the challenged decision's provenance is written as PDF
+and as an offline-verifiable receipt; and the whole registry is verified against the checkpoint.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from govern.registry.sshsig import new_keypair
 ORIGIN = "demo.example/govern/credit-models"
 TARGET = "creditability"
 MODEL = "credit-risk"
+SERVICE = "loan-origination"
+APPLICATION_ID = "application_id"
 
 
 def german_credit_path() -> Path:
@@ -53,6 +58,7 @@ class DemoResult:
     inventory: list[InventoryRow]
     artifacts: dict[str, Path] = field(default_factory=dict)
     steps: list[str] = field(default_factory=list)
+    declined: str | None = None  # the prediction id of the challenged decision
 
 
 def train_pipeline(train: pd.DataFrame) -> object:
@@ -86,14 +92,6 @@ def train_pipeline(train: pd.DataFrame) -> object:
 def reason_table_path() -> Path:
     """The demo's reason-code table for the German credit model."""
     return Path(__file__).parent / "data" / "germancredit_reasons.toml"
-
-
-def _most_declined(reg: Registry, ref: str, frame: pd.DataFrame) -> int:
-    """Row number (0-based) of the applicant with the lowest probability of repaying."""
-    model = models.load(reg, ref)
-    good = list(model.classes_).index("good")
-    scores = model.predict_proba(frame.drop(columns=[TARGET]))[:, good]
-    return int(scores.argmin())
 
 
 def _demo_code_version() -> CodeVersion:
@@ -190,19 +188,55 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         reports.mkdir()
         register_reason_table(reg, mv.ref, reason_table_path())
         explain_global(reg, mv.ref, ho.ref, output=reports / "explanation.html")
-        declined = _most_declined(reg, mv.ref, holdout)
+        step("reason-code table registered; global SHAP explanation written")
+
+        # The bank's origination system scores every application through the registry: each
+        # prediction is logged (entry, model version, output, input commitment).
+        applications = data.drop(columns=[TARGET])
+        applications.insert(0, APPLICATION_ID, [f"demo-{i:04d}" for i in range(len(data))])
+        applications.to_csv(split / "applications.csv", index=False)
+        from govern.provenance import Lookup, receipt, score_file
+        from govern.provenance import write as write_provenance
+
+        reg.actor = SERVICE
+        batch = score_file(reg, mv.ref, split / "applications.csv", id_col=APPLICATION_ID,
+                           product="retail consumer loan")
+        batch.write_csv(reports / "scored.csv")
+        declined_n = sum(d != "good" for d in batch.decisions)
+        step(f"{len(batch):,} applications scored by {SERVICE}, every prediction logged "
+             f"({declined_n} declined)")
+
+        # A declined applicant challenges the decision: the most strongly declined one.
+        lowest = min(range(len(batch)), key=lambda i: float(batch.scores[i]))
+        pid = batch.ids[lowest]
+        reg.actor = "dan"
         decision, _report, _entry = explain_row(
-            reg, mv.ref, str(split / "german-holdout.csv"), str(declined),
-            output=reports / f"decision-{declined}.pdf",
+            reg, mv.ref, str(split / "applications.csv"), pid, id_col=APPLICATION_ID,
+            output=reports / f"decision-{pid}.pdf",
         )
         step(
-            f"applicant {declined} of the holdout (the most strongly declined) explained; "
+            f"declined applicant {pid} (score {float(batch.scores[lowest]):.3f}) explained; "
             "principal reasons: " + "; ".join(r.statement for r in decision.reasons)
         )
 
-        note_text = reg.ledger.sign_checkpoint(load_key(init.key_path))
+        from govern.documents.card import build_card
+        from govern.documents.validation import build_validation_report
+
+        build_card(reg, mv.ref).write(reports / "model-card.pdf", "pdf")
+        build_validation_report(reg, mv.ref).write(reports / "validation-report.pdf", "pdf")
+        step("model card and validation report written as PDF")
+
+        log_key = load_key(init.key_path)
+        note_text = reg.ledger.sign_checkpoint(log_key)
         checkpoint = directory / "checkpoint.txt"
         checkpoint.write_text(note_text, encoding="utf-8")
+        prov = Lookup(reg, key=log_key)(pid)
+        prov.check()
+        write_provenance(prov, reports / f"provenance-{pid}.pdf", "pdf")
+        (reports / f"receipt-{pid}.txt").write_text(receipt(reg, pid, key=log_key),
+                                                    encoding="utf-8")
+        step(f"provenance of {pid} written as PDF, with a receipt that verifies offline")
+
         report = reg.verify(checkpoint=note_text)
         rows = inventory(reg)
         step(f"verified: {report.size} entries, every signature and registry table")
@@ -221,8 +255,15 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
             "artifact store": directory / "registry.artifacts",
             "people's SSH keys": directory / "keys",
             "checkpoint": checkpoint,
+            "applications": directory / "data" / "applications.csv",
+            "scored applications": directory / "reports" / "scored.csv",
             "explanation (global)": directory / "reports" / "explanation.html",
-            "declined applicant explained": next((directory / "reports").glob("decision-*.pdf")),
+            "declined applicant explained": directory / "reports" / f"decision-{pid}.pdf",
+            "model card": directory / "reports" / "model-card.pdf",
+            "validation report": directory / "reports" / "validation-report.pdf",
+            "provenance of the decision": directory / "reports" / f"provenance-{pid}.pdf",
+            "receipt": directory / "reports" / f"receipt-{pid}.txt",
         },
         steps=steps,
+        declined=pid,
     )
