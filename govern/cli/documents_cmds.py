@@ -18,6 +18,7 @@ from govern.documents import blocks, coverage, narrative
 from govern.documents.card import build_card
 from govern.documents.release import release as release_version
 from govern.documents.validation import build_validation_report
+from govern.errors import BadInput
 
 
 class _DefaultCommandGroup(TyperGroup):
@@ -55,9 +56,20 @@ PackOption = typer.Option(
 )
 
 
-def _emit(doc: blocks.Document, fmt: str | None, output: Path | None) -> None:
-    chosen = blocks.check_format(fmt) if fmt else (
-        blocks.format_of(output) if output is not None else "md")
+def _format(fmt: str | None, output: Path | None) -> blocks.Format:
+    """The output format, checked before any work is done: --format, else -o's suffix, else md."""
+    if fmt:
+        chosen = blocks.check_format(fmt)
+    elif output is not None:
+        chosen = blocks.format_of(output)
+    else:
+        chosen = "md"
+    if chosen == "pdf" and output is None:
+        raise BadInput("a PDF is written to a file", hint="give -o PATH (e.g. -o card.pdf)")
+    return chosen
+
+
+def _emit(doc: blocks.Document, chosen: blocks.Format, output: Path | None) -> None:
     if output is None:
         typer.echo(doc.text(chosen), nl=False)
         return
@@ -76,9 +88,10 @@ def card_render(
     artifacts: Path | None = ArtifactsOption,
 ) -> None:
     """Render the model card of MODEL@V (the same as `govern card MODEL@V`)."""
+    chosen = _format(fmt, output)
     with registry(ctx, db, artifacts, readonly=True) as reg:
         doc = build_card(reg, ref, template_dir=template_dir)
-        _emit(doc, fmt, output)
+        _emit(doc, chosen, output)
 
 
 @card_app.command("narrative")
@@ -110,9 +123,10 @@ def report_validation(
     artifacts: Path | None = ArtifactsOption,
 ) -> None:
     """Render the validation report of MODEL@V."""
+    chosen = _format(fmt, output)
     with registry(ctx, db, artifacts, readonly=True) as reg:
         doc = build_validation_report(reg, ref, template_dir=template_dir, replicate=replicate)
-        _emit(doc, fmt, output)
+        _emit(doc, chosen, output)
 
 
 @report_app.command("narrative")
@@ -161,9 +175,13 @@ def coverage_cmd(
             table.add_row(r.requirement.cite, "yes" if r.mandatory else "no",
                           f"[{colour}]{r.state}[/{colour}]", detail)
         console.print(table)
-        verdict = "[green]complete[/green]" if c.complete else \
-            f"[red]{len(c.missing_mandatory)} mandatory requirement(s) missing[/red]"
-        console.print(f"{c.pack.short}: {verdict} for tier {c.tier}")
+        if c.complete:
+            console.print(f"{c.pack.short}: [green]complete[/green] for tier {c.tier}")
+        else:
+            # One unwrapped line naming every gap, so a CI log or grep shows them whole.
+            console.print(f"{c.pack.short}: [red]{len(c.missing_mandatory)} mandatory "
+                          f"requirement(s) missing[/red] for tier {c.tier}: "
+                          + "; ".join(r.requirement.cite for r in c.missing_mandatory))
 
 
 @app.command("release")

@@ -27,6 +27,7 @@ from govern.documents import coverage as cov
 from govern.documents import evidence as ev
 from govern.documents import plots
 from govern.documents.evidence import Facts, cite
+from govern.documents.render import check_template_dir
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -388,7 +389,7 @@ def _s0_control(reg: Registry, f: Facts, card_version: str, released: bool,
     blocks.append(b.table(["Regulation pack", "Requirements with evidence",
                            f"Mandatory for tier {f.row.risk_tier} but missing"], cov_rows,
                           title="Coverage (govern coverage)",
-                          source=f"ledger at size {f.head.size}; the rule: docs/cards.md"))
+                          source=f"ledger at size {f.head.size}; the rule: docs/documents.md"))
     return blocks
 
 
@@ -1148,6 +1149,7 @@ def build_card(reg: Registry, ref: str, *, template_dir: Path | None = None,
                facts: Facts | None = None) -> b.Document:
     """The model card of ``ref`` as the ledger stands now (render it with .html, .markdown,
     .json(), or .write(path))."""
+    check_template_dir(template_dir)
     f = facts or ev.gather(reg, ref)
     data, specs = card_data(reg, f, released=released, explain=explain)
     return b.Document("card", data, template_dir, lambda: draw(specs))

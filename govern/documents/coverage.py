@@ -101,7 +101,7 @@ def all_packs() -> list[Pack]:
 def _parse(raw: bytes, source: str) -> Pack:
     def bad(problem: str) -> BadInput:
         return BadInput(f"the regulation pack {source} is malformed: {problem}",
-                        hint="see docs/cards.md, \"Regulation packs\"")
+                        hint="see docs/documents.md, \"Regulation packs\"")
 
     try:
         data = tomllib.loads(raw.decode("utf-8"))

@@ -1,6 +1,6 @@
 """Narrative: the sections of a document that people write, recorded in the ledger.
 
-A narrative is a Markdown file whose ``## Heading`` lines name document sections (docs/cards.md,
+A narrative is a Markdown file whose ``## Heading`` lines name document sections (docs/documents.md,
 "The narrative file"). The model owner writes the card's (``card.narrative``); the validator
 writes the validation report's (``validation.narrative``). Each recorded version keeps the whole
 text and its SHA-256, so a document can say exactly which text it shows and who recorded it.

@@ -39,6 +39,7 @@ from govern.documents import coverage as cov
 from govern.documents import evidence as ev
 from govern.documents.card import build_card, key_fields
 from govern.documents.evidence import Facts
+from govern.documents.render import check_template_dir
 from govern.documents.validation import build_validation_report
 
 if TYPE_CHECKING:
@@ -141,6 +142,12 @@ def _target(directory: Path) -> None:
         raise BadInput(f"the parent directory of {directory} does not exist")
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -152,6 +159,7 @@ def release(reg: Registry, ref: str, directory: Path, *, key_path: Path,
     record them; refused releases raise and write nothing."""
     directory = Path(directory)
     _target(directory)
+    check_template_dir(template_dir)
     signer = load_key(key_path)
     for name in packs:
         cov.load(name)
@@ -162,6 +170,8 @@ def release(reg: Registry, ref: str, directory: Path, *, key_path: Path,
     report = build_validation_report(reg, f.ref, template_dir=template_dir, facts=f)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
+        # mkdtemp makes the folder private (0700); the release is a normal folder (umask).
+        os.chmod(tmp, 0o777 & ~_umask())
         files: list[ReleasedFile] = []
         for document, doc in (("card", card), ("validation", report)):
             for fmt in DOCUMENT_FORMATS:

@@ -28,8 +28,34 @@ def packaged_template_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
-@functools.lru_cache(maxsize=8)
+def _listing(override: Path) -> tuple[tuple[str, int, int], ...]:
+    """The override directory's files (name, size, mtime): a new or changed file there must
+    win over a template already cached from the packaged directory."""
+    return tuple(sorted((p.relative_to(override).as_posix(), st.st_size, st.st_mtime_ns)
+                        for p in override.rglob("*") if p.is_file() for st in (p.stat(),)))
+
+
+def check_template_dir(template_dir: Path | None) -> Path | None:
+    """``template_dir`` resolved, or NotFound when it is not a directory (checked before any
+    work is done, so a typo costs nothing)."""
+    if template_dir is None:
+        return None
+    path = Path(template_dir)
+    if not path.is_dir():
+        raise NotFound(
+            f"template directory {template_dir} does not exist",
+            hint="give --template-dir a folder holding only the templates you override",
+        )
+    return path.resolve()
+
+
 def _environment(override: Path | None) -> jinja2.Environment:
+    return _cached_environment(override, _listing(override) if override is not None else ())
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_environment(override: Path | None,
+                        _listing: tuple[tuple[str, int, int], ...]) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if override is not None:
         loaders.append(jinja2.FileSystemLoader(str(override)))
@@ -48,18 +74,29 @@ def render_html(
     template_name: str, context: Mapping[str, Any], template_dir: Path | None = None
 ) -> str:
     """Render `template_name` with `context`; `template_dir` overrides the packaged templates."""
-    if template_dir is not None and not Path(template_dir).is_dir():
-        raise NotFound(f"template directory {template_dir} does not exist")
-    env = _environment(None if template_dir is None else Path(template_dir).resolve())
+    env = _environment(check_template_dir(template_dir))
     try:
         template = env.get_template(template_name)
-    except jinja2.TemplateNotFound:
-        raise NotFound(f"template {template_name!r} was not found") from None
+    except jinja2.TemplateNotFound as exc:
+        raise NotFound(f"template {exc.name!r} was not found") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise BadInput(
+            f"template {exc.filename or exc.name} has a syntax error on line {exc.lineno}: "
+            f"{exc.message}"
+        ) from None
     try:
         return template.render(**context)
     except jinja2.UndefinedError as exc:
         raise BadInput(
             f"template {template_name!r} needs a value it was not given: {exc}"
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise NotFound(f"template {exc.name!r} (included by {template_name!r}) was not found"
+                       ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise BadInput(
+            f"template {exc.filename or exc.name} has a syntax error on line {exc.lineno}: "
+            f"{exc.message}"
         ) from None
 
 

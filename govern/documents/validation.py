@@ -24,6 +24,7 @@ from govern.documents import coverage as cov
 from govern.documents import evidence as ev
 from govern.documents.evidence import Facts, cite
 from govern.documents.narrative import title_of
+from govern.documents.render import check_template_dir
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -233,7 +234,7 @@ def _s_benchmarking(f: Facts) -> list[b.Block]:
             mine = f.metrics.get(d.ref) or {}
             rows.append([f"{f.ref} (validated)", d.ref,
                          *[b.fmt(mine.get(x)) for x in ("roc_auc", "gini", "ks", "brier")],
-                         None, str(f.entry.seq)])
+                         "(reference)", str(f.entry.seq)])
             for c in f.challengers:
                 if c.ours != d.ref:
                     continue
@@ -426,5 +427,6 @@ def report_data(reg: Registry, f: Facts, *, replicate: bool = True) -> dict[str,
 def build_validation_report(reg: Registry, ref: str, *, template_dir: Path | None = None,
                             replicate: bool = True, facts: Facts | None = None) -> b.Document:
     """The validation report of ``ref`` as the ledger stands now."""
+    check_template_dir(template_dir)
     f = facts or ev.gather(reg, ref)
     return b.Document("validation", report_data(reg, f, replicate=replicate), template_dir)

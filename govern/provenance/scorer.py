@@ -10,7 +10,9 @@ written to the erasable input store in that same transaction (docs/provenance.md
   that reads back as the same double) so it can be compared exactly on re-scoring;
 - the input is committed to as SHA-256(salt || canonical row) (``canonical.py``);
 - a version that is not deployed and approved at that moment is refused, unless the caller gives
-  an override reason, which every payload of the batch records;
+  an override reason, which every payload of the batch records; "that moment" is the batch's
+  place in the log: if another writer appended anything but predictions between the status
+  check and the append, the status is decided again inside the append's transaction;
 - data whose columns or types do not match the registered features is refused (BadInput naming
   the column), and so are duplicate ids (within the batch or already logged): nothing is logged.
 
@@ -38,14 +40,20 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
 
-from govern.errors import BadInput, DuplicatePrediction, GovernError, ModelNotDeployed
+from govern.errors import (
+    BadInput,
+    Conflict,
+    DuplicatePrediction,
+    GovernError,
+    ModelNotDeployed,
+)
 from govern.ledger import Appended
 from govern.ledger.entry import PreparedEntry, envelope_head
 from govern.ledger.jcs import canonicalize
 from govern.ledger.schema import EntryRow
 from govern.provenance import inputs
 from govern.provenance.canonical import SALT_BYTES, canonical_rows
-from govern.provenance.records import LOGGED
+from govern.provenance.records import KINDS, LOGGED
 from govern.registry import models
 from govern.registry.datasets import Schema, read_table
 from govern.registry.status import DEPLOYED, status
@@ -275,7 +283,7 @@ class Scorer:
         given = ids is not None
         id_list = _check_ids(ids, n) if ids is not None else new_ids(n)
         keys = _check_subject_keys(subject_keys, n)
-        override = self._check_status()
+        override, seen = self._check_status()
         frame = X[self.features]
         raw, scores, decisions, labels = self._score(frame, method)
         rows = canonical_rows(frame, self.features)
@@ -289,6 +297,8 @@ class Scorer:
         commits = [hexed[i : i + 64] for i in range(0, 64 * n, 64)]
 
         def store(conn: Connection, done: Appended) -> None:
+            if done.first_seq != seen:
+                self._recheck_status(conn, seen, done.first_seq, override)
             if given:
                 _refuse_logged(conn, id_list, done.first_seq)
             inputs.insert(conn, done.first_seq, salts, rows)
@@ -311,11 +321,13 @@ class Scorer:
         self.last = batch
         return batch, raw
 
-    def _check_status(self) -> dict[str, str] | None:
-        """None if the version is deployed and approved now; else the override, or refuse."""
+    def _check_status(self) -> tuple[dict[str, str] | None, int]:
+        """None if the version is deployed and approved now, else the override (or refuse);
+        and the ledger size it was read at (``_recheck_status`` starts from there)."""
+        seen = self.reg.ledger.size  # read first: whatever lands after it is looked at again
         current = status(self.reg, self.ref)
         if current.status == DEPLOYED:
-            return None
+            return None, seen
         if self.override is None:
             raise ModelNotDeployed(
                 f"{self.ref} is {current.status}, not deployed and approved: it may not score "
@@ -324,7 +336,37 @@ class Scorer:
                 "score with an explicit override reason (--override TEXT, override=...); "
                 "every prediction will record it",
             )
-        return {"reason": self.override, "status": current.status}
+        return {"reason": self.override, "status": current.status}, seen
+
+    def _recheck_status(
+        self, conn: Connection, seen: int, first_seq: int, override: dict[str, str] | None
+    ) -> None:
+        """Inside the append's transaction: if another writer appended anything but predictions
+        since the status was read (a retirement, a revoked sign-off), decide again. No writer
+        can append before this transaction ends, so the ledger as committed now is the ledger
+        at the batch's time; a batch whose status no longer holds is refused, nothing logged."""
+        changed = conn.execute(
+            select(_E.c.seq)
+            .where(_E.c.seq >= seen, _E.c.seq < first_seq, _E.c.kind.not_in(KINDS))
+            .limit(1)
+        ).first()
+        if changed is None:
+            return
+        # status() reads through its own connection: it sees everything committed, which is
+        # everything but this batch.
+        current = status(self.reg, self.ref)
+        if override is None and current.status != DEPLOYED:
+            raise ModelNotDeployed(
+                f"{self.ref} became {current.status} (entry {changed.seq}) while this batch was "
+                "being scored: it may not score decisions now; nothing was logged",
+                hint="deploy an approved version, or score with an explicit override reason",
+            )
+        if override is not None and current.status != override["status"]:
+            raise Conflict(
+                f"{self.ref}'s status changed from {override['status']} to {current.status} "
+                f"(entry {changed.seq}) while this batch was being scored; nothing was logged",
+                hint="score the batch again: the override will record the status as it is",
+            )
 
     def _score(
         self, frame: pd.DataFrame, method: Method

@@ -1,15 +1,24 @@
-"""The German credit demo registry, built once per session and copied for each test."""
+"""The German credit demo registry, built once per session and copied for each test.
+
+The demo grows (the integrator adds steps to run_demo): tests read entry numbers and sizes from
+the ledger instead of assuming them.
+"""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from typer.testing import CliRunner, Result
+
+from govern.cli.main import app
 from govern.demo import run_demo
+from govern.documents import narrative
+from govern.ledger import Entry
 from govern.registry import Registry, models
 from govern.registry.codeversion import given
 
@@ -67,6 +76,56 @@ class Demo:
     @property
     def key(self) -> Path:
         return self.db.with_suffix(".key")
+
+    def person_key(self, name: str) -> Path:
+        return self.folder / "keys" / f"{name}_ed25519"
+
+    @property
+    def size(self) -> int:
+        with self.open() as reg:
+            return reg.ledger.size
+
+    def latest(self, kind: str, subject: str | None = None) -> Entry:
+        """The newest entry of ``kind`` (about ``subject``)."""
+        with self.open() as reg:
+            found = list(reg.ledger.entries(kind=kind, subject=subject, newest_first=True,
+                                            limit=1))
+        assert found, f"no {kind} entry"
+        return found[0]
+
+    def narrate(self, tmp_path: Path, text: str = NARRATIVE, ref: str = "credit-risk@1") -> Entry:
+        """Record ``text`` as the card narrative of ``ref`` (as dan, its owner)."""
+        path = tmp_path / "narrative.md"
+        path.write_text(text, encoding="utf-8")
+        with self.open("dan") as reg:
+            return narrative.record(reg, ref, path, "card.narrative")
+
+
+runner = CliRunner()
+
+
+def govern(*args: str | Path) -> Result:
+    """Run the govern CLI in-process (typer's CliRunner), stdout and stderr kept apart."""
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def ok(*args: str | Path) -> str:
+    result = govern(*args)
+    assert result.exit_code == 0, result.output + (result.stderr or "")
+    return result.stdout
+
+
+def one_line_error(result: Result, code: int, *words: str) -> None:
+    """The command failed with ``code``: one ``error:`` line (and a ``hint:``), no traceback."""
+    assert result.exit_code == code, (result.exit_code, result.output, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("error: ") and all(w in lines[0] for w in words), lines
+    assert all(line.startswith("hint: ") for line in lines[1:]), lines
+    assert "Traceback" not in result.output + result.stderr
+
+
+def listing(folder: Path) -> Sequence[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
 @pytest.fixture(autouse=True)

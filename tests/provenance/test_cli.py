@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +17,7 @@ from typer.testing import CliRunner
 from govern.cli.main import app
 from govern.registry import deployments
 from tests.provenance.conftest import Demo
+from tests.provenance.helpers import state
 
 runner = CliRunner()
 
@@ -135,3 +140,78 @@ def test_refusals_and_their_exit_codes(demo: Demo, applications: Path, tmp_path:
     code, out, _err = run(demo, "provenance", "A-0001", "--no-explain")
     assert code == 0 and "WARNING: credit-risk@1 was RETIRED when this decision was made" in out
     assert "explicit override: back-test" in out
+
+
+def test_score_draws_a_progress_bar_on_a_terminal(demo: Demo, applications: Path) -> None:
+    """The installed `govern` command, its stderr a real pseudo-terminal: rich draws the bar
+    (and, with stderr not a terminal, the CliRunner runs above show none)."""
+    scored = demo.folder / "scored.csv"
+    main_fd, term_fd = pty.openpty()
+    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    args = ["score", "credit-risk@1", str(applications), "--id-col", "application_id"]
+    args += ["--subject-col", "customer", "-o", str(scored), "--db", str(demo.db)]
+    with subprocess.Popen(
+        [str(Path(sys.executable).with_name("govern")), "--as", "svc", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=term_fd,
+        env=env,
+    ) as proc:
+        os.close(term_fd)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(main_fd, 65536)
+            except OSError:  # the terminal closed: the command has exited
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        out = proc.stdout.read().decode() if proc.stdout else ""
+        assert proc.wait(timeout=120) == 0, drawn.decode(errors="replace")
+    os.close(main_fd)
+    screen = drawn.decode("utf-8", errors="replace")
+    assert "scoring, then logging" in screen and "600/600" in screen  # scored, then written
+    assert "━" in screen  # the bar itself
+    assert "300 predictions by credit-risk@1 logged" in out
+    frame = pd.read_csv(scored)
+    assert len(frame) == 300 and frame["application_id"].tolist()[:2] == ["A-0000", "A-0001"]
+
+
+def test_every_format_to_a_file(demo: Demo, tmp_path: Path) -> None:
+    demo.reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:4], ids=["f1", "f2", "f3", "f4"])
+    written = {}
+    for fmt in ("text", "json", "html", "pdf"):
+        path = tmp_path / f"f3.{fmt}"
+        code, out, err = run(demo, "provenance", "f3", "--format", fmt, "-o", str(path))
+        assert code == 0, err
+        assert f"written: {path}" in out
+        written[fmt] = path
+    text = written["text"].read_text()
+    doc = json.loads(written["json"].read_text())
+    html = written["html"].read_text()
+    pdf = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(written["pdf"]).pages
+    )
+    score, decision = doc["output"]["score"], doc["output"]["decision"]
+    reasons = [r["statement"] for r in doc["explanation"]["reasons"]]
+    assert doc["id"] == "f3" and doc["rescore"]["state"] == "same" and reasons
+    for shown in (text, html, pdf):
+        assert "Provenance of decision f3" in shown and "credit-risk@1" in shown
+        assert score in shown and decision in shown and reasons[0] in " ".join(shown.split())
+    # the text on stdout is the same report as the file (bar the generation time)
+    code, out, _err = run(demo, "provenance", "f3")
+    assert code == 0 and out.splitlines()[2:] == text.splitlines()[2:]
+    code, _out, err = run(demo, "provenance", "f3", "--format", "xml")
+    assert code == 3 and "--format must be one of text, json, html, pdf" in err
+
+
+def test_a_file_scored_twice_is_refused_the_second_time(demo: Demo, applications: Path) -> None:
+    args = ["score", "credit-risk@1", str(applications), "--id-col", "application_id"]
+    args += ["--subject-col", "customer"]
+    assert run(demo, *args)[0] == 0
+    before = state(demo.reg)
+    code, _out, err = run(demo, *args)
+    assert code == 40 and "'A-0000' is already logged" in err and "nothing was logged" in err
+    assert state(demo.reg) == before

@@ -13,7 +13,7 @@ from govern.errors import BadInput, DuplicatePrediction, ModelNotDeployed, NotFo
 from govern.ledger.entry import read_envelope
 from govern.ledger.jcs import canonicalize
 from govern.provenance import PAD, Scorer, inputs
-from govern.registry import deployments, models
+from govern.registry import Registry, deployments, models
 from tests.provenance.conftest import Demo
 from tests.provenance.helpers import state
 
@@ -180,3 +180,46 @@ def test_a_version_not_deployed_is_refused_unless_overridden(demo: Demo) -> None
     assert batch.override == {"reason": "back-testing on 2025 applications", "status": "retired"}
     for seq in batch.seqs:
         assert reg.entry(seq).payload["override"] == batch.override
+
+
+def test_status_is_decided_again_when_another_writer_came_first(demo: Demo) -> None:
+    """A retirement recorded (by another connection) after the status check but before the
+    append refuses the batch inside the append's transaction; other predictions do not."""
+    reg = demo.reg
+    scorer = reg.scorer("credit-risk@1")
+    X = demo.holdout.iloc[:20]
+
+    def between(action):  # type: ignore[no-untyped-def]
+        # `progress` is first called after scoring, before the append: another writer's moment.
+        calls = []
+
+        def step(_n: int) -> None:
+            if not calls:
+                with Registry.open(str(demo.db), actor="otto") as other:
+                    action(other)
+            calls.append(_n)
+
+        return step
+
+    def other_predictions(other: Registry) -> None:
+        other.actor = "scoring-svc-2"
+        other.scorer("credit-risk@1").decide(X.iloc[:3], ids=["o1", "o2", "o3"])
+
+    batch, _raw = scorer.log(
+        X, ids=[f"m{i}" for i in range(20)], progress=between(other_predictions)
+    )
+    assert reg.entry(batch.first_seq - 1).subject == "o3" and batch.override is None
+
+    before = state(reg)
+    with pytest.raises(ModelNotDeployed, match=r"became retired .* while this batch was being"):
+        scorer.log(
+            X,
+            ids=[f"n{i}" for i in range(20)],
+            progress=between(
+                lambda other: deployments.retire(other, "credit-risk@1", reason="replaced")
+            ),
+        )
+    size, kept = state(reg)
+    assert (size, kept) == (before[0] + 1, before[1])  # the retirement only
+    assert reg.entry(size - 1).kind != "prediction.logged"
+    reg.verify()
