@@ -3,6 +3,7 @@
     python bench/provenance.py                  # 1,000,000 logged predictions on a SQLite file
     python bench/provenance.py --n 100000       # smaller
     python bench/provenance.py --n 100000 --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python bench/provenance.py --n 1 --pg URL --pg-n 200000   # PostgreSQL look-ups at 200,000
 
 A registry is built from scratch (people with SSH keys, the German credit data, two approved and
 deployed models: the demo's logistic-regression pipeline and a gradient-boosted tree pipeline).
@@ -167,7 +168,7 @@ class Phases:
         self.wrap(scorer, "canonical_rows", "canonical input rows (RFC 8785)")
         self.wrap(scorer.Scorer, "_prepare", "payloads (template) + PreparedEntry")
         self.wrap(store.Ledger, "_append_locked", "ledger: envelope, chain, tree, executemany")
-        self.wrap(inputs, "insert", "input store: executemany")
+        self.wrap(inputs, "insert", "input store: insert (SQLite executemany, PostgreSQL COPY)")
         self.wrap(scorer, "_refuse_logged", "duplicate-id check (given ids only)")
         self.wrap(store.Ledger, "append_prepared", "ledger transaction incl. commit (fsync)")
         try:
@@ -210,6 +211,26 @@ def bench_logging(reg: Registry, ref: str, batches: int, ids: list[str]) -> dict
         "phases_ms_per_batch": {
             k: round(v * 1000 / batches, 1) for k, v in sorted(phases.seconds.items())
         },
+    }
+
+
+def bench_given_ids(reg: Registry, ref: str, batches: int, ids: list[str]) -> dict[str, Any]:
+    """Logged ``decide`` batches with the caller's ids (what `govern score --id-col` does): the
+    duplicate-id check against the whole ledger is included. Ids are "APP-<batch>-<row>"."""
+    s = reg.scorer(ref)
+    times = []
+    for b in range(batches):
+        X = applications(BATCH, seed=900 + b)
+        given = [f"APP-{b:04d}-{i:05d}" for i in range(BATCH)]
+        t0 = time.perf_counter()
+        s.decide(X, ids=given)
+        times.append(time.perf_counter() - t0)
+        ids.extend(given)
+    return {
+        "model": ref,
+        "batches": batches,
+        "logged_per_s": BATCH * batches / sum(times),
+        "logged_per_s_median_batch": BATCH / statistics.median(times),
     }
 
 
@@ -324,6 +345,9 @@ def main() -> None:
     ap.add_argument("--lookups", type=int, default=1000, help="timed look-ups without SHAP")
     ap.add_argument("--explained", type=int, default=300, help="timed look-ups with SHAP")
     ap.add_argument("--pg", default=None, help="also time logging on this PostgreSQL URL")
+    ap.add_argument(
+        "--pg-n", type=int, default=0, help="and look-ups at this many predictions there"
+    )
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
 
@@ -361,6 +385,13 @@ def main() -> None:
         )
         say(f"filling to {args.n:,} logged predictions")
         out["fill_seconds"] = fill(reg, "credit-risk@2", args.n, ids, say)
+        out["logging_given_ids"] = bench_given_ids(
+            reg, "credit-risk@2", 3, ids.setdefault("credit-risk@2", [])
+        )
+        say(
+            f"  at {reg.ledger.size:,} entries, decide() with given ids (duplicate check "
+            f"included): {out['logging_given_ids']['logged_per_s']:,.0f} predictions/s"
+        )
         reg.ledger.sign_checkpoint(load_key(key_path))
         db_file = folder / "registry.db"
         every = [pid for group in ids.values() for pid in group]
@@ -380,11 +411,20 @@ def main() -> None:
         )
         reg.close()
         if args.pg:
-            out["postgresql"] = bench_pg(args.pg, folder / "pg", args.batches)
-            say(
-                f"PostgreSQL: {out['postgresql']['logged_per_s']:,.0f} logged predictions/s; "
-                f"ratio {out['postgresql']['ratio_to_bare']:.3f}"
+            out["postgresql"] = pg = bench_pg(
+                args.pg, folder / "pg", args.batches, args.pg_n, args.lookups
             )
+            say(
+                f"PostgreSQL: {pg['logged_per_s']:,.0f} logged predictions/s; "
+                f"ratio {pg['ratio_to_bare']:.3f}"
+            )
+            for phase, ms in pg["phases_ms_per_batch"].items():
+                say(f"    {ms:8.1f} ms per batch  {phase}")
+            if "lookup" in pg:
+                say(
+                    f"  look-ups at {pg['lookup_at']:,}: p50 {pg['lookup']['p50_ms']:.2f} ms, "
+                    f"p99 {pg['lookup']['p99_ms']:.2f} ms"
+                )
     out["predictions"] = sum(map(len, ids.values()))
     out["total_seconds"] = time.perf_counter() - started
     say(f"done in {out['total_seconds']:.0f} s")
@@ -392,7 +432,8 @@ def main() -> None:
         print(json.dumps(out, indent=2))
 
 
-def bench_pg(url: str, folder: Path, batches: int) -> dict[str, Any]:
+def bench_pg(url: str, folder: Path, batches: int, n: int, lookups: int) -> dict[str, Any]:
+    """Logging on PostgreSQL; with ``n``, look-ups (no explanation) at ``n`` predictions."""
     from sqlalchemy import create_engine, text
 
     schema = "govern_bench_" + uuid.uuid4().hex[:10]
@@ -402,8 +443,14 @@ def bench_pg(url: str, folder: Path, batches: int) -> dict[str, Any]:
     sep = "&" if "?" in url else "?"
     try:
         folder.mkdir()
-        reg, _key = build(f"{url}{sep}options=-csearch_path%3D{schema}", folder)
-        figures = bench_logging(reg, "credit-risk@2", batches, [])
+        reg, key_path = build(f"{url}{sep}options=-csearch_path%3D{schema}", folder)
+        ids: dict[str, list[str]] = {"credit-risk@2": []}
+        figures = bench_logging(reg, "credit-risk@2", batches, ids["credit-risk@2"])
+        if n:
+            fill(reg, "credit-risk@2", n, ids, lambda _text: None)
+            reg.ledger.sign_checkpoint(load_key(key_path))
+            figures["lookup_at"] = sum(map(len, ids.values()))
+            figures["lookup"] = bench_lookups(reg, ids["credit-risk@2"], lookups, explain=False)
         reg.close()
         return figures
     finally:

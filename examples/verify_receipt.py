@@ -140,7 +140,7 @@ def verify(receipt: bytes, vkey: str) -> dict[str, object]:
         parsed = json.loads(entry)
     except ValueError:
         raise Failed("the entry is not JSON") from None
-    if parsed.get("log") != name or parsed.get("seq") != index:
+    if not isinstance(parsed, dict) or parsed.get("log") != name or parsed.get("seq") != index:
         raise Failed("the entry names another log or position than the proof")
     return {"size": size, **parsed}
 

@@ -60,6 +60,10 @@ def _format(fmt: str | None, output: Path | None) -> blocks.Format:
     """The output format, checked before any work is done: --format, else -o's suffix, else md."""
     if fmt:
         chosen = blocks.check_format(fmt)
+        if output is not None and output.suffix.lower() in blocks.SUFFIXES \
+                and blocks.format_of(output) != chosen:
+            raise BadInput(f"--format {chosen} does not match the file name {output.name!r}",
+                           hint="drop --format (the suffix decides) or rename the file")
     elif output is not None:
         chosen = blocks.format_of(output)
     else:

@@ -135,6 +135,9 @@ def provenance_cmd(
     else:
         write(prov, output, fmt)
         console.print(f"written: {output}")
+        # the file carries them first; whoever ran the command sees them too
+        for warning in prov.warnings:
+            err_console.print(f"[bold red]WARNING:[/] {warning}", markup=True)
     prov.check()
 
 

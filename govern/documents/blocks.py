@@ -175,17 +175,20 @@ class Document:
         raise BadInput("a PDF is written to a file: give -o PATH")
 
 
+#: File-name suffixes and the format each means.
+SUFFIXES: Mapping[str, Format] = {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md",
+                                  ".markdown": "md", ".json": "json"}
+
+
 def format_of(path: Path) -> Format:
-    suffix = path.suffix.lower().lstrip(".")
-    table_ = {"html": "html", "htm": "html", "pdf": "pdf", "md": "md", "markdown": "md",
-              "json": "json"}
-    if suffix not in table_:
+    """The format a file name asks for (BadInput for an unknown suffix)."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
         raise BadInput(
             f"cannot tell the format of {path.name!r} from its name",
             hint="name it .html, .pdf, .md or .json, or pass --format",
         )
-    chosen: Format = table_[suffix]  # type: ignore[assignment]
-    return chosen
+    return SUFFIXES[suffix]
 
 
 def check_format(value: str) -> Format:

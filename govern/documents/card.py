@@ -18,16 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govern._version import __version__
-from govern.errors import GovernError
-from govern.registry import catalog, models
-from govern.registry import datasets as ds
-
 from govern.documents import blocks as b
 from govern.documents import coverage as cov
 from govern.documents import evidence as ev
 from govern.documents import plots
 from govern.documents.evidence import Facts, cite
 from govern.documents.render import check_template_dir
+from govern.errors import GovernError
+from govern.registry import catalog, models
+from govern.registry import datasets as ds
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -633,8 +632,9 @@ def _psi_rows(reg: Registry, f: Facts, loaded: Loaded) -> tuple[list[list[str | 
                 if train_frame is None:
                     train_frame = catalog.load(reg, train.ref)
                 pos = _positive_index(loaded.model, f.payload.get("positive_label"))
-                base = pd.DataFrame({"score": loaded.model.predict_proba(train_frame[names])[:, pos]})
-                now = pd.DataFrame({"score": loaded.model.predict_proba(frame[names])[:, pos]})
+                proba = loaded.model.predict_proba
+                base = pd.DataFrame({"score": proba(train_frame[names])[:, pos]})
+                now = pd.DataFrame({"score": proba(frame[names])[:, pos]})
                 sprof = ds.profile(base)
                 score_psi = ds.psi(sprof["bins"]["score"], ds.bin_frame(now, sprof)["score"])
                 rows.append([d.ref, "model score", b.fmt(score_psi)])

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govern.errors import BadInput, NotFound
-
 from govern.documents import evidence as ev
 from govern.documents.evidence import TIER_ORDER, Evidence, Facts
+from govern.errors import BadInput, NotFound
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry

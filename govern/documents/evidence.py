@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from govern.documents import narrative as narrative_mod
+from govern.documents.narrative import Narrative
 from govern.errors import SignatureInvalid
 from govern.ledger import Entry, Head
 from govern.registry import findings as findings_mod
@@ -20,9 +22,6 @@ from govern.registry import models, signing
 from govern.registry import projections as proj
 from govern.registry.policy import Policy
 from govern.registry.status import APPROVED, DEPLOYED, Status, status
-
-from govern.documents import narrative as narrative_mod
-from govern.documents.narrative import Narrative
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -259,7 +258,8 @@ def _approvals(reg: Registry, model: str, stop: int) -> list[Approval]:
 def _challengers(reg: Registry, model: str, payload: Mapping[str, Any],
                  stop: int) -> list[Challenger]:
     """Other versions (of any model) with metrics on a holdout of identical bytes."""
-    ours = {d["sha256"]: f"{d['name']}@{d['version']}" for d in payload.get("validation_data") or []}
+    ours = {d["sha256"]: f"{d['name']}@{d['version']}"
+            for d in payload.get("validation_data") or []}
     if not ours:
         return []
     out = []
@@ -386,7 +386,8 @@ def _challenger(f: Facts) -> Evidence:
 
 def _explanation(f: Facts) -> Evidence:
     good = [e for e in f.explanations
-            if e.payload.get("kind") == "global" and (e.payload.get("fidelity") or {}).get("passed")]
+            if e.payload.get("kind") == "global"
+            and (e.payload.get("fidelity") or {}).get("passed")]
     return _ev("explanation", bool(good),
                f"global explanation with a passed fidelity check (entry {good[-1].seq})"
                if good else "",

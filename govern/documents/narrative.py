@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from govern.errors import BadInput
+from govern.errors import BadInput, PolicyViolation
 from govern.ledger import Entry
 from govern.registry import models, people
 
@@ -230,8 +230,8 @@ def read_file(path: Path) -> tuple[str, str]:
 def record(reg: Registry, ref: str, path: Path, kind: Kind = "card.narrative") -> Entry:
     """Check and record a narrative file for a model version (a new version of its text).
 
-    The card's narrative is recorded by anyone enrolled; the validation report's by an active
-    validator (it is their statement).
+    The card's narrative is recorded by the model's owner or the developer who registered it;
+    the validation report's by an active validator (it is their statement).
     """
     row = models.resolve(reg, ref)
     model = f"{row.name}@{row.version}"
@@ -241,6 +241,13 @@ def record(reg: Registry, ref: str, path: Path, kind: Kind = "card.narrative") -
         people.require_active(reg, reg.actor, "validator")
     else:
         people.person(reg, reg.actor)
+        if reg.actor not in (row.owner, row.registered_by):
+            raise PolicyViolation(
+                f"{reg.actor} may not record the card narrative of {model}: it is written by "
+                f"its owner ({row.owner}) or the developer who registered it "
+                f"({row.registered_by})",
+                hint=f"run it as {row.owner}: govern --as {row.owner} card narrative ...",
+            )
     return reg.record(
         kind,
         {

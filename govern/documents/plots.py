@@ -11,13 +11,14 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 DPI = 150
 _BLUE, _RED, _GREY, _ORANGE = "#1f77b4", "#d62728", "#8c8c8c", "#ff7f0e"
 _CYCLE = (_BLUE, _ORANGE, "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
-_RC = {
+_RC: dict[str, Any] = {
     "font.size": 8.0,
     "axes.titlesize": 9.0,
     "axes.labelsize": 8.0,
@@ -43,7 +44,7 @@ def _styled(draw: Callable[..., Any]) -> Callable[..., str]:
     def wrapper(*args: Any, **kwargs: Any) -> str:
         import matplotlib
 
-        with matplotlib.rc_context(_RC):
+        with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
             return png_data_uri(draw(*args, **kwargs))
 
     return wrapper
@@ -111,7 +112,7 @@ def score_distribution(edges: Sequence[Number], positive: Sequence[int],
     fig = _figure(6.4, 3.0)
     ax = fig.add_subplot(1, 1, 1)
     e = [float(v) for v in edges if v is not None]
-    lefts, widths = e[:-1], [b - a for a, b in zip(e[:-1], e[1:], strict=False)]
+    lefts, widths = e[:-1], [b - a for a, b in itertools.pairwise(e)]
     ax.bar(lefts, list(negative), width=widths, align="edge", color=_RED, alpha=0.55,
            label=labels[1], edgecolor="white", linewidth=0.4)
     ax.bar(lefts, list(positive), width=widths, align="edge", color=_BLUE, alpha=0.55,

@@ -22,6 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govern._version import __version__
+from govern.documents import coverage as cov
+from govern.documents import evidence as ev
+from govern.documents.card import build_card, key_fields
+from govern.documents.evidence import Facts
+from govern.documents.render import check_template_dir
+from govern.documents.validation import build_validation_report
 from govern.errors import (
     ApprovalLapsed,
     BadInput,
@@ -33,14 +39,8 @@ from govern.errors import (
 from govern.ledger import Entry
 from govern.ledger.entry import now_ts
 from govern.ledger.logkey import load_key
+from govern.registry import models
 from govern.registry.status import APPROVED, DEPLOYED, EXPIRED, REJECTED, status
-
-from govern.documents import coverage as cov
-from govern.documents import evidence as ev
-from govern.documents.card import build_card, key_fields
-from govern.documents.evidence import Facts
-from govern.documents.render import check_template_dir
-from govern.documents.validation import build_validation_report
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -139,7 +139,8 @@ def _target(directory: Path) -> None:
             hint="release into a new (or empty) directory, e.g. one per tag",
         )
     if not directory.parent.exists():
-        raise BadInput(f"the parent directory of {directory} does not exist")
+        raise BadInput(f"the parent directory of {directory} does not exist",
+                       hint=f"create it first (mkdir -p {directory.parent})")
 
 
 def _umask() -> int:
@@ -166,6 +167,9 @@ def release(reg: Registry, ref: str, directory: Path, *, key_path: Path,
     reg.verify()
     checked = check(reg, ref, packs=packs, at=at)
     f = checked.facts
+    # A preview card says "not recorded" where the artifact cannot be loaded; a released one
+    # must not: a missing or changed artifact (exit 4 or 19) stops the release.
+    models.load(reg, f.ref)
     card = build_card(reg, f.ref, template_dir=template_dir, released=True, facts=f)
     report = build_validation_report(reg, f.ref, template_dir=template_dir, facts=f)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))

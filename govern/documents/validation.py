@@ -16,15 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govern._version import __version__
-from govern.errors import GovernError
-from govern.registry import models
-
 from govern.documents import blocks as b
 from govern.documents import coverage as cov
 from govern.documents import evidence as ev
 from govern.documents.evidence import Facts, cite
 from govern.documents.narrative import title_of
 from govern.documents.render import check_template_dir
+from govern.errors import GovernError
+from govern.registry import models
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry

@@ -283,6 +283,7 @@ class Lookup:
         self._models: dict[str, Any] = {}
         self._explainers: dict[str, Any] = {}
         self._versions: dict[str, tuple[Any, Entry, dict[str, Any], Schema]] = {}
+        self._inputs_present = False
 
     def __call__(self, prediction_id: str) -> Provenance:
         reg = self.reg
@@ -483,7 +484,12 @@ class Lookup:
 
     def _stored(self, seq: int) -> inputs.StoredInput | None:
         with self.reg.ledger.engine.connect() as conn:
-            return inputs.fetch(conn, seq)
+            # Once the input store exists it stays: ask the catalog only until it does.
+            if not self._inputs_present:
+                self._inputs_present = inputs.present(conn)
+                if not self._inputs_present:
+                    return None
+            return inputs.fetch(conn, seq, check=False)
 
     def _input(
         self,

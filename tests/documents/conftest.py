@@ -6,13 +6,13 @@ the ledger instead of assuming them.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from typer.testing import CliRunner, Result
 
 from govern.cli.main import app
@@ -64,6 +64,11 @@ personal_status_and_sex and foreign_worker were reviewed as prohibited bases; a 
 them is in development.
 """
 
+#: A card narrative with only a purpose: recorded as the latest version, it leaves the
+#: narrative-backed requirements (methodology, materiality, monitoring plan...) without evidence,
+#: whatever narrative the demo itself records.
+THIN_NARRATIVE = "## Purpose\nScores retail credit applicants.\n"
+
 
 @dataclass
 class Demo:
@@ -93,9 +98,15 @@ class Demo:
         assert found, f"no {kind} entry"
         return found[0]
 
+    def issued(self, ref: str = "credit-risk@1") -> int:
+        """How many cards of ``ref`` were issued (document.generated entries)."""
+        with self.open() as reg:
+            return sum(1 for e in reg.ledger.entries(kind="document.generated")
+                       if e.payload.get("model") == ref)
+
     def narrate(self, tmp_path: Path, text: str = NARRATIVE, ref: str = "credit-risk@1") -> Entry:
         """Record ``text`` as the card narrative of ``ref`` (as dan, its owner)."""
-        path = tmp_path / "narrative.md"
+        path = tmp_path / f"narrative-{hashlib.sha256(text.encode()).hexdigest()[:12]}.md"
         path.write_text(text, encoding="utf-8")
         with self.open("dan") as reg:
             return narrative.record(reg, ref, path, "card.narrative")

@@ -17,7 +17,7 @@ import pypdf
 from govern.documents.card import SECTIONS, build_card
 from govern.documents.render import packaged_template_dir
 from govern.registry import models
-from tests.documents.conftest import NARRATIVE, Demo, govern, ok, register_copy
+from tests.documents.conftest import NARRATIVE, Demo, govern, ok, one_line_error, register_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "card.schema.json").read_text(encoding="utf-8"))
@@ -266,3 +266,12 @@ def test_challenger_and_changes_since_previous_card(demo: Demo) -> None:
     assert "the card data of credit-risk@1" in diff["source"]
     assert "threshold changed" in data["model_details"]["version"]["diff"]
     assert schema_errors(data) == []
+
+
+def test_only_the_owner_records_the_card_narrative(demo: Demo, tmp_path: Path) -> None:
+    path = tmp_path / "narrative.md"
+    path.write_text(NARRATIVE, encoding="utf-8")
+    before = demo.size
+    result = govern("--as", "vera", "card", "narrative", "credit-risk@1", path, "--db", demo.db)
+    one_line_error(result, 6, "vera may not record the card narrative of credit-risk@1")
+    assert demo.size == before

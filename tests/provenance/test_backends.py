@@ -8,10 +8,12 @@ import pytest
 from govern.demo import TARGET
 from govern.errors import BadInput, Conflict, DuplicatePrediction, ModelNotDeployed
 from govern.ledger.logkey import load_key
-from govern.provenance import erase, provenance, receipt, render_html
+from govern.provenance import erase, provenance, receipt, render_html, render_text, write
 from tests.conftest import World
 from tests.provenance.conftest import approve_and_deploy, register
 from tests.provenance.helpers import state
+from tests.provenance.test_lookup import pdf_text
+from tests.provenance.test_receipt import script
 
 
 def test_scored_before_approval_is_flagged(world: World, pipeline, german_split) -> None:  # type: ignore[no-untyped-def]
@@ -45,6 +47,16 @@ def test_scored_before_approval_is_flagged(world: World, pipeline, german_split)
     assert "pilot before sign-off, ticket MRM-42" in flagged.warnings[0]
     assert flagged.ok and flagged.rescore.state == "same"  # flagged, not failed
     assert "WARNING: credit-risk@1 was NOT APPROVED" in render_html(flagged)
+    # loud: before everything else in the text, framed, in capitals; and in the PDF
+    lines = render_text(flagged).splitlines()
+    assert lines[3] == "!" * 78 and lines[4].startswith("WARNING: credit-risk@1 was NOT APPROVED")
+    assert lines.index("Decision") > 4 and "status at the decision         REGISTERED" in lines
+    write(flagged, world.folder / "flagged.pdf", "pdf")
+    shown = pdf_text(world.folder / "flagged.pdf")
+    assert shown.index("WARNING: credit-risk@1 was NOT APPROVED when this decision was made") < (
+        shown.index("Decision Answers")
+    )
+    assert "pilot before sign-off, ticket MRM-42" in shown
 
     clean = provenance(reg, "post-7", key=key, explain=False)
     assert clean.model.status == "deployed" and clean.model.approved
@@ -63,6 +75,9 @@ def test_scored_before_approval_is_flagged(world: World, pipeline, german_split)
     # erasure, receipts and verification on this backend
     text = receipt(reg, "post-7", key=key)
     assert text.startswith("c2sp.org/tlog-proof@v1\nextra ")
+    # the standalone verifier (examples/verify_receipt.py) accepts it, on either backend
+    checked = script().verify(text.encode(), reg.ledger.log_created()["verifier_key"])
+    assert checked["payload"]["subject"] == "post-7"
     reg.actor = "ada"
     done = erase(reg, "post-7", reason="erasure request 9")
     if reg.ledger.engine.dialect.name == "postgresql":

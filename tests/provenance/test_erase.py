@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from govern.errors import BadInput, Conflict, NotFound
-from govern.provenance import erase, provenance
+from govern.provenance import erase, inputs, provenance
 from tests.provenance.conftest import Demo
 from tests.provenance.helpers import stored_inputs
 
@@ -13,8 +13,10 @@ MARK = "ZQXW-distinctive-purpose-{}"
 
 
 def raw_bytes(demo: Demo) -> bytes:
-    wal = demo.db.with_name(demo.db.name + "-wal")
-    return demo.db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    """Every byte SQLite keeps for the registry: the file (free pages included), its
+    write-ahead log, the WAL index and a rollback journal if any."""
+    files = [demo.db] + [demo.db.with_name(demo.db.name + x) for x in ("-wal", "-shm", "-journal")]
+    return b"".join(f.read_bytes() for f in files if f.exists())
 
 
 def test_no_trace_of_an_erased_input(demo: Demo) -> None:
@@ -25,7 +27,13 @@ def test_no_trace_of_an_erased_input(demo: Demo) -> None:
     batch = reg.scorer("credit-risk@1").decide(X, ids=ids[:200])
     kept = stored_inputs(reg)
     target = 117
-    assert MARK.format(target).encode() in raw_bytes(demo)  # it is there before
+    with reg.ledger.engine.connect() as conn:
+        stored = inputs.fetch(conn, batch.first_seq + target)
+    assert stored is not None
+    before = raw_bytes(demo)
+    # it is there before: the distinctive value, the whole canonical row, the 32 random salt bytes
+    assert MARK.format(target).encode() in before
+    assert stored.row in before and stored.salt in before
 
     reg.actor = "ada"
     done = erase(reg, ids[target], reason="GDPR Art. 17 request 2026-118")
@@ -39,6 +47,7 @@ def test_no_trace_of_an_erased_input(demo: Demo) -> None:
 
     raw = raw_bytes(demo)
     assert MARK.format(target).encode() not in raw
+    assert stored.row not in raw and stored.salt not in raw
     assert MARK.format(target + 1).encode() in raw  # its neighbours are untouched
     assert stored_inputs(reg) == kept - 1
 

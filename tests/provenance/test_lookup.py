@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,8 @@ def test_provenance_of_a_declined_applicant_field_by_field(demo: Demo) -> None:
         model_row.leaf,
     )
     assert m.entry_matches and (m.tier, m.owner) == ("high", "dan")
+    assert (m.artifact_format, m.registered_at) == (mp["artifact"]["format"], reg.entry(m.entry).ts)
+    assert m.intended_use == mp["intended_use"] and m.registered_at < d.time
     assert m.card == "not recorded"
     assert (m.status, m.approved, m.required_roles) == ("deployed", True, ("validator", "approver"))
     assert [(s.role, s.decision, s.signer, s.in_force) for s in m.signoffs] == [
@@ -110,11 +113,23 @@ def test_provenance_of_a_declined_applicant_field_by_field(demo: Demo) -> None:
     holdout_csv = str(demo.folder / "data" / "german-holdout.csv")
     expected, _report, _entry = explain_row(reg, "credit-risk@1", holdout_csv, str(worst))
     assert [r["code"] for r in e.reasons] == [r.code for r in expected.reasons]
+    assert [r["statement"] for r in e.reasons] == [r.statement for r in expected.reasons]
+    assert [r["rank"] for r in e.reasons] == list(range(1, len(e.reasons) + 1))
+    assert e.base_value == pytest.approx(expected.base_value, abs=1e-12)
+    assert e.model_output == pytest.approx(expected.model_output, abs=1e-12)
+    assert {c.feature: c.contribution for c in e.contributions} == pytest.approx(
+        {str(f): float(v) for f, v in expected.contributions.items()}, abs=1e-12
+    )
+    assert [c.feature for c in e.contributions] == list(X.columns)  # every feature, in order
+    assert e.settings and e.method_name and e.output_space == "log-odds"
 
     # Retention
     decided = entry.ts[:10]
     assert p.retention.decided == decided
     assert p.retention.keep_until == p.retention.reg_b_until > p.retention.eu_ai_act_until
+    day = date.fromisoformat(decided)
+    assert p.retention.reg_b_until == add_months(day, 25).isoformat()
+    assert p.retention.eu_ai_act_until == add_months(day, 6).isoformat()
 
     # Integrity: a checkpoint signed for the look-up, the proof checked again here
     g = p.integrity
@@ -141,16 +156,55 @@ def test_provenance_of_a_declined_applicant_field_by_field(demo: Demo) -> None:
         assert needle in text_out
 
 
+def pdf_text(path: Path) -> str:
+    """The PDF's text with runs of whitespace (line breaks included) as single spaces."""
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(path).pages)
+
+
 def test_documents_render_as_html_and_pdf(demo: Demo, tmp_path: Path) -> None:
     reg = demo.reg
-    batch = reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:3], ids=["h1", "h2", "h3"])
+    keys = ["cust-1", "cust-2", "cust-3"]
+    batch = reg.scorer("credit-risk@1", product="retail-loan").decide(
+        demo.holdout.iloc[:3], ids=["h1", "h2", "h3"], subject_keys=keys
+    )
     p = provenance(reg, "h2", key=demo.key)
+    assert p.ok and p.explanation.reasons
     html = write(p, tmp_path / "p.html", "html").read_text(encoding="utf-8")
     assert "Provenance of decision h2" in html and batch.scores[1] in html
     assert "Principal reasons" in html and "Answers: Reg B" in html
     write(p, tmp_path / "p.pdf", "pdf")
-    pdf_text = "".join(page.extract_text() for page in PdfReader(tmp_path / "p.pdf").pages)
-    assert "Provenance of decision h2" in pdf_text and "Re-scoring" in pdf_text
+    text = pdf_text(tmp_path / "p.pdf")
+    # the key fields of every section, as a reader of the PDF sees them
+    train = p.data.training[0]
+    for shown in (
+        "Provenance of decision h2",
+        f"Time (UTC) {p.decision.time}",
+        f"Ledger entry {batch.first_seq + 1}",
+        "Pseudonymous subject key cust-2",
+        "Product retail-loan",
+        "Version credit-risk@1",
+        "Status at the decision deployed",
+        "validator approve vera",
+        "approver conditional otto",
+        "production",
+        f"{train.name}@{train.version}",
+        "Input as scored: matches its commitment",
+        f"Score {batch.scores[1]}",
+        "Threshold 0.5",
+        f"Decision {batch.decisions[1]}",
+        "Principal reasons (Reg B: at most four)",
+        p.explanation.reasons[0]["statement"],
+        f"toward the {p.explanation.reasons[0]['direction']} outcome",
+        "Same output.",
+        f"Keep the record until {p.retention.keep_until}",
+        "Verified.",
+    ):
+        assert shown in text, shown
+    # long digests may be broken across lines in the PDF: compare without spaces
+    flat = text.replace(" ", "")
+    assert p.model.artifact_sha256 in flat and p.integrity.entry_hash in flat
+    assert p.data.input.commitment in flat and train.sha256 in flat
+    assert "WARNING" not in text and "CHECKS FAILED" not in text
 
 
 def test_card_reason_table_and_overrides_as_they_stood(demo: Demo, tmp_path: Path) -> None:

@@ -12,8 +12,9 @@ import pytest
 
 from govern.errors import NoCheckpoint
 from govern.ledger.note import generate_signer_key, verifier_from_signer
-from govern.ledger.receipt import open_receipt
+from govern.ledger.receipt import open_receipt, parse_proof
 from govern.provenance import receipt
+from tests.interop.test_go_interop import Run, b64, go  # noqa: F401 (the fixture)
 from tests.provenance.conftest import Demo
 
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "verify_receipt.py"
@@ -68,29 +69,55 @@ def test_the_standalone_script_verifies_a_real_receipt(
     assert failed.returncode == 1 and "NOT VERIFIED" in failed.stdout
 
 
+def parts(data: bytes) -> dict[str, tuple[int, int]]:
+    """Where each part of a receipt lies: name -> (start, end) byte offsets."""
+    head, _, note = data.partition(b"\n\n")
+    at = len(head) + 2
+    body, _, sigs = note.rpartition(b"\n\n")
+    lines = head.split(b"\n")
+    offsets, pos = [], 0
+    for line in lines:
+        offsets.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    origin, size, root = body.split(b"\n")
+    found = {
+        "header": offsets[0],
+        "extra": (offsets[1][0] + len(b"extra "), offsets[1][1]),
+        "index": (offsets[2][0] + len(b"index "), offsets[2][1]),
+        "first proof hash": offsets[3],
+        "last proof hash": offsets[-1],
+        "blank line": (len(head), len(head) + 2),
+        "checkpoint origin": (at, at + len(origin)),
+        "checkpoint size": (at + len(origin) + 1, at + len(origin) + 1 + len(size)),
+        "checkpoint root": (at + len(origin) + len(size) + 2, at + len(body)),
+        "note's blank line": (at + len(body), at + len(body) + 2),
+        "em dash": (at + len(body) + 2, at + len(body) + 5),
+        "signer name": (at + len(body) + 6, at + len(body) + 6 + len(origin)),
+        "signature": (at + len(body) + 7 + len(origin), len(data) - 1),
+        "final newline": (len(data) - 1, len(data)),
+    }
+    assert data[found["em dash"][0] : found["em dash"][1]] == "\u2014".encode()
+    assert data[slice(*found["checkpoint root"])] == root and len(root) == 44
+    assert data[slice(*found["signer name"])] == origin and sigs.startswith("\u2014 ".encode())
+    return found
+
+
 def test_any_changed_byte_fails(declined_receipt: tuple[bytes, str, int], tmp_path: Path) -> None:
     data, key, _seq = declined_receipt
-    lines = data.split(b"\n")
-    # one changed byte in each part of the file, through the real script in a subprocess
-    starts = {
-        "header": 0,
-        "extra": data.index(b"extra ") + 10,
-        "index": data.index(b"index ") + 6,
-        "proof": len(lines[0]) + len(lines[1]) + len(lines[2]) + 3 + 5,
-        "blank line": data.index(b"\n\n") + 1,
-        "origin": data.index(b"\n\n") + 4,
-        "size": data.index(b"\n\n") + 2 + len(lines[0]) + 40,
-        "signature": data.rindex(b" ") + 5,
-        "final newline": len(data) - 1,
-    }
-    for part, at in starts.items():
-        changed = bytearray(data)
-        changed[at] ^= 0x01
-        path = tmp_path / f"{part}.txt"
-        path.write_bytes(bytes(changed))
-        done = run_script(path, key)
-        assert done.returncode == 1, f"a changed byte in the {part} still verified"
-        assert "NOT VERIFIED" in done.stdout
+    # changed bytes at the start, middle and end of each part of the file, through the real
+    # script in a subprocess
+    tried = 0
+    for part, (start, end) in parts(data).items():
+        for at in sorted({start, (start + end) // 2, end - 1}):
+            changed = bytearray(data)
+            changed[at] ^= 0x01
+            path = tmp_path / "changed.receipt"
+            path.write_bytes(bytes(changed))
+            done = run_script(path, key)
+            assert done.returncode == 1, f"a changed byte in the {part} (at {at}) still verified"
+            assert done.stdout.startswith("NOT VERIFIED: ")
+            tried += 1
+    assert tried >= 30
     # and every byte, in process, by the same script's verify function
     module = script()
     verify, failed = module.verify, module.Failed
@@ -113,3 +140,31 @@ def test_no_checkpoint_and_no_key(demo: Demo) -> None:
     with pytest.raises(NoCheckpoint) as caught:
         receipt(demo.reg, "late")
     assert caught.value.exit_code == 43 and "govern checkpoint" in (caught.value.hint or "")
+
+
+@pytest.mark.interop
+def test_go_checks_a_real_receipt(
+    declined_receipt: tuple[bytes, str, int],
+    demo: Demo,
+    go: Run,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """golang.org/x/mod's signed-note and tlog packages (tests/interop) accept the receipt's
+    checkpoint under the log's verifier key and its inclusion proof for the entry's leaf hash,
+    and refuse them for a neighbouring index."""
+    data, key, seq = declined_receipt
+    parsed = parse_proof(data)
+    assert parsed.extra == demo.reg.entry(seq).body and parsed.index == seq
+    opened = go("open", {"vkey": key, "note": parsed.checkpoint})
+    assert opened["error"] == "" and opened["origin"] == demo.reg.origin
+    leaf = go("tree", {"entries": [b64(parsed.extra)]})["leaves"][0]
+    assert leaf == b64(demo.reg.entry(seq).leaf)
+    check = {
+        "size": opened["size"],
+        "root": opened["root"],
+        "index": parsed.index,
+        "leaf": leaf,
+        "proof": [b64(h) for h in parsed.proof],
+    }
+    wrong = {**check, "index": parsed.index ^ 1}
+    got = go("check", {"inclusion": [check, wrong], "consistency": []})["inclusion"]
+    assert got[0] == "" and got[1] != ""
