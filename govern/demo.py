@@ -1,13 +1,16 @@
 """`govern demo`: the whole story, end to end, on the German credit data, on SQLite.
 
-A registry is created; the data is split and both parts registered by digest; a scikit-learn
-Pipeline (one-hot categoricals, scaled numbers, logistic regression) is trained and registered
-with its holdout metrics; a developer, a validator and an approver are enrolled with new SSH keys;
-the validator raises a finding and closes it; validator and approver sign; the model is deployed;
-1,000 applications are scored by the bank's origination service, every prediction logged; the
-most strongly declined applicant's decision is explained; the model card and validation report
-are written as PDF; a checkpoint is signed; the challenged decision's provenance is written as PDF
-and as an offline-verifiable receipt; and the whole registry is verified against the checkpoint.
+A registry is created; a developer, a validator and an approver are enrolled with new SSH keys;
+the data is split and both parts registered by digest; a scikit-learn Pipeline (one-hot
+categoricals, scaled numbers, logistic regression) is trained and registered with its holdout
+metrics, beside a gradient-boosted challenger on the same holdout; the owner registers the card
+narrative and a reason-code table; the validator raises a finding, closes it and records her
+narrative; validator and approver sign; the documents are released as CI would (card and
+validation report, PDF/HTML/Markdown/JSON, and a checkpoint); the model is deployed; 1,000
+applications are scored by the bank's origination service, every prediction logged; the most
+strongly declined applicant's decision is explained; a checkpoint is signed; that decision's
+provenance is written as PDF and as an offline-verifiable receipt; and the whole registry is
+verified against the checkpoint.
 """
 
 from __future__ import annotations
@@ -89,6 +92,36 @@ def train_pipeline(train: pd.DataFrame) -> object:
     return model
 
 
+def train_challenger(train: pd.DataFrame) -> object:
+    """The demo's challenger: one-hot categoricals and gradient-boosted trees."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    X = train.drop(columns=[TARGET])
+    categorical = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    model = Pipeline(
+        [
+            (
+                "pre",
+                ColumnTransformer(
+                    [("cat", OneHotEncoder(handle_unknown="ignore"), categorical)],
+                    remainder="passthrough",
+                ),
+            ),
+            ("clf", GradientBoostingClassifier(random_state=0)),
+        ]
+    )
+    model.fit(X, train[TARGET])
+    return model
+
+
+def narrative_path(kind: str) -> Path:
+    """The demo's narratives: the owner's card narrative and the validator's."""
+    return Path(__file__).parent / "data" / f"germancredit_{kind}.md"
+
+
 def reason_table_path() -> Path:
     """The demo's reason-code table for the German credit model."""
     return Path(__file__).parent / "data" / "germancredit_reasons.toml"
@@ -167,28 +200,59 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         auc = models.entry_of(reg, mv.ref).payload["metrics"][ho.ref]["roc_auc"]
         step(f"model registered: {mv.ref}, holdout ROC AUC {auc:.3f}")
 
+        ch = models.register_model(
+            reg,
+            train_challenger(train),
+            name=f"{MODEL}-challenger",
+            training_data=[tr.ref],
+            validation_data=[ho.ref],
+            target=TARGET,
+            intended_use=f"Challenger to {MODEL}: benchmark only, not for decisions.",
+            owner="dan",
+            risk_tier="high",
+            positive_label="good",
+            threshold=0.5,
+            code=_demo_code_version(),
+        )
+        ch_auc = models.entry_of(reg, ch.ref).payload["metrics"][ho.ref]["roc_auc"]
+        step(f"challenger registered on the same holdout: {ch.ref}, ROC AUC {ch_auc:.3f}")
+
+        from govern.documents import narrative
+        from govern.explain.registered import explain_global, explain_row, register_reason_table
+
+        narrative.record(reg, mv.ref, narrative_path("card"))
+        reports = directory / "reports"
+        reports.mkdir()
+        register_reason_table(reg, mv.ref, reason_table_path())
+        explain_global(reg, mv.ref, ho.ref, output=reports / "explanation.html")
+        step("owner's card narrative and reason-code table registered; global SHAP "
+             "explanation written")
+
         reg.actor = "vera"
         findings.raise_finding(reg, mv.ref, severity="high",
                                text="No stability analysis across age bands")
         findings.close_finding(reg, mv.ref, 1,
                                resolution="Score stability by age band reviewed; PSI < 0.1")
-        step("validator vera raised a high-severity finding and closed it")
+        narrative.record(reg, mv.ref, narrative_path("validation"), "validation.narrative")
+        step("validator vera raised a high-severity finding, closed it, and recorded her "
+             "validation narrative")
         approvals.approve(reg, mv.ref, decision="approve", role="validator", key=keys["vera"])
         reg.actor = "otto"
         approvals.approve(reg, mv.ref, decision="conditional", role="approver", key=keys["otto"],
                           conditions="Monitor population stability monthly")
         step("vera (validator) and otto (approver, with conditions) signed with SSH keys")
-        deployments.deploy(reg, mv.ref, env="production")
-        step(f"{mv.ref} deployed to production")
+
+        # What CI runs on a release tag: verify, check approvals, findings and coverage, then
+        # write the card and validation report (PDF, HTML, Markdown, JSON) and a checkpoint.
+        from govern.documents.release import release
 
         reg.actor = "dan"
-        from govern.explain.registered import explain_global, explain_row, register_reason_table
-
-        reports = directory / "reports"
-        reports.mkdir()
-        register_reason_table(reg, mv.ref, reason_table_path())
-        explain_global(reg, mv.ref, ho.ref, output=reports / "explanation.html")
-        step("reason-code table registered; global SHAP explanation written")
+        issued = release(reg, mv.ref, reports / "release", key_path=init.key_path)
+        step(f"released: model card {issued.card_version} and validation report as PDF, HTML, "
+             f"Markdown and JSON, digests recorded in entry {issued.entry.seq}")
+        reg.actor = "otto"
+        deployments.deploy(reg, mv.ref, env="production")
+        step(f"{mv.ref} deployed to production")
 
         # The bank's origination system scores every application through the registry: each
         # prediction is logged (entry, model version, output, input commitment).
@@ -219,13 +283,6 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
             "principal reasons: " + "; ".join(r.statement for r in decision.reasons)
         )
 
-        from govern.documents.card import build_card
-        from govern.documents.validation import build_validation_report
-
-        build_card(reg, mv.ref).write(reports / "model-card.pdf", "pdf")
-        build_validation_report(reg, mv.ref).write(reports / "validation-report.pdf", "pdf")
-        step("model card and validation report written as PDF")
-
         log_key = load_key(init.key_path)
         note_text = reg.ledger.sign_checkpoint(log_key)
         checkpoint = directory / "checkpoint.txt"
@@ -233,7 +290,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         prov = Lookup(reg, key=log_key)(pid)
         prov.check()
         write_provenance(prov, reports / f"provenance-{pid}.pdf", "pdf")
-        (reports / f"receipt-{pid}.txt").write_text(receipt(reg, pid, key=log_key),
+        (reports / f"receipt-{pid}.tlog-proof").write_text(receipt(reg, pid, key=log_key),
                                                     encoding="utf-8")
         step(f"provenance of {pid} written as PDF, with a receipt that verifies offline")
 
@@ -259,10 +316,11 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
             "scored applications": directory / "reports" / "scored.csv",
             "explanation (global)": directory / "reports" / "explanation.html",
             "declined applicant explained": directory / "reports" / f"decision-{pid}.pdf",
-            "model card": directory / "reports" / "model-card.pdf",
-            "validation report": directory / "reports" / "validation-report.pdf",
+            "released documents": directory / "reports" / "release",
+            "model card": directory / "reports" / "release" / "card.pdf",
+            "validation report": directory / "reports" / "release" / "validation.pdf",
             "provenance of the decision": directory / "reports" / f"provenance-{pid}.pdf",
-            "receipt": directory / "reports" / f"receipt-{pid}.txt",
+            "receipt": directory / "reports" / f"receipt-{pid}.tlog-proof",
         },
         steps=steps,
         declined=pid,

@@ -20,7 +20,8 @@ def demo(
         result = run_demo(directory, say=lambda s: console.print(f"[green]✓[/green] {s}"))
         spinner.stop()
     inv = Table(title="model inventory")
-    for col in ("model", "tier", "owner", "status", "next review", "open findings"):
+    inv.add_column("model", no_wrap=True)
+    for col in ("tier", "owner", "status", "next review", "open findings"):
         inv.add_column(col)
     for r in result.inventory:
         inv.add_row(f"{r.name}@{r.version}", r.tier, r.owner, r.status,

@@ -80,6 +80,11 @@ def load(name: str) -> Pack:
     path = Path(name)
     if path.suffix == ".toml" and path.is_file():
         return _parse(path.read_bytes(), str(path))
+    if not available():
+        raise NotFound(
+            f"govern's regulation packs are not installed (no .toml file in {PACK_DIR})",
+            hint="reinstall govern from a build that ships govern/documents/packs/*.toml",
+        )
     if name not in available():
         raise NotFound(
             f"there is no regulation pack {name!r}",

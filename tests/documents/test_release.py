@@ -165,7 +165,7 @@ def test_the_next_card_shows_what_changed_since_the_release(demo: Demo, tmp_path
 def test_refusal_leaves_an_existing_empty_folder_empty(demo: Demo, tmp_path: Path,
                                                        existing: bool) -> None:
     demo.narrate(tmp_path, THIN_NARRATIVE)
-    _refused(demo, tmp_path / "out", 34, "lack evidence", existing=existing)
+    _refused(demo, tmp_path, 34, "lack evidence", existing=existing)
 
 
 def test_refuses_a_changed_artifact(demo: Demo, tmp_path: Path) -> None:

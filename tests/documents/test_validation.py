@@ -63,8 +63,24 @@ def test_report_in_md_html_and_pdf(demo: Demo, tmp_path: Path) -> None:
         assert text in html and text in flat
 
 
-def test_without_a_challenger_the_report_says_so(demo: Demo) -> None:
-    md = ok("report", "validation", "credit-risk@1", "--db", str(demo.db), "--no-replicate")
+def test_without_a_challenger_the_report_says_so(demo: Demo, tmp_path: Path) -> None:
+    # The demo registers a challenger on german-holdout@1; a version validated on other bytes
+    # (the first 200 holdout rows) has none.
+    import pandas as pd
+
+    from govern.registry import catalog, models
+    from tests.credit import CODE
+
+    part = tmp_path / "holdout-part.csv"
+    pd.read_csv(demo.folder / "data" / "german-holdout.csv").head(200).to_csv(part, index=False)
+    with demo.open() as reg:
+        ho = catalog.add_dataset(reg, part, name="german-holdout-part", target="creditability")
+        mv = models.register_model(
+            reg, models.load(reg, "credit-risk@1"), name="solo", training_data=["german-train@1"],
+            validation_data=[ho.ref], target="creditability", intended_use="A test registration.",
+            owner="dan", risk_tier="high", positive_label="good", code=CODE,
+        )
+    md = ok("report", "validation", mv.ref, "--db", str(demo.db), "--no-replicate")
     bench = _section(md, 5)
     assert "*Not recorded:* a challenger (no other model version is registered" in bench
     assert "*Not recorded:* replication (not performed for this report (--no-replicate))" in md

@@ -57,7 +57,9 @@ def test_provenance_of_a_declined_applicant_field_by_field(demo: Demo) -> None:
     assert m.entry_matches and (m.tier, m.owner) == ("high", "dan")
     assert (m.artifact_format, m.registered_at) == (mp["artifact"]["format"], reg.entry(m.entry).ts)
     assert m.intended_use == mp["intended_use"] and m.registered_at < d.time
-    assert m.card == "not recorded"
+    # The demo released card 1.1 before deploying; that card was in force at the decision.
+    released = next(reg.ledger.entries(kind="document.generated", stop=d.entry, newest_first=True))
+    assert m.card == f"card {released.payload['card_version']} (ledger entry {released.seq})"
     assert (m.status, m.approved, m.required_roles) == ("deployed", True, ("validator", "approver"))
     assert [(s.role, s.decision, s.signer, s.in_force) for s in m.signoffs] == [
         ("validator", "approve", "vera", True),
