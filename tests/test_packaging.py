@@ -6,27 +6,51 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Run outside the source tree, so that neither `govern/` nor an in-tree `govern.egg-info` shadows
+# what pip installed.
+PROBE = """
+import json, pathlib
+from importlib import metadata
+dist = metadata.distribution("govern")
+direct = json.loads(dist.read_text("direct_url.json") or "{}")
+out = {"editable": bool(direct.get("dir_info", {}).get("editable")),
+       "files": sorted(str(f) for f in dist.files or [])}
+import govern
+from govern.documents import coverage
+from govern.documents.render import packaged_template_dir
+from govern.demo import german_credit_path, narrative_path, reason_table_path
+out["package"] = str(pathlib.Path(govern.__file__).parent)
+out["packs"] = sorted(coverage.load(p).id for p in coverage.DEFAULT_PACKS)
+out["templates"] = sorted(p.name for p in packaged_template_dir().iterdir())
+out["data"] = [p.is_file() for p in (german_credit_path(), reason_table_path(),
+                                     narrative_path("card"), narrative_path("validation"))]
+print(json.dumps(out))
+"""
 
-def _editable() -> bool:
-    dist = metadata.distribution("govern")
-    direct = dist.read_text("direct_url.json")
-    return bool(direct and json.loads(direct).get("dir_info", {}).get("editable"))
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    cwd = tmp_path_factory.mktemp("elsewhere")
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=cwd, capture_output=True, text=True,
+                          check=True, env={"PATH": "/usr/bin:/bin"})
+    found: dict[str, object] = json.loads(done.stdout)
+    if found["editable"]:
+        pytest.skip("govern is installed editable here; CI checks the plain `pip install .`")
+    return found
 
 
-pytestmark = pytest.mark.skipif(
-    _editable(), reason="govern is installed editable here; CI checks the plain install"
-)
+def test_govern_is_imported_from_the_install(installed: dict[str, object]) -> None:
+    assert not Path(str(installed["package"])).is_relative_to(ROOT)
 
 
-def test_the_wheel_ships_templates_packs_and_data() -> None:
-    files = {str(f) for f in metadata.files("govern") or []}
+def test_the_wheel_ships_templates_packs_and_data(installed: dict[str, object]) -> None:
+    files = set(installed["files"])  # type: ignore[call-overload]
     for needed in (
         "govern/_templates/card.html.j2",
         "govern/_templates/card.css",
@@ -35,25 +59,12 @@ def test_the_wheel_ships_templates_packs_and_data() -> None:
         "govern/documents/packs/sr11-7.toml",
         "govern/documents/packs/sr26-2.toml",
         "govern/data/germancredit.csv",
-        "govern/data/germancredit_reasons.toml",
-        "govern/data/germancredit_card.md",
     ):
         assert needed in files, f"{needed} is missing from the installed package"
 
 
-def test_the_installed_package_loads_them_outside_the_source_tree(tmp_path: Path) -> None:
-    code = (
-        "import govern, pathlib\n"
-        "from govern.documents import coverage\n"
-        "from govern.documents.render import packaged_template_dir\n"
-        "from govern.demo import german_credit_path\n"
-        "print(pathlib.Path(govern.__file__).parent)\n"
-        "print(sorted(coverage.load(p).id for p in coverage.DEFAULT_PACKS))\n"
-        "print((packaged_template_dir() / 'card.html.j2').is_file())\n"
-        "print(german_credit_path().is_file())\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                         text=True, check=True, env={"PATH": "/usr/bin:/bin"}).stdout.splitlines()
-    assert not Path(out[0]).is_relative_to(ROOT), "imported from the source tree, not the install"
-    assert out[1] == "['sr11-7', 'sr26-2']"
-    assert out[2:] == ["True", "True"]
+def test_the_installed_package_loads_them(installed: dict[str, object]) -> None:
+    assert installed["packs"] == ["sr11-7", "sr26-2"]
+    templates = set(installed["templates"])  # type: ignore[call-overload]
+    assert {"card.html.j2", "card.md.j2", "validation.html.j2", "provenance.html.j2"} <= templates
+    assert installed["data"] == [True, True, True, True]
