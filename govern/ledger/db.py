@@ -4,11 +4,17 @@ The same code runs on both; what differs is set up here: SQLite gets WAL, full s
 ``BEGIN IMMEDIATE`` for writers (so appends serialize instead of failing on upgrade), PostgreSQL
 a connect timeout. Driver errors about reaching or creating the database become
 ``StorageError``/``NotFound`` with a message that says what to do.
+
+SQLite writers do not checkpoint the WAL at commit (SQLite's default copies every page of a
+large batch into the database file on the committing thread); ``WalCheckpointer`` does it on a
+thread of its own, which the ``Ledger`` that opened the engine runs.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +26,12 @@ from govern.errors import BadInput, NotFound, StorageError
 
 DEFAULT_SQLITE = "registry.db"
 WRITE = {"govern_write": True}
+# The checkpointer wakes once the -wal file is larger than WAL_SOFT bytes; writers truncate the
+# file back to that size when they restart it after a complete checkpoint (journal_size_limit),
+# so its size tells how much was written since. Above WAL_HARD a writer checkpoints after its
+# commit itself, waiting for a checkpoint in progress: the WAL stays bounded if the thread lags.
+WAL_SOFT = 8 << 20
+WAL_HARD = 256 << 20
 
 
 def resolve_url(db: str | None) -> str:
@@ -113,7 +125,11 @@ def _sqlite_engine(url: str, *, create: bool, readonly: bool = False) -> Engine:
         cur = dbapi_conn.cursor()
         if not readonly:
             cur.execute("PRAGMA journal_mode=WAL")
+            # FULL: the WAL is fsynced at every commit, so a commit is durable without a
+            # checkpoint; WalCheckpointer does the checkpoints.
             cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA wal_autocheckpoint=0")
+            cur.execute(f"PRAGMA journal_size_limit={WAL_SOFT}")
         cur.execute("PRAGMA busy_timeout=120000")
         cur.close()
 
@@ -123,6 +139,104 @@ def _sqlite_engine(url: str, *, create: bool, readonly: bool = False) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+class WalCheckpointer:
+    """Checkpoints a SQLite file's WAL on a daemon thread with its own connection.
+
+    ``committed()`` (a ``stat`` of the -wal file) is called after each write transaction. The
+    checkpoints are PASSIVE: they never wait for, nor block, readers or writers of any process,
+    and a checkpoint cut short by a crash is redone by the next one. Nothing is lost when the
+    thread never runs: committed transactions are fsynced in the WAL, which SQLite reads back.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.wal = Path(f"{path}-wal")
+        self._closed = False
+        self._reset()
+
+    def _reset(self) -> None:
+        # Also after a fork: the parent's thread and connection are not the child's to use.
+        self._pid = os.getpid()
+        self._lock = threading.Lock()  # one checkpoint at a time, on one connection
+        self._wake = threading.Event()
+        self._conn: sqlite3.Connection | None = None
+        self._thread: threading.Thread | None = None
+
+    def committed(self) -> None:
+        """Wake the thread if the WAL has grown; checkpoint here if it has grown too far."""
+        try:
+            size = self.wal.stat().st_size
+        except FileNotFoundError:
+            return
+        if size <= WAL_SOFT or self._closed:
+            return
+        if self._pid != os.getpid():
+            self._reset()
+        if size > WAL_HARD:
+            self.checkpoint()
+            return
+        if self._thread is None:
+            with self._lock:  # several threads may commit through one ledger
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="govern-wal-checkpoint", daemon=True
+                    )
+                    self._thread.start()
+        self._wake.set()
+
+    def checkpoint(self) -> bool:
+        """One PASSIVE checkpoint, now; False if SQLite failed it.
+
+        Never raises: it runs after commits, and a failed checkpoint must not make a committed
+        transaction look failed (the next one copies the same pages).
+        """
+        with self._lock:
+            try:
+                if self._conn is None:
+                    self._conn = sqlite3.connect(
+                        self.path, timeout=120, isolation_level=None, check_same_thread=False
+                    )
+                    self._conn.execute("PRAGMA synchronous=FULL")  # fsync what it copies
+                # Autocommit, and the result fetched, so this connection never holds a
+                # snapshot that would keep writers from restarting the WAL.
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:
+                return False
+        return True
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._closed:
+                return
+            self.checkpoint()
+
+    def close(self) -> None:
+        """Stop the thread, run a last checkpoint and close the connection."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._pid != os.getpid():
+            return
+        if self._thread is not None:
+            self._wake.set()
+            self._thread.join()
+        if self._conn is None:
+            return  # the WAL never outgrew WAL_SOFT: closing the engine checkpoints it
+        self.checkpoint()
+        with self._lock:
+            self._conn.close()
+            self._conn = None
+
+
+def wal_checkpointer(engine: Engine) -> WalCheckpointer | None:
+    """A checkpointer for a writable SQLite engine from ``connect``; None for PostgreSQL."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return None
+    return WalCheckpointer(Path(engine.url.database))
 
 
 def _pg_engine(url: str) -> Engine:

@@ -95,20 +95,24 @@ def envelope_head(kind: str, actor: str, origin: str) -> bytes:
     )
 
 
+# An entry's bytes from its parts: BODY % (head, payload, prev hex, seq, ts_tail(ts)). The
+# appender formats this directly, with the tail made once per batch.
+BODY = b'%b%b,"prev":"%b","seq":%d%b'
+
+
+def ts_tail(ts: str) -> bytes:
+    """The canonical bytes after ``seq``: the timestamp and the version, closing the object."""
+    return b',"ts":"' + ts.encode("ascii") + b'","v":1}'
+
+
 def assemble(prepared: PreparedEntry, seq: int, ts: str, prev_hex: str) -> bytes:
     """The entry's bytes at its position: the prepared parts plus seq, ts and prev."""
-    return b"".join(
-        (
-            prepared._head_json,
-            prepared.payload_json,
-            b',"prev":"',
-            prev_hex.encode("ascii"),
-            b'","seq":',
-            str(seq).encode("ascii"),
-            b',"ts":"',
-            ts.encode("ascii"),
-            b'","v":1}',
-        )
+    return BODY % (
+        prepared._head_json,
+        prepared.payload_json,
+        prev_hex.encode("ascii"),
+        seq,
+        ts_tail(ts),
     )
 
 
