@@ -42,7 +42,12 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from govern.demo import TARGET, german_credit_path, train_pipeline  # noqa: E402
+from govern.demo import (  # noqa: E402
+    TARGET,
+    german_credit_path,
+    train_challenger,
+    train_pipeline,
+)
 from govern.ledger.logkey import load_key  # noqa: E402
 from govern.provenance import Lookup, inputs, scorer  # noqa: E402
 from govern.registry import (  # noqa: E402
@@ -62,32 +67,6 @@ BATCH = 10_000
 CODE = given("0123456789abcdef0123456789abcdef01234567", "https://git.example/credit.git", "main")
 
 
-def tree_pipeline(train: pd.DataFrame) -> Any:
-    """One-hot categoricals, numbers as they are, 100 boosted trees of depth 3."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.ensemble import GradientBoostingClassifier
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder
-
-    X = train.drop(columns=[TARGET])
-    cats = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-    model = Pipeline(
-        [
-            (
-                "pre",
-                ColumnTransformer(
-                    [("cat", OneHotEncoder(handle_unknown="ignore"), cats)],
-                    remainder="passthrough",
-                    sparse_threshold=0,
-                ),
-            ),
-            ("clf", GradientBoostingClassifier(n_estimators=100, max_depth=3, random_state=0)),
-        ]
-    )
-    model.fit(X, train[TARGET])
-    return model
-
-
 def build(url: str, folder: Path) -> tuple[Registry, Path]:
     """A registry with two approved, deployed models: credit-risk@1 (linear), @2 (trees)."""
     init = init_registry(url, ORIGIN, key_path=folder / "log.key", admin="ada")
@@ -105,7 +84,7 @@ def build(url: str, folder: Path) -> tuple[Registry, Path]:
     reg.actor = "dan"
     catalog.add_dataset(reg, folder / "train.csv", name="german-train", target=TARGET)
     catalog.add_dataset(reg, folder / "holdout.csv", name="german-holdout", target=TARGET)
-    for fit in (train_pipeline, tree_pipeline):
+    for fit in (train_pipeline, train_challenger):
         reg.actor = "dan"
         mv = models.register_model(
             reg,
