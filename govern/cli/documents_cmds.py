@@ -106,11 +106,7 @@ def card_narrative(
     db: str | None = DbOption,
 ) -> None:
     """Record the card's narrative (purpose, limitations, assumptions, ...) for MODEL@V."""
-    with registry(ctx, db) as reg:
-        entry = narrative.record(reg, ref, path, "card.narrative")
-    sections = ", ".join(narrative.title_of(k) for k in entry.payload["sections"])
-    console.print(f"card narrative of {entry.payload['model']} recorded in entry {entry.seq} "
-                  f"(sha256 {entry.payload['sha256'][:16]}): {sections}")
+    _record_narrative(ctx, ref, path, db, "card.narrative")
 
 
 @report_app.command("validation")
@@ -141,12 +137,17 @@ def report_narrative(
     db: str | None = DbOption,
 ) -> None:
     """Record the validator's narrative (conclusion, rating, effective challenge, ...)."""
+    _record_narrative(ctx, ref, path, db, "validation.narrative")
+
+
+def _record_narrative(ctx: typer.Context, ref: str, path: Path, db: str | None,
+                      kind: narrative.Kind) -> None:
     with registry(ctx, db) as reg:
-        entry = narrative.record(reg, ref, path, "validation.narrative")
-    sections = ", ".join(narrative.title_of(k, "validation.narrative")
-                         for k in entry.payload["sections"])
-    console.print(f"validation narrative of {entry.payload['model']} recorded in entry "
-                  f"{entry.seq}: {sections}")
+        entry = narrative.record(reg, ref, path, kind)
+    sections = ", ".join(narrative.title_of(k, kind) for k in entry.payload["sections"])
+    what = kind.replace(".", " ")
+    console.print(f"{what} of {entry.payload['model']} recorded in entry {entry.seq} "
+                  f"(sha256 {entry.payload['sha256'][:16]}): {sections}")
 
 
 @app.command("coverage")
