@@ -152,7 +152,12 @@ def main(argv: list[str]) -> int:
     key_arg = Path(argv[2])
     vkey = key_arg.read_text().strip() if key_arg.is_file() else argv[2].strip()
     try:
-        entry = verify(Path(argv[1]).read_bytes(), vkey)
+        receipt = Path(argv[1]).read_bytes()
+    except OSError as exc:
+        print(f"cannot read the receipt {argv[1]}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        entry = verify(receipt, vkey)
     except Failed as exc:
         print(f"NOT VERIFIED: {exc}")
         return 1
