@@ -67,6 +67,11 @@ def test_the_standalone_script_verifies_a_real_receipt(
     other = verifier_from_signer(generate_signer_key(demo.reg.origin))
     failed = run_script(path, other)
     assert failed.returncode == 1 and "NOT VERIFIED" in failed.stdout
+    # a receipt that cannot be read: one line, exit 2, no traceback
+    missing = run_script(tmp_path / "no-such-receipt", key)
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr.strip().splitlines() == [
+        f"cannot read the receipt {tmp_path / 'no-such-receipt'}: No such file or directory"]
 
 
 def parts(data: bytes) -> dict[str, tuple[int, int]]:
