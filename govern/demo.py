@@ -181,66 +181,54 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
                                  target=TARGET, source=source)
         step(f"data registered: {tr.ref} ({len(train)} rows), {ho.ref} ({len(holdout)} rows)")
 
-        model = train_pipeline(train)
-        mv = models.register_model(
-            reg,
-            model,
-            name=MODEL,
-            training_data=[tr.ref],
-            validation_data=[ho.ref],
-            target=TARGET,
+        def register(model: object, name: str, intended_use: str,
+                     limitations: str = "") -> tuple[str, float]:
+            mv = models.register_model(
+                reg, model, name=name, training_data=[tr.ref], validation_data=[ho.ref],
+                target=TARGET, intended_use=intended_use, limitations=limitations, owner="dan",
+                risk_tier="high", positive_label="good", threshold=0.5,
+                code=_demo_code_version(),
+            )
+            return mv.ref, models.entry_of(reg, mv.ref).payload["metrics"][ho.ref]["roc_auc"]
+
+        ref, auc = register(
+            train_pipeline(train),
+            MODEL,
             intended_use="Estimate the probability that a consumer credit applicant repays, "
             "to support (not replace) the credit officer's decision on retail loans.",
             limitations="Trained on 1,000 German applications from the 1970s; not for business "
             "credit; personal_status_and_sex and foreign_worker need prohibited-basis review.",
-            owner="dan",
-            risk_tier="high",
-            positive_label="good",
-            threshold=0.5,
-            code=_demo_code_version(),
         )
-        auc = models.entry_of(reg, mv.ref).payload["metrics"][ho.ref]["roc_auc"]
-        step(f"model registered: {mv.ref}, holdout ROC AUC {auc:.3f}")
-
-        ch = models.register_model(
-            reg,
+        step(f"model registered: {ref}, holdout ROC AUC {auc:.3f}")
+        challenger, ch_auc = register(
             train_challenger(train),
-            name=f"{MODEL}-challenger",
-            training_data=[tr.ref],
-            validation_data=[ho.ref],
-            target=TARGET,
+            f"{MODEL}-challenger",
             intended_use=f"Challenger to {MODEL}: benchmark only, not for decisions.",
-            owner="dan",
-            risk_tier="high",
-            positive_label="good",
-            threshold=0.5,
-            code=_demo_code_version(),
         )
-        ch_auc = models.entry_of(reg, ch.ref).payload["metrics"][ho.ref]["roc_auc"]
-        step(f"challenger registered on the same holdout: {ch.ref}, ROC AUC {ch_auc:.3f}")
+        step(f"challenger registered on the same holdout: {challenger}, ROC AUC {ch_auc:.3f}")
 
         from govern.documents import narrative
         from govern.explain.registered import explain_global, explain_row, register_reason_table
 
-        narrative.record(reg, mv.ref, narrative_path("card"))
+        narrative.record(reg, ref, narrative_path("card"))
         reports = directory / "reports"
         reports.mkdir()
-        register_reason_table(reg, mv.ref, reason_table_path())
-        explain_global(reg, mv.ref, ho.ref, output=reports / "explanation.html")
+        register_reason_table(reg, ref, reason_table_path())
+        explain_global(reg, ref, ho.ref, output=reports / "explanation.html")
         step("owner's card narrative and reason-code table registered; global SHAP "
              "explanation written")
 
         reg.actor = "vera"
-        findings.raise_finding(reg, mv.ref, severity="high",
+        findings.raise_finding(reg, ref, severity="high",
                                text="No stability analysis across age bands")
-        findings.close_finding(reg, mv.ref, 1,
+        findings.close_finding(reg, ref, 1,
                                resolution="Score stability by age band reviewed; PSI < 0.1")
-        narrative.record(reg, mv.ref, narrative_path("validation"), "validation.narrative")
+        narrative.record(reg, ref, narrative_path("validation"), "validation.narrative")
         step("validator vera raised a high-severity finding, closed it, and recorded her "
              "validation narrative")
-        approvals.approve(reg, mv.ref, decision="approve", role="validator", key=keys["vera"])
+        approvals.approve(reg, ref, decision="approve", role="validator", key=keys["vera"])
         reg.actor = "otto"
-        approvals.approve(reg, mv.ref, decision="conditional", role="approver", key=keys["otto"],
+        approvals.approve(reg, ref, decision="conditional", role="approver", key=keys["otto"],
                           conditions="Monitor population stability monthly")
         step("vera (validator) and otto (approver, with conditions) signed with SSH keys")
 
@@ -249,12 +237,12 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         from govern.documents.release import release
 
         reg.actor = "dan"
-        issued = release(reg, mv.ref, reports / "release", key_path=init.key_path)
+        issued = release(reg, ref, reports / "release", key_path=init.key_path)
         step(f"released: model card {issued.card_version} and validation report as PDF, HTML, "
              f"Markdown and JSON, digests recorded in entry {issued.entry.seq}")
         reg.actor = "otto"
-        deployments.deploy(reg, mv.ref, env="production")
-        step(f"{mv.ref} deployed to production")
+        deployments.deploy(reg, ref, env="production")
+        step(f"{ref} deployed to production")
 
         # The bank's origination system scores every application through the registry: each
         # prediction is logged (entry, model version, output, input commitment).
@@ -265,7 +253,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         from govern.provenance import write as write_provenance
 
         reg.actor = SERVICE
-        batch = score_file(reg, mv.ref, split / "applications.csv", id_col=APPLICATION_ID,
+        batch = score_file(reg, ref, split / "applications.csv", id_col=APPLICATION_ID,
                            product="retail consumer loan")
         batch.write_csv(reports / "scored.csv")
         declined_n = sum(d != "good" for d in batch.decisions)
@@ -277,7 +265,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         pid = batch.ids[lowest]
         reg.actor = "dan"
         decision, _report, _entry = explain_row(
-            reg, mv.ref, str(split / "applications.csv"), pid, id_col=APPLICATION_ID,
+            reg, ref, str(split / "applications.csv"), pid, id_col=APPLICATION_ID,
             output=reports / f"decision-{pid}.pdf",
         )
         step(
@@ -306,7 +294,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         db=db,
         entries=report.size,
         root_b64=base64.b64encode(report.root).decode(),
-        model=mv.ref,
+        model=ref,
         inventory=rows,
         artifacts={
             "registry": db,
