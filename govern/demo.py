@@ -62,6 +62,7 @@ class DemoResult:
     artifacts: dict[str, Path] = field(default_factory=dict)
     steps: list[str] = field(default_factory=list)
     declined: str | None = None  # the prediction id of the challenged decision
+    verifier_key: str = ""  # the log's verifier key, to check receipts and checkpoints with
 
 
 def train_pipeline(train: pd.DataFrame) -> object:
@@ -286,6 +287,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
 
         report = reg.verify(checkpoint=note_text)
         rows = inventory(reg)
+        verifier_key = str(reg.ledger.log_created()["verifier_key"])
         step(f"verified: {report.size} entries, every signature and registry table")
     finally:
         reg.close()
@@ -314,4 +316,5 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         },
         steps=steps,
         declined=pid,
+        verifier_key=verifier_key,
     )

@@ -35,3 +35,9 @@ def demo(
     console.print(table)
     console.print(f"[green]verified[/green]: {result.entries} entries, root {result.root_b64}")
     console.print(f"try: govern inventory --db {result.db}")
+    console.print(f"     govern provenance {result.declined} --db {result.db}")
+    console.print(
+        f"     python examples/verify_receipt.py {result.artifacts['receipt']} "
+        f"'{result.verifier_key}'",
+        soft_wrap=True,
+    )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -170,7 +172,24 @@ def test_installed_command_runs_the_demo(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "verified" in proc.stdout
-    assert (tmp_path / "demo" / "registry.db").exists()
+    demo = tmp_path / "demo"
+    assert (demo / "registry.db").exists()
+    # What the issue asks the demo to leave behind.
+    reports = demo / "reports"
+    for made in ("release/card.pdf", "release/validation.pdf", "release/checkpoint.txt"):
+        assert (reports / made).stat().st_size > 0, made
+    assert len((reports / "scored.csv").read_text().splitlines()) == 1 + 1000
+    assert len(list(reports.glob("provenance-demo-*.pdf"))) == 1
+    assert len(list(reports.glob("decision-demo-*.pdf"))) == 1
+    # The receipt verifies offline with the command the demo prints.
+    line = next(x.strip() for x in proc.stdout.splitlines()
+                if x.strip().startswith("python examples/verify_receipt.py"))
+    args = shlex.split(line)
+    root = Path(__file__).resolve().parents[2]
+    check = subprocess.run([sys.executable, *args[1:]], capture_output=True, text=True,
+                           cwd=root, timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "verified: entry" in check.stdout and "prediction.logged" in check.stdout
     proc = subprocess.run(
         [
             "govern",
