@@ -265,14 +265,13 @@ class Ledger:
         frontier = list(head.frontier)
         size = head.size
         first = size
-        # The per-entry loop is the append's hot path: names are bound to locals, the even
-        # positions' frontier push is inlined, and prev is kept as hex bytes.
+        # The per-entry loop is the append's hot path: names are bound to locals and prev is
+        # kept as hex bytes.
         prev = (head.tip.hex() if size else ZERO_HASH).encode("ascii")
         tail = ts_tail(ts)
         sha = hashlib.sha256
         hexlify = binascii.hexlify
         push = merkle.frontier_push
-        grow = frontier.append
         leaves: list[bytes] = []
         add_leaf = leaves.append
         for start in range(0, len(prepared), _CHUNK):
@@ -281,11 +280,7 @@ class Ledger:
             for item in prepared[start : start + _CHUNK]:
                 body = BODY % (item._head_json, item.payload_json, prev, size, tail)
                 leaf = sha(b"\x00" + body).digest()
-                if size & 1:
-                    nodes = push(frontier, size, leaf)
-                else:  # a leaf at an even position completes no subtree
-                    grow(leaf)
-                    nodes = b""
+                nodes = push(frontier, size, leaf)
                 add_entry((size, item.kind, item.subject, ts, item.actor, leaf, body, nodes))
                 add_leaf(leaf)
                 prev = hexlify(leaf)
