@@ -151,11 +151,15 @@ def register_reason_table(reg: Registry, ref: str, path: Path) -> Entry:
     )
 
 
-def prepare(reg: Registry, ref: str, *, background: str | None = None) -> Prepared:
-    """Load and ready a registered model; the background defaults to its training data."""
+def prepare(
+    reg: Registry, ref: str, *, background: str | None = None, model: Any | None = None
+) -> Prepared:
+    """Load and ready a registered model; the background defaults to its training data.
+    ``model``: the version's estimator, already loaded (by digest) by the caller."""
     row = models.resolve(reg, ref)
     payload = reg.entry(row.seq).payload
-    model = models.load(reg, ref)
+    if model is None:
+        model = models.load(reg, ref)
     bg_ref = background or "{name}@{version}".format(**payload["training_data"][0])
     bg_row = catalog.resolve(reg, bg_ref)
     full = features_of(payload, catalog.load(reg, bg_ref), bg_ref)

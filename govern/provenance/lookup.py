@@ -25,6 +25,7 @@ import numpy as np
 
 from govern._version import __version__
 from govern.errors import GovernError, ProvenanceCheckFailed
+from govern.explain.reasons import REG_B_MAX_REASONS
 from govern.ledger import Entry, merkle
 from govern.ledger.entry import decode, now_ts
 from govern.ledger.note import Signer
@@ -35,7 +36,6 @@ from govern.provenance.records import ERASED, OVERRIDDEN, events, logged_entry
 from govern.provenance.retention import Retention, retention
 from govern.provenance.scorer import PAD
 from govern.registry import models
-from govern.registry import projections as proj
 from govern.registry.datasets import Schema
 from govern.registry.status import DEPLOYED, RETIRED, status
 
@@ -62,7 +62,6 @@ __all__ = [
 ]
 
 NOT_RECORDED = "not recorded"
-MAX_REASONS = 4  # Reg B 1002.9(b)(2) commentary: more than four reasons is unlikely to help
 
 
 @dataclass(frozen=True)
@@ -408,19 +407,9 @@ class Lookup:
             )
             for s in then.signoffs
         )
-        live: dict[str, Any] = {}
-        for d in reg.rows(
-            proj.deployments, proj.deployments.c.model == ref, order=proj.deployments.c.seq
-        ):
-            if d.ts > ts:
-                break
-            if d.action == "deploy":
-                live[d.env] = d
-            else:
-                live.pop(d.env, None)
         deployments = tuple(
             Deployment(d.env, d.ts, d.actor, d.seq, bool(d.override), d.justification)
-            for d in live.values()
+            for d in then.deployments
         )
         override = p.get("override")
         scored_anyway = (
@@ -621,8 +610,8 @@ class Lookup:
         try:
             from govern.explain.registered import prepare
 
-            if ref not in self._explainers:
-                self._explainers[ref] = prepare(self.reg, ref)
+            if ref not in self._explainers:  # with the model the re-score loaded
+                self._explainers[ref] = prepare(self.reg, ref, model=self._estimator(ref, row))
             prep = self._explainers[ref]
             features = list(schema.names)
             table = self._reason_table_then(row.name, ts, features)
@@ -631,7 +620,7 @@ class Lookup:
                 frame,
                 prediction_id,
                 table=table,
-                max_reasons=MAX_REASONS,
+                max_reasons=REG_B_MAX_REASONS,
                 adverse=prep.adverse_label,
             )
         except GovernError as exc:

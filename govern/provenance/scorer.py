@@ -216,7 +216,6 @@ class Scorer:
             self._pos = classes.index(self.positive_label)
             self._labels = (classes[1 - self._pos], classes[self._pos])  # (below, at or above)
         self.last: LoggedBatch | None = None
-        self._templates: dict[tuple[Method, bool, bool], bytes] = {}
         inputs.ensure(reg.ledger.engine)
 
     # ---- the estimator's interface, logged ------------------------------------------------

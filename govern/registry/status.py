@@ -53,6 +53,7 @@ class Status:
     overrides: tuple[Any, ...]
     next_review_due: str | None
     warnings: tuple[str, ...] = field(default=())
+    deployments: tuple[Any, ...] = field(default=())  # the deployment rows in force, by seq
 
     @property
     def approved(self) -> bool:
@@ -147,6 +148,7 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
         overrides=overrides,
         next_review_due=min(in_force) if in_force else None,
         warnings=tuple(warnings),
+        deployments=tuple(live.values()),
     )
 
 
