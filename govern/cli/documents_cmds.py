@@ -163,7 +163,7 @@ def coverage_cmd(
 
     with registry(ctx, db, readonly=True) as reg:
         facts = gather(reg, ref)
-        results = [coverage.check_pack(facts, coverage.load(p))
+        results = [coverage.coverage(reg, ref, p, facts=facts)
                    for p in (packs or coverage.DEFAULT_PACKS)]
     if as_json:
         typer.echo(json.dumps([c.to_dict() for c in results], indent=2, ensure_ascii=False,

@@ -430,12 +430,8 @@ def _s2_purpose(f: Facts) -> list[b.Block]:
 
 def _s3_materiality(f: Facts, coverages: Sequence[cov.Coverage]) -> list[b.Block]:
     tier = f.row.risk_tier
-    try:
-        rule = f.policy.tier(tier)
-        approval_path = " and ".join(rule.requires) + " sign-off"
-        revalidation = f"every {rule.revalidation_months} months (approvals lapse after this)"
-    except GovernError:
-        approval_path, revalidation = None, None
+    approval_path = " and ".join(f.rule.requires) + " sign-off"
+    revalidation = f"every {f.rule.revalidation_months} months (approvals lapse after this)"
     mandatory = sorted({r.requirement.cite for c in coverages for r in c.rows if r.mandatory})
     blocks: list[b.Block] = [
         b.fields([
@@ -622,20 +618,20 @@ def _psi_rows(reg: Registry, f: Facts, loaded: Loaded) -> tuple[list[list[str | 
     names = [x["name"] for x in f.payload.get("features") or []]
     rows: list[list[str | None]] = []
     try:
-        train_frame = None
+        sprof: dict[str, Any] | None = None  # the score's profile on the training data
         for d in f.holdouts:
             frame = catalog.load(reg, d.ref)
             shares = ds.bin_frame(frame, profile, columns=names)
             if loaded.model is not None and f.payload.get("task") == "classification":
                 import pandas as pd
 
-                if train_frame is None:
-                    train_frame = catalog.load(reg, train.ref)
                 pos = _positive_index(loaded.model, f.payload.get("positive_label"))
                 proba = loaded.model.predict_proba
-                base = pd.DataFrame({"score": proba(train_frame[names])[:, pos]})
+                if sprof is None:
+                    train_frame = catalog.load(reg, train.ref)
+                    sprof = ds.profile(
+                        pd.DataFrame({"score": proba(train_frame[names])[:, pos]}))
                 now = pd.DataFrame({"score": proba(frame[names])[:, pos]})
-                sprof = ds.profile(base)
                 score_psi = ds.psi(sprof["bins"]["score"], ds.bin_frame(now, sprof)["score"])
                 rows.append([d.ref, "model score", b.fmt(score_psi)])
             for name in names:
@@ -878,11 +874,7 @@ def _s12_use(f: Facts) -> list[b.Block]:
 
 
 def _s13_monitoring(f: Facts) -> list[b.Block]:
-    try:
-        months = f.policy.tier(f.row.risk_tier).revalidation_months
-        revalidation: str | None = f"at least every {months} months (tier {f.row.risk_tier})"
-    except GovernError:
-        revalidation = None
+    revalidation = f"at least every {f.rule.revalidation_months} months (tier {f.row.risk_tier})"
     train = f.training[0] if f.training else None
     blocks: list[b.Block] = [
         b.fields([

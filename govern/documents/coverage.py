@@ -98,10 +98,6 @@ def _load_packaged(name: str) -> Pack:
     return _parse((PACK_DIR / f"{name}.toml").read_bytes(), f"{name}.toml")
 
 
-def all_packs() -> list[Pack]:
-    return [load(n) for n in available()]
-
-
 def _parse(raw: bytes, source: str) -> Pack:
     def bad(problem: str) -> BadInput:
         return BadInput(f"the regulation pack {source} is malformed: {problem}",

@@ -20,7 +20,7 @@ from govern.ledger import Entry, Head
 from govern.registry import findings as findings_mod
 from govern.registry import models, signing
 from govern.registry import projections as proj
-from govern.registry.policy import Policy
+from govern.registry.policy import TIERS, Policy, TierRule
 from govern.registry.status import APPROVED, DEPLOYED, Status, status
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 #: How many of the newest ``prediction.logged`` entries are searched for this version's.
 PREDICTION_SEARCH = 10_000
-TIER_ORDER = ("low", "medium", "high")
+TIER_ORDER = tuple(reversed(TIERS))  # low to high
 
 
 @dataclass(frozen=True)
@@ -116,15 +116,14 @@ class Facts:
         return tuple(d for d in self.datasets if d.role == "holdout")
 
     @property
+    def rule(self) -> TierRule:
+        """The policy's rule for the version's tier (status() has already resolved it)."""
+        return self.policy.tier(self.row.risk_tier)
+
+    @property
     def metrics(self) -> Mapping[str, Any]:
         metrics: Mapping[str, Any] = self.payload.get("metrics") or {}
         return metrics
-
-    def entry_at(self, seq: int) -> Entry | None:
-        for e in self.all_entries:
-            if e.seq == seq:
-                return e
-        return None
 
     @property
     def all_entries(self) -> tuple[Entry, ...]:

@@ -76,23 +76,14 @@ def render_html(
     """Render `template_name` with `context`; `template_dir` overrides the packaged templates."""
     env = _environment(check_template_dir(template_dir))
     try:
-        template = env.get_template(template_name)
-    except jinja2.TemplateNotFound as exc:
-        raise NotFound(f"template {exc.name!r} was not found") from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise BadInput(
-            f"template {exc.filename or exc.name} has a syntax error on line {exc.lineno}: "
-            f"{exc.message}"
-        ) from None
-    try:
-        return template.render(**context)
+        return env.get_template(template_name).render(**context)
     except jinja2.UndefinedError as exc:
         raise BadInput(
             f"template {template_name!r} needs a value it was not given: {exc}"
         ) from None
     except jinja2.TemplateNotFound as exc:
-        raise NotFound(f"template {exc.name!r} (included by {template_name!r}) was not found"
-                       ) from None
+        included = "" if exc.name == template_name else f" (included by {template_name!r})"
+        raise NotFound(f"template {exc.name!r}{included} was not found") from None
     except jinja2.TemplateSyntaxError as exc:
         raise BadInput(
             f"template {exc.filename or exc.name} has a syntax error on line {exc.lineno}: "

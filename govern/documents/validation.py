@@ -292,10 +292,7 @@ def _s_outcomes(f: Facts) -> list[b.Block]:
 
 
 def _s_monitoring(f: Facts) -> list[b.Block]:
-    try:
-        months: int | None = f.policy.tier(f.row.risk_tier).revalidation_months
-    except GovernError:
-        months = None
+    months = f.rule.revalidation_months
     n = f.narrative
     blocks: list[b.Block] = [
         b.fields([
@@ -350,10 +347,7 @@ def _s_challenge(f: Facts) -> list[b.Block]:
 
 def _s_signoff(f: Facts) -> list[b.Block]:
     st = f.status
-    try:
-        months: int | None = f.policy.tier(f.row.risk_tier).revalidation_months
-    except GovernError:
-        months = None
+    months = f.rule.revalidation_months
     blocks: list[b.Block] = []
     if f.approvals:
         by_seq = {s.seq: s for s in st.signoffs}
