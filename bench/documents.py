@@ -85,8 +85,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo", type=Path, help="an existing `govern demo` folder")
     parser.add_argument("-n", "--runs", type=int, default=7, help="timed runs (default 7)")
-    parser.add_argument("--cold", type=int, default=3,
-                        help="fresh `govern card` processes to time (default 3; 0: none)")
+    parser.add_argument(
+        "--cold",
+        type=int,
+        default=3,
+        help="fresh `govern card` processes to time (default 3; 0: none)",
+    )
     args = parser.parse_args()
 
     import weasyprint
@@ -112,9 +116,20 @@ def main() -> None:
             runs = [card_pdf(reg, out) for _ in range(args.runs)]
         colds, floors = [], []
         for _ in range(args.cold):
-            colds.append(_process(["-m", "govern.cli.main", "card", REF, "-o",
-                                   str(Path(tmp) / "cold.pdf"), "--db",
-                                   str(folder / "registry.db")]))
+            colds.append(
+                _process(
+                    [
+                        "-m",
+                        "govern.cli.main",
+                        "card",
+                        REF,
+                        "-o",
+                        str(Path(tmp) / "cold.pdf"),
+                        "--db",
+                        str(folder / "registry.db"),
+                    ]
+                )
+            )
             floors.append(_process(["-c", IMPORTS]))
         html = runs[-1][3]
         size = out.stat().st_size

@@ -164,8 +164,9 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
             keys[name].parent.mkdir(exist_ok=True)
             pub = new_keypair(keys[name], comment=f"{name}@demo")
             people.enroll(reg, name, [role], pub.openssh(), admin="ada", admin_key=keys["ada"])
-        step("people enrolled with new SSH keys: dan (developer), vera (validator), "
-             "otto (approver)")
+        step(
+            "people enrolled with new SSH keys: dan (developer), vera (validator), otto (approver)"
+        )
 
         data = pd.read_csv(german_credit_path())
         train = data.sample(frac=0.7, random_state=42).sort_index()
@@ -176,18 +177,30 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         holdout.to_csv(split / "german-holdout.csv", index=False)
         reg.actor = "dan"
         source = "UCI Statlog German Credit (CC BY 4.0, Hofmann 1994), 70/30 split, seed 42"
-        tr = catalog.add_dataset(reg, split / "german-train.csv", name="german-train",
-                                 target=TARGET, source=source)
-        ho = catalog.add_dataset(reg, split / "german-holdout.csv", name="german-holdout",
-                                 target=TARGET, source=source)
+        tr = catalog.add_dataset(
+            reg, split / "german-train.csv", name="german-train", target=TARGET, source=source
+        )
+        ho = catalog.add_dataset(
+            reg, split / "german-holdout.csv", name="german-holdout", target=TARGET, source=source
+        )
         step(f"data registered: {tr.ref} ({len(train)} rows), {ho.ref} ({len(holdout)} rows)")
 
-        def register(model: object, name: str, intended_use: str,
-                     limitations: str = "") -> tuple[str, float]:
+        def register(
+            model: object, name: str, intended_use: str, limitations: str = ""
+        ) -> tuple[str, float]:
             mv = models.register_model(
-                reg, model, name=name, training_data=[tr.ref], validation_data=[ho.ref],
-                target=TARGET, intended_use=intended_use, limitations=limitations, owner="dan",
-                risk_tier="high", positive_label="good", threshold=0.5,
+                reg,
+                model,
+                name=name,
+                training_data=[tr.ref],
+                validation_data=[ho.ref],
+                target=TARGET,
+                intended_use=intended_use,
+                limitations=limitations,
+                owner="dan",
+                risk_tier="high",
+                positive_label="good",
+                threshold=0.5,
                 code=_demo_code_version(),
             )
             return mv.ref, models.entry_of(reg, mv.ref).payload["metrics"][ho.ref]["roc_auc"]
@@ -216,21 +229,33 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         reports.mkdir()
         register_reason_table(reg, ref, reason_table_path())
         explain_global(reg, ref, ho.ref, output=reports / "explanation.html")
-        step("owner's card narrative and reason-code table registered; global SHAP "
-             "explanation written")
+        step(
+            "owner's card narrative and reason-code table registered; global SHAP "
+            "explanation written"
+        )
 
         reg.actor = "vera"
-        findings.raise_finding(reg, ref, severity="high",
-                               text="No stability analysis across age bands")
-        findings.close_finding(reg, ref, 1,
-                               resolution="Score stability by age band reviewed; PSI < 0.1")
+        findings.raise_finding(
+            reg, ref, severity="high", text="No stability analysis across age bands"
+        )
+        findings.close_finding(
+            reg, ref, 1, resolution="Score stability by age band reviewed; PSI < 0.1"
+        )
         narrative.record(reg, ref, narrative_path("validation"), "validation.narrative")
-        step("validator vera raised a high-severity finding, closed it, and recorded her "
-             "validation narrative")
+        step(
+            "validator vera raised a high-severity finding, closed it, and recorded her "
+            "validation narrative"
+        )
         approvals.approve(reg, ref, decision="approve", role="validator", key=keys["vera"])
         reg.actor = "otto"
-        approvals.approve(reg, ref, decision="conditional", role="approver", key=keys["otto"],
-                          conditions="Monitor population stability monthly")
+        approvals.approve(
+            reg,
+            ref,
+            decision="conditional",
+            role="approver",
+            key=keys["otto"],
+            conditions="Monitor population stability monthly",
+        )
         step("vera (validator) and otto (approver, with conditions) signed with SSH keys")
 
         # What CI runs on a release tag: verify, check approvals, findings and coverage, then
@@ -239,8 +264,10 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
 
         reg.actor = "dan"
         issued = release(reg, ref, reports / "release", key_path=init.key_path)
-        step(f"released: model card {issued.card_version} and validation report as PDF, HTML, "
-             f"Markdown and JSON, digests recorded in entry {issued.entry.seq}")
+        step(
+            f"released: model card {issued.card_version} and validation report as PDF, HTML, "
+            f"Markdown and JSON, digests recorded in entry {issued.entry.seq}"
+        )
         reg.actor = "otto"
         deployments.deploy(reg, ref, env="production")
         step(f"{ref} deployed to production")
@@ -254,19 +281,30 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         from govern.provenance import write as write_provenance
 
         reg.actor = SERVICE
-        batch = score_file(reg, ref, split / "applications.csv", id_col=APPLICATION_ID,
-                           product="retail consumer loan")
+        batch = score_file(
+            reg,
+            ref,
+            split / "applications.csv",
+            id_col=APPLICATION_ID,
+            product="retail consumer loan",
+        )
         batch.write_csv(reports / "scored.csv")
         declined_n = sum(d != "good" for d in batch.decisions)
-        step(f"{len(batch):,} applications scored by {SERVICE}, every prediction logged "
-             f"({declined_n} declined)")
+        step(
+            f"{len(batch):,} applications scored by {SERVICE}, every prediction logged "
+            f"({declined_n} declined)"
+        )
 
         # A declined applicant challenges the decision: the most strongly declined one.
         lowest = min(range(len(batch)), key=lambda i: float(batch.scores[i]))
         pid = batch.ids[lowest]
         reg.actor = "dan"
         decision, _report, _entry = explain_row(
-            reg, ref, str(split / "applications.csv"), pid, id_col=APPLICATION_ID,
+            reg,
+            ref,
+            str(split / "applications.csv"),
+            pid,
+            id_col=APPLICATION_ID,
             output=reports / f"decision-{pid}.pdf",
         )
         step(
@@ -281,8 +319,9 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         prov = Lookup(reg, key=log_key)(pid)
         prov.check()
         write_provenance(prov, reports / f"provenance-{pid}.pdf", "pdf")
-        (reports / f"receipt-{pid}.tlog-proof").write_text(receipt(reg, pid, key=log_key),
-                                                    encoding="utf-8")
+        (reports / f"receipt-{pid}.tlog-proof").write_text(
+            receipt(reg, pid, key=log_key), encoding="utf-8"
+        )
         step(f"provenance of {pid} written as PDF, with a receipt that verifies offline")
 
         report = reg.verify(checkpoint=note_text)

@@ -17,6 +17,8 @@ from govern.ledger import Ledger, verify_ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
 def test_cli_reference_is_current() -> None:
     assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == cli_reference(), (
         "docs/cli.md is stale: run `python -m govern.cli.reference > docs/cli.md`"
@@ -61,4 +63,3 @@ def test_example_registry_verifies_clean(tmp_path: Path) -> None:
         report = verify_ledger(ledger)
     assert report.size >= 8 and report.checkpoints == 1
     assert copy.read_bytes() == (ROOT / "registry.db.example").read_bytes()  # read-only open
-

@@ -37,8 +37,14 @@ print(json.dumps(out))
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     cwd = tmp_path_factory.mktemp("elsewhere")
-    done = subprocess.run([sys.executable, "-c", PROBE], cwd=cwd, capture_output=True, text=True,
-                          check=True, env={"PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     found: dict[str, object] = json.loads(done.stdout)
     if found["editable"]:
         pytest.skip("govern is installed editable here; CI checks the plain `pip install .`")

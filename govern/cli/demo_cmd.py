@@ -24,8 +24,14 @@ def demo(
     for col in ("tier", "owner", "status", "next review", "open findings"):
         inv.add_column(col)
     for r in result.inventory:
-        inv.add_row(f"{r.name}@{r.version}", r.tier, r.owner, r.status,
-                    r.next_review_due or "", str(r.open_findings))
+        inv.add_row(
+            f"{r.name}@{r.version}",
+            r.tier,
+            r.owner,
+            r.status,
+            r.next_review_due or "",
+            str(r.open_findings),
+        )
     console.print(inv)
     table = Table(title="what was made")
     table.add_column("artifact")

@@ -51,8 +51,10 @@ TemplateDirOption = typer.Option(
     None, "--template-dir", help="Your templates; any file there replaces govern's own."
 )
 PackOption = typer.Option(
-    None, "--pack", help=f"Regulation pack ({', '.join(coverage.available())}) or a pack "
-    "file; repeat for several. Default: " + ", ".join(coverage.DEFAULT_PACKS) + "."
+    None,
+    "--pack",
+    help=f"Regulation pack ({', '.join(coverage.available())}) or a pack "
+    "file; repeat for several. Default: " + ", ".join(coverage.DEFAULT_PACKS) + ".",
 )
 
 
@@ -60,10 +62,15 @@ def _format(fmt: str | None, output: Path | None) -> blocks.Format:
     """The output format, checked before any work is done: --format, else -o's suffix, else md."""
     if fmt:
         chosen = blocks.check_format(fmt)
-        if output is not None and output.suffix.lower() in blocks.SUFFIXES \
-                and blocks.format_of(output) != chosen:
-            raise BadInput(f"--format {chosen} does not match the file name {output.name!r}",
-                           hint="drop --format (the suffix decides) or rename the file")
+        if (
+            output is not None
+            and output.suffix.lower() in blocks.SUFFIXES
+            and blocks.format_of(output) != chosen
+        ):
+            raise BadInput(
+                f"--format {chosen} does not match the file name {output.name!r}",
+                hint="drop --format (the suffix decides) or rename the file",
+            )
     elif output is not None:
         chosen = blocks.format_of(output)
     else:
@@ -117,8 +124,10 @@ def report_validation(
     output: Path | None = OutputOption,
     template_dir: Path | None = TemplateDirOption,
     replicate: bool = typer.Option(
-        True, "--replicate/--no-replicate",
-        help="Recompute the registered metrics from the hash-verified artifact and data."),
+        True,
+        "--replicate/--no-replicate",
+        help="Recompute the registered metrics from the hash-verified artifact and data.",
+    ),
     db: str | None = DbOption,
     artifacts: Path | None = ArtifactsOption,
 ) -> None:
@@ -140,14 +149,17 @@ def report_narrative(
     _record_narrative(ctx, ref, path, db, "validation.narrative")
 
 
-def _record_narrative(ctx: typer.Context, ref: str, path: Path, db: str | None,
-                      kind: narrative.Kind) -> None:
+def _record_narrative(
+    ctx: typer.Context, ref: str, path: Path, db: str | None, kind: narrative.Kind
+) -> None:
     with registry(ctx, db) as reg:
         entry = narrative.record(reg, ref, path, kind)
     sections = ", ".join(narrative.title_of(k, kind) for k in entry.payload["sections"])
     what = kind.replace(".", " ")
-    console.print(f"{what} of {entry.payload['model']} recorded in entry {entry.seq} "
-                  f"(sha256 {entry.payload['sha256'][:16]}): {sections}")
+    console.print(
+        f"{what} of {entry.payload['model']} recorded in entry {entry.seq} "
+        f"(sha256 {entry.payload['sha256'][:16]}): {sections}"
+    )
 
 
 @app.command("coverage")
@@ -163,11 +175,13 @@ def coverage_cmd(
 
     with registry(ctx, db, readonly=True) as reg:
         facts = gather(reg, ref)
-        results = [coverage.coverage(reg, ref, p, facts=facts)
-                   for p in (packs or coverage.DEFAULT_PACKS)]
+        results = [
+            coverage.coverage(reg, ref, p, facts=facts) for p in (packs or coverage.DEFAULT_PACKS)
+        ]
     if as_json:
-        typer.echo(json.dumps([c.to_dict() for c in results], indent=2, ensure_ascii=False,
-                              sort_keys=True))
+        typer.echo(
+            json.dumps([c.to_dict() for c in results], indent=2, ensure_ascii=False, sort_keys=True)
+        )
         return
     for c in results:
         table = Table(title=f"{c.pack.title}: {c.model} (tier {c.tier})")
@@ -175,18 +189,25 @@ def coverage_cmd(
             table.add_column(col, overflow="fold")
         for r in c.rows:
             colour = "green" if r.satisfied else ("red" if r.mandatory else "yellow")
-            detail = "; ".join(e.detail for e in r.evidence) if r.satisfied else \
-                "; ".join(r.missing)
-            table.add_row(r.requirement.cite, "yes" if r.mandatory else "no",
-                          f"[{colour}]{r.state}[/{colour}]", detail)
+            detail = (
+                "; ".join(e.detail for e in r.evidence) if r.satisfied else "; ".join(r.missing)
+            )
+            table.add_row(
+                r.requirement.cite,
+                "yes" if r.mandatory else "no",
+                f"[{colour}]{r.state}[/{colour}]",
+                detail,
+            )
         console.print(table)
         if c.complete:
             console.print(f"{c.pack.short}: [green]complete[/green] for tier {c.tier}")
         else:
             # One unwrapped line naming every gap, so a CI log or grep shows them whole.
-            console.print(f"{c.pack.short}: [red]{len(c.missing_mandatory)} mandatory "
-                          f"requirement(s) missing[/red] for tier {c.tier}: "
-                          + "; ".join(r.requirement.cite for r in c.missing_mandatory))
+            console.print(
+                f"{c.pack.short}: [red]{len(c.missing_mandatory)} mandatory "
+                f"requirement(s) missing[/red] for tier {c.tier}: "
+                + "; ".join(r.requirement.cite for r in c.missing_mandatory)
+            )
 
 
 @app.command("release")
@@ -203,10 +224,18 @@ def release_cmd(
     """Verify, check approval, findings and coverage, then write the card, the validation report
     and a signed checkpoint to a directory and record their digests."""
     with registry(ctx, db, artifacts) as reg:
-        done = release_version(reg, ref, output, key_path=_key_path(db, key),
-                               packs=packs or coverage.DEFAULT_PACKS, template_dir=template_dir)
-    console.print(f"released {done.model}, card {done.card_version}: {len(done.files)} files in "
-                  f"{done.directory}; digests recorded in entry {done.entry.seq}, checkpoint at "
-                  f"size {done.checkpoint_size}")
+        done = release_version(
+            reg,
+            ref,
+            output,
+            key_path=_key_path(db, key),
+            packs=packs or coverage.DEFAULT_PACKS,
+            template_dir=template_dir,
+        )
+    console.print(
+        f"released {done.model}, card {done.card_version}: {len(done.files)} files in "
+        f"{done.directory}; digests recorded in entry {done.entry.seq}, checkpoint at "
+        f"size {done.checkpoint_size}"
+    )
     for f in done.files:
         typer.echo(f"{f.sha256}  {f.name}")

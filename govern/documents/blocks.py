@@ -41,11 +41,21 @@ def fields(rows: Sequence[tuple[str, str | None, str | None]], title: str | None
     }
 
 
-def table(columns: Sequence[str], rows: Sequence[Sequence[str | None]], *,
-          title: str | None = None, source: str | None = None) -> Block:
+def table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str | None]],
+    *,
+    title: str | None = None,
+    source: str | None = None,
+) -> Block:
     """A table of text cells (None prints as "not recorded")."""
-    return {"type": "table", "title": title, "columns": list(columns),
-            "rows": [list(r) for r in rows], "source": source}
+    return {
+        "type": "table",
+        "title": title,
+        "columns": list(columns),
+        "rows": [list(r) for r in rows],
+        "source": source,
+    }
 
 
 def text(markdown: str, source: str, title: str | None = None) -> Block:
@@ -71,10 +81,20 @@ def missing(what: str, detail: str | None = None) -> Block:
     return {"type": "missing", "what": what, "detail": detail}
 
 
-def section(number: int | str, key: str, title: str, requirements: Sequence[Mapping[str, str]],
-            blocks: Sequence[Block]) -> dict[str, Any]:
-    return {"number": number, "key": key, "title": title,
-            "requirements": [dict(r) for r in requirements], "blocks": list(blocks)}
+def section(
+    number: int | str,
+    key: str,
+    title: str,
+    requirements: Sequence[Mapping[str, str]],
+    blocks: Sequence[Block],
+) -> dict[str, Any]:
+    return {
+        "number": number,
+        "key": key,
+        "title": title,
+        "requirements": [dict(r) for r in requirements],
+        "blocks": list(blocks),
+    }
 
 
 # ---- numbers ---------------------------------------------------------------------------------
@@ -91,7 +111,7 @@ def fmt(value: object, digits: int = 4) -> str | None:
     if isinstance(value, float):
         if not math.isfinite(value):
             return None
-        if value != 0 and abs(value) < 10 ** -digits:
+        if value != 0 and abs(value) < 10**-digits:
             return f"{value:.2e}"
         return f"{value:.{digits}f}"
     return str(value)
@@ -134,8 +154,10 @@ class Document:
 
     def json(self) -> str:
         """Canonical JSON: sorted keys, two-space indent, no NaN, a final newline."""
-        return json.dumps(self.data, sort_keys=True, indent=2, ensure_ascii=False,
-                          allow_nan=False) + "\n"
+        return (
+            json.dumps(self.data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+            + "\n"
+        )
 
     def _context(self, figures: Mapping[str, str]) -> dict[str, Any]:
         return {
@@ -148,8 +170,9 @@ class Document:
 
     @functools.cached_property
     def html(self) -> str:
-        return render_html(f"{self.template}.html.j2", self._context(self.figures),
-                           self.template_dir)
+        return render_html(
+            f"{self.template}.html.j2", self._context(self.figures), self.template_dir
+        )
 
     @functools.cached_property
     def markdown(self) -> str:
@@ -176,8 +199,14 @@ class Document:
 
 
 #: File-name suffixes and the format each means.
-SUFFIXES: Mapping[str, Format] = {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md",
-                                  ".markdown": "md", ".json": "json"}
+SUFFIXES: Mapping[str, Format] = {
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".md": "md",
+    ".markdown": "md",
+    ".json": "json",
+}
 
 
 def format_of(path: Path) -> Format:

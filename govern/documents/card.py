@@ -137,10 +137,19 @@ def _narr(f: Facts, key: str, title: str | None = None) -> list[b.Block]:
     name = title or title_of(key)
     n = f.narrative
     if n is not None and n.get(key):
-        return [b.text(n.sections[key], f"card narrative, ledger entry {n.seq} "
-                       f"(recorded by {n.actor} on {n.ts[:10]}, sha256 {n.sha256[:16]})", name)]
-    return [b.missing(name, "the card narrative has no '## "
-                      f"{title_of(key)}' section (govern card narrative)")]
+        return [
+            b.text(
+                n.sections[key],
+                f"card narrative, ledger entry {n.seq} "
+                f"(recorded by {n.actor} on {n.ts[:10]}, sha256 {n.sha256[:16]})",
+                name,
+            )
+        ]
+    return [
+        b.missing(
+            name, f"the card narrative has no '## {title_of(key)}' section (govern card narrative)"
+        )
+    ]
 
 
 def _reg(f: Facts) -> str:
@@ -206,8 +215,9 @@ def _importance(reg: Registry, f: Facts, loaded: Loaded) -> Importance | str:
         from govern.explain import ModelExplainer
     except ImportError as exc:  # pragma: no cover - the explain package ships with govern
         return f"the explain package is not available: {exc}"
-    recorded = next((e for e in reversed(f.explanations) if e.payload.get("kind") == "global"),
-                    None)
+    recorded = next(
+        (e for e in reversed(f.explanations) if e.payload.get("kind") == "global"), None
+    )
     by_ref = {d.ref: d for d in f.datasets}
     data = f.holdouts[0] if f.holdouts else None
     background = f.training[0] if f.training else None
@@ -238,8 +248,11 @@ def _importance(reg: Registry, f: Facts, loaded: Loaded) -> Importance | str:
     if recorded is not None:
         was = (recorded.payload.get("method") or {}).get("base_value")
         now = summary["explanation"].get("base_value")
-        agrees = (was is not None and now is not None
-                  and abs(float(was) - float(now)) <= 1e-9 * max(1.0, abs(float(was))))
+        agrees = (
+            was is not None
+            and now is not None
+            and abs(float(was) - float(now)) <= 1e-9 * max(1.0, abs(float(was)))
+        )
     top = summary["importance"]
     return Importance(
         features=tuple(str(i["feature"]) for i in top),
@@ -288,17 +301,26 @@ def key_fields(f: Facts) -> dict[str, str]:
 def _previous(reg: Registry, f: Facts) -> tuple[str, dict[str, str]] | None:
     """The previous card of this model: the latest issued one (document.generated) for this or
     an earlier version, else the previous version's card data."""
-    issued = [e for e in f.documents
-              if _version_of(e.payload.get("model")) <= f.version and e.payload.get("key_fields")]
+    issued = [
+        e
+        for e in f.documents
+        if _version_of(e.payload.get("model")) <= f.version and e.payload.get("key_fields")
+    ]
     if issued:
         e = issued[-1]
-        return (f"card {e.payload.get('card_version')} of {e.payload.get('model')}, issued in "
-                f"ledger entry {e.seq}", dict(e.payload["key_fields"]))
+        return (
+            f"card {e.payload.get('card_version')} of {e.payload.get('model')}, issued in "
+            f"ledger entry {e.seq}",
+            dict(e.payload["key_fields"]),
+        )
     earlier = [v for v in f.versions if v < f.version]
     if earlier:
         prev = ev.gather(reg, f"{f.name}@{earlier[-1]}")
-        return (f"the card data of {prev.ref} (ledger entry {prev.entry.seq}); no card of this "
-                "model was issued with `govern release` yet", key_fields(prev))
+        return (
+            f"the card data of {prev.ref} (ledger entry {prev.entry.seq}); no card of this "
+            "model was issued with `govern release` yet",
+            key_fields(prev),
+        )
     return None
 
 
@@ -310,8 +332,9 @@ def _version_of(model: object) -> int:
 def changes(before: Mapping[str, str], after: Mapping[str, str]) -> list[list[str | None]]:
     """Rows (field, before, now) for every key field that differs."""
     rows: list[list[str | None]] = []
-    for key in sorted(set(before) | set(after), key=lambda k: list(after).index(k)
-                      if k in after else len(after)):
+    for key in sorted(
+        set(before) | set(after), key=lambda k: list(after).index(k) if k in after else len(after)
+    ):
         old, new = before.get(key), after.get(key)
         if old == new:
             continue
@@ -319,26 +342,36 @@ def changes(before: Mapping[str, str], after: Mapping[str, str]) -> list[list[st
             was, now = old.split(", "), new.split(", ")
             added = [x for x in now if x not in was]
             dropped = [x for x in was if x not in now]
-            rows.append([key, "removed: " + (", ".join(dropped) or "none"),
-                         "added: " + (", ".join(added) or "none")])
+            rows.append(
+                [
+                    key,
+                    "removed: " + (", ".join(dropped) or "none"),
+                    "added: " + (", ".join(added) or "none"),
+                ]
+            )
             continue
-        rows.append([key, old if old is not None else "absent", new if new is not None
-                     else "absent"])
+        rows.append(
+            [key, old if old is not None else "absent", new if new is not None else "absent"]
+        )
     return rows
 
 
 # ---- sections --------------------------------------------------------------------------------
 
 
-def _s0_control(reg: Registry, f: Facts, card_version: str, released: bool,
-                coverages: Sequence[cov.Coverage]) -> list[b.Block]:
+def _s0_control(
+    reg: Registry, f: Facts, card_version: str, released: bool, coverages: Sequence[cov.Coverage]
+) -> list[b.Block]:
     authors = sorted({f.row.registered_by, *([f.narrative.actor] if f.narrative else [])})
     reviewers = sorted({a.signer for a in f.approvals})
     if released:
-        document = ("released with `govern release`; the document.generated entry recording "
-                    f"its digests follows this ledger state (entry {f.head.size})")
-        checkpoint: str | None = (f"signed at size {f.head.size}, root {f.root_b64} "
-                                  "(checkpoint.txt of this release)")
+        document = (
+            "released with `govern release`; the document.generated entry recording "
+            f"its digests follows this ledger state (entry {f.head.size})"
+        )
+        checkpoint: str | None = (
+            f"signed at size {f.head.size}, root {f.root_b64} (checkpoint.txt of this release)"
+        )
     else:
         document = "preview (`govern card`): not recorded in the ledger"
         checkpoint = None
@@ -346,72 +379,113 @@ def _s0_control(reg: Registry, f: Facts, card_version: str, released: bool,
             n, size, root, ts = f.checkpoint
             checkpoint = f"checkpoint {n}: size {size}, root {root}, signed {ts[:10]}"
     blocks = [
-        b.fields([
-            ("Model", f.ref, _reg(f)),
-            ("Card version", card_version,
-             f"{len([d for d in f.documents if d.payload.get('model') == f.ref])} earlier "
-             "card(s) of this version issued (document.generated entries)"),
-            ("Document", document, None),
-            ("Generator", f"govern {__version__}", None),
-            ("Generated at (ledger state)",
-             f"size {f.head.size}, root {f.root_b64}, last entry {f.at}", "ledger head"),
-            ("Log", f.head.origin, "ledger entry 0"),
-            ("Model entry hash", f.model_leaf, _reg(f)),
-            ("Latest signed checkpoint", checkpoint, "ledger_checkpoints"),
-            ("Authors", ", ".join(authors), "model.registered and card.narrative entries"),
-            ("Reviewers", ", ".join(reviewers) or None, "approval.signed entries"),
-            ("Approval status", f"{f.status.status} (as of {f.at})",
-             "registry status derived from the ledger"),
-        ]),
+        b.fields(
+            [
+                ("Model", f.ref, _reg(f)),
+                (
+                    "Card version",
+                    card_version,
+                    f"{len([d for d in f.documents if d.payload.get('model') == f.ref])} earlier "
+                    "card(s) of this version issued (document.generated entries)",
+                ),
+                ("Document", document, None),
+                ("Generator", f"govern {__version__}", None),
+                (
+                    "Generated at (ledger state)",
+                    f"size {f.head.size}, root {f.root_b64}, last entry {f.at}",
+                    "ledger head",
+                ),
+                ("Log", f.head.origin, "ledger entry 0"),
+                ("Model entry hash", f.model_leaf, _reg(f)),
+                ("Latest signed checkpoint", checkpoint, "ledger_checkpoints"),
+                ("Authors", ", ".join(authors), "model.registered and card.narrative entries"),
+                ("Reviewers", ", ".join(reviewers) or None, "approval.signed entries"),
+                (
+                    "Approval status",
+                    f"{f.status.status} (as of {f.at})",
+                    "registry status derived from the ledger",
+                ),
+            ]
+        ),
     ]
     prev = _previous(reg, f)
     now = key_fields(f)
     if prev is None:
-        blocks.append(b.note("Changes since the previous card: this is the first card of "
-                             f"{f.name}; no earlier version or issued card exists."))
+        blocks.append(
+            b.note(
+                "Changes since the previous card: this is the first card of "
+                f"{f.name}; no earlier version or issued card exists."
+            )
+        )
     else:
         where, before = prev
         rows = changes(before, now)
         if rows:
-            blocks.append(b.table(["Field", "Previous card", "This card"], rows,
-                                  title="Changes since the previous card", source=where))
+            blocks.append(
+                b.table(
+                    ["Field", "Previous card", "This card"],
+                    rows,
+                    title="Changes since the previous card",
+                    source=where,
+                )
+            )
         else:
-            blocks.append(b.note(f"Changes since the previous card ({where}): none of the key "
-                                 "fields changed."))
+            blocks.append(
+                b.note(
+                    f"Changes since the previous card ({where}): none of the key fields changed."
+                )
+            )
     cov_rows = []
     for c in coverages:
-        cov_rows.append([
-            c.pack.title,
-            f"{sum(1 for r in c.rows if r.satisfied)} of {len(c.rows)}",
-            ", ".join(r.requirement.cite for r in c.missing_mandatory) or "none",
-        ])
-    blocks.append(b.table(["Regulation pack", "Requirements with evidence",
-                           f"Mandatory for tier {f.row.risk_tier} but missing"], cov_rows,
-                          title="Coverage (govern coverage)",
-                          source=f"ledger at size {f.head.size}; the rule: docs/documents.md"))
+        cov_rows.append(
+            [
+                c.pack.title,
+                f"{sum(1 for r in c.rows if r.satisfied)} of {len(c.rows)}",
+                ", ".join(r.requirement.cite for r in c.missing_mandatory) or "none",
+            ]
+        )
+    blocks.append(
+        b.table(
+            [
+                "Regulation pack",
+                "Requirements with evidence",
+                f"Mandatory for tier {f.row.risk_tier} but missing",
+            ],
+            cov_rows,
+            title="Coverage (govern coverage)",
+            source=f"ledger at size {f.head.size}; the rule: docs/documents.md",
+        )
+    )
     return blocks
 
 
 def _s1_identification(f: Facts) -> list[b.Block]:
     p = f.payload
-    validators = sorted({a.signer for a in f.approvals if a.role == "validator"}
-                        | {x.raised_by for x in f.findings})
+    validators = sorted(
+        {a.signer for a in f.approvals if a.role == "validator"} | {x.raised_by for x in f.findings}
+    )
     status = f.status
-    lifecycle = status.status + (f"; deployed in {', '.join(status.deployed_in)}"
-                                 if status.deployed_in else "")
+    lifecycle = status.status + (
+        f"; deployed in {', '.join(status.deployed_in)}" if status.deployed_in else ""
+    )
     blocks: list[b.Block] = [
-        b.fields([
-            ("Name", f.name, _reg(f)),
-            ("Version", str(f.version), _reg(f)),
-            ("Owner", p.get("owner"), _reg(f)),
-            ("Developer (registered by)", f.row.registered_by, _reg(f)),
-            ("Validator", ", ".join(validators) or None, "finding and approval entries"),
-            ("Task", p.get("task"), _reg(f)),
-            ("Lifecycle status", lifecycle, f"status as of {f.at}"),
-            ("Registered", f.entry.ts, _reg(f)),
-            ("Other versions", ", ".join(f"{f.name}@{v}" for v in f.versions if v != f.version)
-             or "none", "model.registered entries"),
-        ]),
+        b.fields(
+            [
+                ("Name", f.name, _reg(f)),
+                ("Version", str(f.version), _reg(f)),
+                ("Owner", p.get("owner"), _reg(f)),
+                ("Developer (registered by)", f.row.registered_by, _reg(f)),
+                ("Validator", ", ".join(validators) or None, "finding and approval entries"),
+                ("Task", p.get("task"), _reg(f)),
+                ("Lifecycle status", lifecycle, f"status as of {f.at}"),
+                ("Registered", f.entry.ts, _reg(f)),
+                (
+                    "Other versions",
+                    ", ".join(f"{f.name}@{v}" for v in f.versions if v != f.version) or "none",
+                    "model.registered entries",
+                ),
+            ]
+        ),
     ]
     blocks += _narr(f, "users")
     blocks += _narr(f, "sourcing", "In-house or vendor")
@@ -420,8 +494,11 @@ def _s1_identification(f: Facts) -> list[b.Block]:
 
 
 def _s2_purpose(f: Facts) -> list[b.Block]:
-    blocks = [b.fields([("Intended use (at registration)", f.payload.get("intended_use") or None,
-                         _reg(f))])]
+    blocks = [
+        b.fields(
+            [("Intended use (at registration)", f.payload.get("intended_use") or None, _reg(f))]
+        )
+    ]
     blocks += _narr(f, "purpose", "Decisions supported")
     blocks += _narr(f, "users", "Intended users")
     blocks += _narr(f, "out_of_scope", "Restrictions and out-of-scope uses")
@@ -434,16 +511,25 @@ def _s3_materiality(f: Facts, coverages: Sequence[cov.Coverage]) -> list[b.Block
     revalidation = f"every {f.rule.revalidation_months} months (approvals lapse after this)"
     mandatory = sorted({r.requirement.cite for c in coverages for r in c.rows if r.mandatory})
     blocks: list[b.Block] = [
-        b.fields([
-            ("Risk tier", tier, _reg(f)),
-            ("Approval path", approval_path, "the policy in force"),
-            ("Revalidation", revalidation, "the policy in force"),
-            ("Blocking finding severities", ", ".join(f.policy.blocking_severities),
-             "the policy in force"),
-            ("Validation depth", f"{len(mandatory)} mandatory requirements for tier {tier} "
-             f"in {', '.join(c.pack.short for c in coverages)}", "regulation packs"),
-            ("Monitoring frequency", None, "the policy in force sets none; see section 13"),
-        ]),
+        b.fields(
+            [
+                ("Risk tier", tier, _reg(f)),
+                ("Approval path", approval_path, "the policy in force"),
+                ("Revalidation", revalidation, "the policy in force"),
+                (
+                    "Blocking finding severities",
+                    ", ".join(f.policy.blocking_severities),
+                    "the policy in force",
+                ),
+                (
+                    "Validation depth",
+                    f"{len(mandatory)} mandatory requirements for tier {tier} "
+                    f"in {', '.join(c.pack.short for c in coverages)}",
+                    "regulation packs",
+                ),
+                ("Monitoring frequency", None, "the policy in force sets none; see section 13"),
+            ]
+        ),
     ]
     blocks += _narr(f, "materiality", "Exposure and purpose")
     return blocks
@@ -465,20 +551,31 @@ def _hyperparameters(model: Any) -> list[list[str | None]]:
 def _s4_methodology(f: Facts, loaded: Loaded) -> list[b.Block]:
     est = f.payload.get("estimator") or {}
     blocks: list[b.Block] = [
-        b.fields([
-            ("Task", f.payload.get("task"), _reg(f)),
-            ("Estimator", est.get("class"), _reg(f)),
-            ("Final estimator", est.get("final_estimator") or est.get("class"), _reg(f)),
-            ("Classes", ", ".join(str(c) for c in est.get("classes") or []) or None, _reg(f)),
-            ("Inputs", f"{est.get('n_features_in')} features" if est.get("n_features_in")
-             else None, _reg(f)),
-        ]),
+        b.fields(
+            [
+                ("Task", f.payload.get("task"), _reg(f)),
+                ("Estimator", est.get("class"), _reg(f)),
+                ("Final estimator", est.get("final_estimator") or est.get("class"), _reg(f)),
+                ("Classes", ", ".join(str(c) for c in est.get("classes") or []) or None, _reg(f)),
+                (
+                    "Inputs",
+                    f"{est.get('n_features_in')} features" if est.get("n_features_in") else None,
+                    _reg(f),
+                ),
+            ]
+        ),
     ]
     if loaded.model is not None:
         rows = _hyperparameters(loaded.model)
         if rows:
-            blocks.append(b.table(["Hyperparameter", "Value"], rows, title="Hyperparameters",
-                                  source=_artifact_source(f)))
+            blocks.append(
+                b.table(
+                    ["Hyperparameter", "Value"],
+                    rows,
+                    title="Hyperparameters",
+                    source=_artifact_source(f),
+                )
+            )
         else:
             blocks.append(b.missing("hyperparameters", "the estimator exposes no get_params"))
     else:
@@ -491,16 +588,14 @@ def _s4_methodology(f: Facts, loaded: Loaded) -> list[b.Block]:
 def _profile_summary(d: ev.DatasetFacts) -> list[str | None]:
     prof = d.payload.get("profile") or {}
     cols = prof.get("columns") or {}
-    missing_cells = sum(int(c.get("missing") or 0) for c in cols.values()
-                        if isinstance(c, Mapping))
+    missing_cells = sum(int(c.get("missing") or 0) for c in cols.values() if isinstance(c, Mapping))
     target = prof.get("target")
     rate = None
     if target and isinstance(cols.get(target), Mapping):
         top = cols[target].get("top") or []
         if top:
             rate = ", ".join(f"{t.get('value')} {_pct(t.get('share'))}" for t in top[:3])
-    return [d.ref, d.role, b.fmt(prof.get("rows")), b.fmt(len(cols)), b.fmt(missing_cells),
-            rate]
+    return [d.ref, d.role, b.fmt(prof.get("rows")), b.fmt(len(cols)), b.fmt(missing_cells), rate]
 
 
 def _s5_data(f: Facts) -> list[b.Block]:
@@ -509,26 +604,55 @@ def _s5_data(f: Facts) -> list[b.Block]:
     rows = []
     for d in f.datasets:
         p = d.payload
-        rows.append([d.ref, d.role, d.sha256, p.get("format"), p.get("source"),
-                     b.fmt(p.get("size_bytes")), str(d.entry.seq) if d.entry else None])
+        rows.append(
+            [
+                d.ref,
+                d.role,
+                d.sha256,
+                p.get("format"),
+                p.get("source"),
+                b.fmt(p.get("size_bytes")),
+                str(d.entry.seq) if d.entry else None,
+            ]
+        )
     blocks: list[b.Block] = [
-        b.table(["Dataset", "Role", "SHA-256", "Format", "Source", "Bytes", "Entry"], rows,
-                title="Dataset versions", source="dataset.registered entries"),
-        b.table(["Dataset", "Role", "Rows", "Columns", "Missing cells", "Target classes"],
-                [_profile_summary(d) for d in f.datasets], title="Profiles and quality checks",
-                source="profiles recorded with each dataset.registered entry"),
+        b.table(
+            ["Dataset", "Role", "SHA-256", "Format", "Source", "Bytes", "Entry"],
+            rows,
+            title="Dataset versions",
+            source="dataset.registered entries",
+        ),
+        b.table(
+            ["Dataset", "Role", "Rows", "Columns", "Missing cells", "Target classes"],
+            [_profile_summary(d) for d in f.datasets],
+            title="Profiles and quality checks",
+            source="profiles recorded with each dataset.registered entry",
+        ),
     ]
     trained = {d.sha256 for d in f.training}
     overlap = [d.ref for d in f.holdouts if d.sha256 in trained]
     if f.holdouts:
-        blocks.append(b.note(
-            "Split: " + ", ".join(d.ref for d in f.training) + " for training; "
-            + ", ".join(d.ref for d in f.holdouts) + " held out"
-            + (f" (identical bytes to training data: {', '.join(overlap)})" if overlap else
-               " (no holdout has the bytes of a training dataset)") + "."))
+        blocks.append(
+            b.note(
+                "Split: "
+                + ", ".join(d.ref for d in f.training)
+                + " for training; "
+                + ", ".join(d.ref for d in f.holdouts)
+                + " held out"
+                + (
+                    f" (identical bytes to training data: {', '.join(overlap)})"
+                    if overlap
+                    else " (no holdout has the bytes of a training dataset)"
+                )
+                + "."
+            )
+        )
     else:
-        blocks.append(b.missing("holdout data", "the version was registered without holdout "
-                                "(validation) data"))
+        blocks.append(
+            b.missing(
+                "holdout data", "the version was registered without holdout (validation) data"
+            )
+        )
     blocks += _narr(f, "data", "Selection, exclusions, labelling and cleaning")
     return blocks
 
@@ -578,29 +702,54 @@ def _s6_features(f: Facts, loaded: Loaded) -> list[b.Block]:
     rows = []
     for x in feats:
         c = cols.get(x["name"]) if isinstance(cols, Mapping) else None
-        rows.append([x["name"], x.get("dtype"), x.get("kind"),
-                     b.fmt(c.get("missing")) if isinstance(c, Mapping) else None,
-                     ", ".join(prohibited_matches(x["name"])) or "none"])
+        rows.append(
+            [
+                x["name"],
+                x.get("dtype"),
+                x.get("kind"),
+                b.fmt(c.get("missing")) if isinstance(c, Mapping) else None,
+                ", ".join(prohibited_matches(x["name"])) or "none",
+            ]
+        )
     blocks: list[b.Block] = [
-        b.table(["Feature", "Type", "Kind", "Missing (training)", "Name suggests"], rows,
-                title=f"{len(feats)} features",
-                source=f"{_reg(f)}; missing counts from "
-                + (_dataset_source(train) if train else "no training profile")),
+        b.table(
+            ["Feature", "Type", "Kind", "Missing (training)", "Name suggests"],
+            rows,
+            title=f"{len(feats)} features",
+            source=f"{_reg(f)}; missing counts from "
+            + (_dataset_source(train) if train else "no training profile"),
+        ),
     ]
     flagged = [r[0] for r in rows if r[4] != "none"]
-    blocks.append(b.note(
-        ("Features whose names suggest a prohibited basis under ECOA / Reg B (12 CFR "
-         f"1002.2(z)): {', '.join(str(x) for x in flagged)}. This is a match on names, "
-         "not a review: the review is the owner's section below.") if flagged else
-        "No feature name matches a prohibited-basis term (a match on names, not a review)."))
+    blocks.append(
+        b.note(
+            (
+                "Features whose names suggest a prohibited basis under ECOA / Reg B (12 CFR "
+                f"1002.2(z)): {', '.join(str(x) for x in flagged)}. This is a match on names, "
+                "not a review: the review is the owner's section below."
+            )
+            if flagged
+            else "No feature name matches a prohibited-basis term (a match on names, not a review)."
+        )
+    )
     if loaded.model is not None:
         trans = _transformations(loaded.model)
         if trans:
-            blocks.append(b.table(["Step", "Transformation", "Columns"], trans,
-                                  title="Transformations", source=_artifact_source(f)))
+            blocks.append(
+                b.table(
+                    ["Step", "Transformation", "Columns"],
+                    trans,
+                    title="Transformations",
+                    source=_artifact_source(f),
+                )
+            )
         else:
-            blocks.append(b.note("Transformations: the estimator takes the features as given "
-                                 "(it is not a scikit-learn Pipeline)."))
+            blocks.append(
+                b.note(
+                    "Transformations: the estimator takes the features as given "
+                    "(it is not a scikit-learn Pipeline)."
+                )
+            )
     else:
         blocks.append(b.missing("transformations", loaded.problem))
     blocks += _narr(f, "features", "Prohibited-basis and proxy review")
@@ -629,8 +778,7 @@ def _psi_rows(reg: Registry, f: Facts, loaded: Loaded) -> tuple[list[list[str | 
                 proba = loaded.model.predict_proba
                 if sprof is None:
                     train_frame = catalog.load(reg, train.ref)
-                    sprof = ds.profile(
-                        pd.DataFrame({"score": proba(train_frame[names])[:, pos]}))
+                    sprof = ds.profile(pd.DataFrame({"score": proba(train_frame[names])[:, pos]}))
                 now = pd.DataFrame({"score": proba(frame[names])[:, pos]})
                 score_psi = ds.psi(sprof["bins"]["score"], ds.bin_frame(now, sprof)["score"])
                 rows.append([d.ref, "model score", b.fmt(score_psi)])
@@ -646,59 +794,109 @@ def _positive_index(model: Any, label: object) -> int:
     return classes.index(str(label)) if str(label) in classes else len(classes) - 1
 
 
-def _s7_performance(reg: Registry, f: Facts, loaded: Loaded,
-                    figs: dict[str, Any]) -> list[b.Block]:
+def _s7_performance(reg: Registry, f: Facts, loaded: Loaded, figs: dict[str, Any]) -> list[b.Block]:
     blocks: list[b.Block] = []
     keys = [d.ref for d in f.holdouts if d.ref in f.metrics]
     if not keys:
-        return [b.missing("holdout metrics", "the version was registered without holdout data, "
-                          "so no metrics on data not used in development exist"),
-                b.missing("ROC curve, calibration and score distributions"),
-                b.missing("stability"),
-                *_benchmark(f, figs)]
-    catalog_ = REGRESSION_METRICS if f.payload.get("task") == "regression" else \
-        CLASSIFICATION_METRICS
+        return [
+            b.missing(
+                "holdout metrics",
+                "the version was registered without holdout data, "
+                "so no metrics on data not used in development exist",
+            ),
+            b.missing("ROC curve, calibration and score distributions"),
+            b.missing("stability"),
+            *_benchmark(f, figs),
+        ]
+    catalog_ = (
+        REGRESSION_METRICS if f.payload.get("task") == "regression" else CLASSIFICATION_METRICS
+    )
     rows = [[label, *[b.fmt(f.metrics[k].get(key)) for k in keys]] for label, key in catalog_]
-    blocks.append(b.table(["Metric", *keys], rows, title="Holdout metrics",
-                          source=f"computed at registration and recorded in {_reg(f)}"))
+    blocks.append(
+        b.table(
+            ["Metric", *keys],
+            rows,
+            title="Holdout metrics",
+            source=f"computed at registration and recorded in {_reg(f)}",
+        )
+    )
     pos, neg = _positive_negative(f)
     for k in keys:
         m = f.metrics[k]
         if m.get("roc_curve"):
-            curves = [(f"{f.ref} (AUC {b.fmt(m.get('roc_auc'))})", m["roc_curve"]["fpr"],
-                       m["roc_curve"]["tpr"])]
+            curves = [
+                (
+                    f"{f.ref} (AUC {b.fmt(m.get('roc_auc'))})",
+                    m["roc_curve"]["fpr"],
+                    m["roc_curve"]["tpr"],
+                )
+            ]
             for c in f.challengers:
                 if c.ours == k and c.metrics.get("roc_curve"):
-                    curves.append((f"{c.ref} (AUC {b.fmt(c.metrics.get('roc_auc'))})",
-                                   c.metrics["roc_curve"]["fpr"], c.metrics["roc_curve"]["tpr"]))
+                    curves.append(
+                        (
+                            f"{c.ref} (AUC {b.fmt(c.metrics.get('roc_auc'))})",
+                            c.metrics["roc_curve"]["fpr"],
+                            c.metrics["roc_curve"]["tpr"],
+                        )
+                    )
             figs[f"roc:{k}"] = ("roc", curves)
-            blocks.append(b.figure(f"roc:{k}", f"ROC curve on {k}"
-                                   + (" with challengers" if len(curves) > 1 else ""),
-                                   f"roc_curve points recorded in {_reg(f)}"))
+            blocks.append(
+                b.figure(
+                    f"roc:{k}",
+                    f"ROC curve on {k}" + (" with challengers" if len(curves) > 1 else ""),
+                    f"roc_curve points recorded in {_reg(f)}",
+                )
+            )
         cal = m.get("calibration")
         if cal:
             figs[f"calibration:{k}"] = ("calibration", cal)
-            blocks.append(b.figure(f"calibration:{k}", f"Calibration on {k}",
-                                   f"calibration table recorded in {_reg(f)}"))
-            blocks.append(b.table(
-                ["Bin", "Upper edge", "Rows", "Mean score", "Observed rate"],
-                [[str(i + 1), b.fmt(cal["edges"][i + 1]), b.fmt(cal["count"][i]),
-                  b.fmt(cal["mean_score"][i]), b.fmt(cal["observed_rate"][i])]
-                 for i in range(len(cal["count"]))],
-                title=f"Calibration table on {k}", source=f"recorded in {_reg(f)}"))
+            blocks.append(
+                b.figure(
+                    f"calibration:{k}",
+                    f"Calibration on {k}",
+                    f"calibration table recorded in {_reg(f)}",
+                )
+            )
+            blocks.append(
+                b.table(
+                    ["Bin", "Upper edge", "Rows", "Mean score", "Observed rate"],
+                    [
+                        [
+                            str(i + 1),
+                            b.fmt(cal["edges"][i + 1]),
+                            b.fmt(cal["count"][i]),
+                            b.fmt(cal["mean_score"][i]),
+                            b.fmt(cal["observed_rate"][i]),
+                        ]
+                        for i in range(len(cal["count"]))
+                    ],
+                    title=f"Calibration table on {k}",
+                    source=f"recorded in {_reg(f)}",
+                )
+            )
         hist = m.get("score_histogram")
         if hist:
             figs[f"scores:{k}"] = ("scores", (hist, (pos, neg), m.get("threshold")))
-            blocks.append(b.figure(f"scores:{k}", f"Score distribution by observed class on {k}",
-                                   f"score_histogram recorded in {_reg(f)}"))
+            blocks.append(
+                b.figure(
+                    f"scores:{k}",
+                    f"Score distribution by observed class on {k}",
+                    f"score_histogram recorded in {_reg(f)}",
+                )
+            )
     psi, why = _psi_rows(reg, f, loaded)
     if psi:
-        blocks.append(b.table(
-            ["Holdout", "Variable", "PSI"], psi, title="Stability: population stability index "
-            "against the training baseline",
-            source="holdout data and model artifact loaded by digest; baseline bins from the "
-            f"training profile ({cite(f.training[0].entry)}); the model score binned on its "
-            "training deciles"))
+        blocks.append(
+            b.table(
+                ["Holdout", "Variable", "PSI"],
+                psi,
+                title="Stability: population stability index against the training baseline",
+                source="holdout data and model artifact loaded by digest; baseline bins from the "
+                f"training profile ({cite(f.training[0].entry)}); the model score binned on its "
+                "training deciles",
+            )
+        )
     else:
         blocks.append(b.missing("stability", why))
     blocks += _benchmark(f, figs)
@@ -711,18 +909,43 @@ def _benchmark(f: Facts, figs: dict[str, Any]) -> list[b.Block]:
         rows = []
         for k in [d.ref for d in f.holdouts if d.ref in f.metrics]:
             mine = f.metrics[k]
-            rows.append([f"{f.ref} (this card)", k, *[b.fmt(mine.get(x)) for x in
-                         ("roc_auc", "gini", "ks", "brier", "log_loss")], str(f.entry.seq)])
+            rows.append(
+                [
+                    f"{f.ref} (this card)",
+                    k,
+                    *[b.fmt(mine.get(x)) for x in ("roc_auc", "gini", "ks", "brier", "log_loss")],
+                    str(f.entry.seq),
+                ]
+            )
         for c in f.challengers:
-            rows.append([c.ref, c.ours, *[b.fmt(c.metrics.get(x)) for x in
-                         ("roc_auc", "gini", "ks", "brier", "log_loss")], str(c.entry.seq)])
-        blocks.append(b.table(["Model", "Holdout", "ROC AUC", "Gini", "KS", "Brier", "Log loss",
-                               "Entry"], rows, title="Challenger comparison",
-                              source="metrics recorded at each registration, on holdout data "
-                              "of identical SHA-256"))
+            rows.append(
+                [
+                    c.ref,
+                    c.ours,
+                    *[
+                        b.fmt(c.metrics.get(x))
+                        for x in ("roc_auc", "gini", "ks", "brier", "log_loss")
+                    ],
+                    str(c.entry.seq),
+                ]
+            )
+        blocks.append(
+            b.table(
+                ["Model", "Holdout", "ROC AUC", "Gini", "KS", "Brier", "Log loss", "Entry"],
+                rows,
+                title="Challenger comparison",
+                source="metrics recorded at each registration, on holdout data "
+                "of identical SHA-256",
+            )
+        )
     else:
-        blocks.append(b.missing("challenger comparison", "no other model version is registered "
-                                "with metrics on the same holdout data (same SHA-256)"))
+        blocks.append(
+            b.missing(
+                "challenger comparison",
+                "no other model version is registered "
+                "with metrics on the same holdout data (same SHA-256)",
+            )
+        )
     blocks += _narr(f, "benchmarking", "Benchmarking")
     return blocks
 
@@ -733,70 +956,133 @@ def _s8_explainability(f: Facts, imp: Importance | str, figs: dict[str, Any]) ->
         blocks.append(b.missing("global SHAP importance", imp))
     else:
         space = imp.method.get("output_space")
-        source = (f"recomputed from {_artifact_source(f)} on {_dataset_source(imp.data)}, "
-                  f"background {BACKGROUND_ROWS} rows (random_state={SEED}) of "
-                  f"{_dataset_source(imp.background)}")
+        source = (
+            f"recomputed from {_artifact_source(f)} on {_dataset_source(imp.data)}, "
+            f"background {BACKGROUND_ROWS} rows (random_state={SEED}) of "
+            f"{_dataset_source(imp.background)}"
+        )
         top_f, top_v = imp.features[:TOP_FEATURES], imp.values[:TOP_FEATURES]
         figs["importance"] = ("importance", (top_f, top_v, f"mean |contribution| ({space})"))
-        blocks.append(b.figure("importance", f"Global importance on {imp.data.ref} "
-                               f"({imp.rows} rows)", source))
-        blocks.append(b.table(["Rank", "Feature", f"Mean |contribution| ({space})"],
-                              [[str(i + 1), name, b.fmt(v)] for i, (name, v) in
-                               enumerate(zip(imp.features, imp.values, strict=True))],
-                              title="Global importance", source=source))
+        blocks.append(
+            b.figure("importance", f"Global importance on {imp.data.ref} ({imp.rows} rows)", source)
+        )
+        blocks.append(
+            b.table(
+                ["Rank", "Feature", f"Mean |contribution| ({space})"],
+                [
+                    [str(i + 1), name, b.fmt(v)]
+                    for i, (name, v) in enumerate(zip(imp.features, imp.values, strict=True))
+                ],
+                title="Global importance",
+                source=source,
+            )
+        )
         fid = imp.fidelity
         verdict = "passed" if fid.get("passed") else "FAILED"
-        blocks.append(b.fields([
-            ("Method", str(imp.method.get("method_name")), source),
-            ("Output space", f"{space} of class {imp.method.get('positive_class')}"
-             if imp.method.get("positive_class") else str(space), None),
-            ("Base value", b.fmt(imp.method.get("base_value"), 6), None),
-            ("Fidelity (additivity) check",
-             f"{verdict}: largest |base + contributions - {fid.get('reference')}| = "
-             f"{b.fmt(fid.get('max_abs_error'))} over {imp.rows} rows, tolerance "
-             f"{b.fmt(fid.get('tolerance'))}", source),
-            ("Recorded explanation", (f"agrees with {cite(imp.recorded)} (same base value)"
-                                      if imp.agrees else
-                                      f"DIFFERS from {cite(imp.recorded)}")
-             if imp.recorded is not None else None, "explanation.generated entries"),
-        ], title="Method and fidelity"))
+        blocks.append(
+            b.fields(
+                [
+                    ("Method", str(imp.method.get("method_name")), source),
+                    (
+                        "Output space",
+                        f"{space} of class {imp.method.get('positive_class')}"
+                        if imp.method.get("positive_class")
+                        else str(space),
+                        None,
+                    ),
+                    ("Base value", b.fmt(imp.method.get("base_value"), 6), None),
+                    (
+                        "Fidelity (additivity) check",
+                        f"{verdict}: largest |base + contributions - {fid.get('reference')}| = "
+                        f"{b.fmt(fid.get('max_abs_error'))} over {imp.rows} rows, tolerance "
+                        f"{b.fmt(fid.get('tolerance'))}",
+                        source,
+                    ),
+                    (
+                        "Recorded explanation",
+                        (
+                            f"agrees with {cite(imp.recorded)} (same base value)"
+                            if imp.agrees
+                            else f"DIFFERS from {cite(imp.recorded)}"
+                        )
+                        if imp.recorded is not None
+                        else None,
+                        "explanation.generated entries",
+                    ),
+                ],
+                title="Method and fidelity",
+            )
+        )
     if f.reason_table is not None:
         p = f.reason_table.payload
-        blocks.append(b.fields([
-            ("Reason-code table", f"version {p.get('version')}, sha256 {p.get('sha256')}",
-             cite(f.reason_table)),
-            ("How reason codes are derived",
-             "for a declined applicant, the features with the largest contributions toward the "
-             "adverse outcome, mapped through this table to at most four principal reasons "
-             "(Reg B 12 CFR 1002.9(b)(2)), each with its direction", "govern explain"),
-        ], title="Reason codes"))
+        blocks.append(
+            b.fields(
+                [
+                    (
+                        "Reason-code table",
+                        f"version {p.get('version')}, sha256 {p.get('sha256')}",
+                        cite(f.reason_table),
+                    ),
+                    (
+                        "How reason codes are derived",
+                        "for a declined applicant, the features with the largest contributions "
+                        "toward the adverse outcome, mapped through this table to at most four "
+                        "principal reasons (Reg B 12 CFR 1002.9(b)(2)), each with its direction",
+                        "govern explain",
+                    ),
+                ],
+                title="Reason codes",
+            )
+        )
     else:
-        blocks.append(b.missing("reason-code table", "none registered for this model "
-                                "(govern reasons add); reasons would come from feature names"))
+        blocks.append(
+            b.missing(
+                "reason-code table",
+                "none registered for this model "
+                "(govern reasons add); reasons would come from feature names",
+            )
+        )
     if f.explanations:
         rows = []
         for e in f.explanations:
             p = e.payload
             fid = p.get("fidelity") or {}
-            rows.append([str(e.seq), p.get("kind"), (p.get("data") or {}).get("ref")
-                         or (p.get("data") or {}).get("file"), b.fmt(fid.get("rows")),
-                         "passed" if fid.get("passed") else "failed",
-                         b.fmt(fid.get("max_abs_error")), (p.get("report") or {}).get("sha256")])
-        blocks.append(b.table(["Entry", "Kind", "Data", "Rows", "Fidelity", "Max error",
-                               "Report sha256"], rows, title="Recorded explanations",
-                              source="explanation.generated entries"))
+            rows.append(
+                [
+                    str(e.seq),
+                    p.get("kind"),
+                    (p.get("data") or {}).get("ref") or (p.get("data") or {}).get("file"),
+                    b.fmt(fid.get("rows")),
+                    "passed" if fid.get("passed") else "failed",
+                    b.fmt(fid.get("max_abs_error")),
+                    (p.get("report") or {}).get("sha256"),
+                ]
+            )
+        blocks.append(
+            b.table(
+                ["Entry", "Kind", "Data", "Rows", "Fidelity", "Max error", "Report sha256"],
+                rows,
+                title="Recorded explanations",
+                source="explanation.generated entries",
+            )
+        )
     else:
-        blocks.append(b.missing("recorded explanations", "no explanation.generated entry names "
-                                "this version"))
+        blocks.append(
+            b.missing("recorded explanations", "no explanation.generated entry names this version")
+        )
     return blocks
 
 
 def _s9_fairness(f: Facts) -> list[b.Block]:
     blocks = _narr(f, "fairness", "Outcome and error-rate disparity")
     if f.narrative is None or not f.narrative.get("fairness"):
-        blocks.append(b.note("govern computes no disparity by itself: the groups to compare "
-                             "are the bank's to designate, and the results belong in the "
-                             "'## Fairness' section of the card narrative."))
+        blocks.append(
+            b.note(
+                "govern computes no disparity by itself: the groups to compare "
+                "are the bank's to designate, and the results belong in the "
+                "'## Fairness' section of the card narrative."
+            )
+        )
     return blocks
 
 
@@ -804,8 +1090,9 @@ def _s10_limitations(f: Facts) -> list[b.Block]:
     lim = str(f.payload.get("limitations") or "").strip()
     blocks: list[b.Block] = []
     if lim:
-        blocks.append(b.text(lim, f"recorded at registration, {_reg(f)}",
-                             "Limitations (at registration)"))
+        blocks.append(
+            b.text(lim, f"recorded at registration, {_reg(f)}", "Limitations (at registration)")
+        )
     else:
         blocks.append(b.missing("limitations at registration"))
     blocks += _narr(f, "assumptions", "Key assumptions")
@@ -813,10 +1100,14 @@ def _s10_limitations(f: Facts) -> list[b.Block]:
     blocks += _narr(f, "controls", "Compensating controls")
     conditions = [a for a in f.approvals if a.conditions]
     if conditions:
-        blocks.append(b.table(["Signer", "Role", "Condition", "Entry"],
-                              [[a.signer, a.role, a.conditions, str(a.entry.seq)]
-                               for a in conditions], title="Conditions of approval",
-                              source="approval.signed entries"))
+        blocks.append(
+            b.table(
+                ["Signer", "Role", "Condition", "Entry"],
+                [[a.signer, a.role, a.conditions, str(a.entry.seq)] for a in conditions],
+                title="Conditions of approval",
+                source="approval.signed entries",
+            )
+        )
     return blocks
 
 
@@ -826,22 +1117,33 @@ def _s11_implementation(f: Facts) -> list[b.Block]:
     art = p.get("artifact") or {}
     env = p.get("environment") or {}
     return [
-        b.fields([
-            ("Code commit", code.get("commit"), _reg(f)),
-            ("Repository", code.get("remote"), _reg(f)),
-            ("Branch", code.get("branch"), _reg(f)),
-            ("Path in repository", code.get("path"), _reg(f)),
-            ("Uncommitted changes", b.fmt(code.get("dirty")) if "dirty" in code else None,
-             _reg(f)),
-            ("Artifact SHA-256", art.get("sha256"), _reg(f)),
-            ("Artifact format", art.get("format"), _reg(f)),
-            ("Artifact size (bytes)", b.fmt(art.get("size")), _reg(f)),
-            ("Trusted pickle", b.fmt(art.get("trusted_pickle")), _reg(f)),
-            ("Converted from", art.get("converted_from") or "not converted", _reg(f)),
-        ], title="Code and artifact"),
-        b.table(["Package", "Version"], [[k, str(v)] for k, v in sorted(env.items())],
-                title="Environment", source=_reg(f)) if env else
-        b.missing("environment"),
+        b.fields(
+            [
+                ("Code commit", code.get("commit"), _reg(f)),
+                ("Repository", code.get("remote"), _reg(f)),
+                ("Branch", code.get("branch"), _reg(f)),
+                ("Path in repository", code.get("path"), _reg(f)),
+                (
+                    "Uncommitted changes",
+                    b.fmt(code.get("dirty")) if "dirty" in code else None,
+                    _reg(f),
+                ),
+                ("Artifact SHA-256", art.get("sha256"), _reg(f)),
+                ("Artifact format", art.get("format"), _reg(f)),
+                ("Artifact size (bytes)", b.fmt(art.get("size")), _reg(f)),
+                ("Trusted pickle", b.fmt(art.get("trusted_pickle")), _reg(f)),
+                ("Converted from", art.get("converted_from") or "not converted", _reg(f)),
+            ],
+            title="Code and artifact",
+        ),
+        b.table(
+            ["Package", "Version"],
+            [[k, str(v)] for k, v in sorted(env.items())],
+            title="Environment",
+            source=_reg(f),
+        )
+        if env
+        else b.missing("environment"),
     ]
 
 
@@ -854,20 +1156,35 @@ def _s12_use(f: Facts) -> list[b.Block]:
     else:
         output, rule = f"a prediction of {p.get('target')}", None
     blocks: list[b.Block] = [
-        b.fields([
-            ("Output", output, _reg(f)),
-            ("Target", p.get("target"), _reg(f)),
-            ("Decision threshold", p.get("threshold"), _reg(f)),
-            ("Decision rule", rule, _reg(f)),
-        ]),
+        b.fields(
+            [
+                ("Output", output, _reg(f)),
+                ("Target", p.get("target"), _reg(f)),
+                ("Decision threshold", p.get("threshold"), _reg(f)),
+                ("Decision rule", rule, _reg(f)),
+            ]
+        ),
     ]
     blocks += _narr(f, "use", "Use of the output and override policy")
     if f.deployments:
-        blocks.append(b.table(["Entry", "Action", "Environment", "By", "When", "Override"],
-                              [[str(d.seq), d.action, d.env, d.actor, d.ts,
-                                d.justification if d.override else "no"] for d in f.deployments],
-                              title="Deployments", source="model.deployed and model.retired "
-                              "entries"))
+        blocks.append(
+            b.table(
+                ["Entry", "Action", "Environment", "By", "When", "Override"],
+                [
+                    [
+                        str(d.seq),
+                        d.action,
+                        d.env,
+                        d.actor,
+                        d.ts,
+                        d.justification if d.override else "no",
+                    ]
+                    for d in f.deployments
+                ],
+                title="Deployments",
+                source="model.deployed and model.retired entries",
+            )
+        )
     else:
         blocks.append(b.note("The version has not been deployed."))
     return blocks
@@ -877,55 +1194,108 @@ def _s13_monitoring(f: Facts) -> list[b.Block]:
     revalidation = f"at least every {f.rule.revalidation_months} months (tier {f.row.risk_tier})"
     train = f.training[0] if f.training else None
     blocks: list[b.Block] = [
-        b.fields([
-            ("Revalidation", revalidation, "the policy in force"),
-            ("Next review due", b.day(f.status.next_review_due),
-             "the earliest expiry of the sign-offs in force"),
-            ("Drift baseline", f"the profile of {train.ref}" if train else None,
-             cite(train.entry) if train else None),
-        ]),
+        b.fields(
+            [
+                ("Revalidation", revalidation, "the policy in force"),
+                (
+                    "Next review due",
+                    b.day(f.status.next_review_due),
+                    "the earliest expiry of the sign-offs in force",
+                ),
+                (
+                    "Drift baseline",
+                    f"the profile of {train.ref}" if train else None,
+                    cite(train.entry) if train else None,
+                ),
+            ]
+        ),
     ]
     blocks += _narr(f, "monitoring", "Metrics, thresholds, frequency and revalidation triggers")
     if f.monitoring:
-        blocks.append(b.table(["Entry", "Kind", "When", "By"],
-                              [[str(e.seq), e.kind, e.ts, e.actor] for e in f.monitoring],
-                              title="Monitoring results", source="monitoring entries"))
+        blocks.append(
+            b.table(
+                ["Entry", "Kind", "When", "By"],
+                [[str(e.seq), e.kind, e.ts, e.actor] for e in f.monitoring],
+                title="Monitoring results",
+                source="monitoring entries",
+            )
+        )
     else:
-        blocks.append(b.missing("monitoring results", "no monitoring entry names this version "
-                                "yet"))
+        blocks.append(b.missing("monitoring results", "no monitoring entry names this version yet"))
     return blocks
 
 
 def _s14_governance(f: Facts) -> list[b.Block]:
     st = f.status
     blocks: list[b.Block] = [
-        b.fields([
-            ("Status", f"{st.status} (as of {f.at})", "derived from the ledger"),
-            ("Required sign-offs", ", ".join(st.required_roles), "the policy in force"),
-            ("Next review date", b.day(st.next_review_due), "sign-offs in force"),
-        ]),
+        b.fields(
+            [
+                ("Status", f"{st.status} (as of {f.at})", "derived from the ledger"),
+                ("Required sign-offs", ", ".join(st.required_roles), "the policy in force"),
+                ("Next review date", b.day(st.next_review_due), "sign-offs in force"),
+            ]
+        ),
     ]
     if f.approvals:
         by_seq = {s.seq: s for s in st.signoffs}
         rows = []
         for a in f.approvals:
             s = by_seq.get(a.entry.seq)
-            rows.append([a.role, a.decision, a.signer, a.entry.ts, s.expires if s else a.expires,
-                         a.conditions or "none", b.fmt(s.in_force) if s else None,
-                         "verified" if a.verified else "DOES NOT VERIFY", str(a.entry.seq)])
-        blocks.append(b.table(["Role", "Decision", "Signer", "Signed", "Expires", "Conditions",
-                               "In force", "Signature", "Entry"], rows, title="Sign-offs",
-                              source="approval.signed entries; signatures checked with the key "
-                              "enrolled for the signer at the time"))
+            rows.append(
+                [
+                    a.role,
+                    a.decision,
+                    a.signer,
+                    a.entry.ts,
+                    s.expires if s else a.expires,
+                    a.conditions or "none",
+                    b.fmt(s.in_force) if s else None,
+                    "verified" if a.verified else "DOES NOT VERIFY",
+                    str(a.entry.seq),
+                ]
+            )
+        blocks.append(
+            b.table(
+                [
+                    "Role",
+                    "Decision",
+                    "Signer",
+                    "Signed",
+                    "Expires",
+                    "Conditions",
+                    "In force",
+                    "Signature",
+                    "Entry",
+                ],
+                rows,
+                title="Sign-offs",
+                source="approval.signed entries; signatures checked with the key "
+                "enrolled for the signer at the time",
+            )
+        )
     else:
         blocks.append(b.missing("sign-offs", "no approval has been signed for this version"))
     if f.findings:
-        blocks.append(b.table(
-            ["#", "Type", "Severity", "Finding", "Raised", "Due", "Status", "Resolution"],
-            [[str(x.number), x.type, x.severity, x.text, f"{x.raised_by} {x.raised_at[:10]}",
-              b.day(x.due), x.status, x.resolution or ("" if x.status == "open" else None)]
-             for x in f.findings], title="Findings",
-            source="finding.raised and finding.closed entries"))
+        blocks.append(
+            b.table(
+                ["#", "Type", "Severity", "Finding", "Raised", "Due", "Status", "Resolution"],
+                [
+                    [
+                        str(x.number),
+                        x.type,
+                        x.severity,
+                        x.text,
+                        f"{x.raised_by} {x.raised_at[:10]}",
+                        b.day(x.due),
+                        x.status,
+                        x.resolution or ("" if x.status == "open" else None),
+                    ]
+                    for x in f.findings
+                ],
+                title="Findings",
+                source="finding.raised and finding.closed entries",
+            )
+        )
     else:
         blocks.append(b.missing("findings", "no finding has been raised against this version"))
     return blocks
@@ -937,45 +1307,76 @@ def _s15_appendix(f: Facts, coverages: Sequence[cov.Coverage]) -> list[b.Block]:
         ["model artifact", (p.get("artifact") or {}).get("sha256"), str(f.entry.seq)],
     ]
     for d in f.datasets:
-        manifest.append([f"{d.role} data {d.ref}", d.sha256,
-                         str(d.entry.seq) if d.entry else None])
+        manifest.append([f"{d.role} data {d.ref}", d.sha256, str(d.entry.seq) if d.entry else None])
     manifest.append(["code commit", (p.get("code") or {}).get("commit"), str(f.entry.seq)])
-    manifest.append(["configuration: threshold, features, target",
-                     f"threshold {p.get('threshold')}, {len(p.get('features') or [])} features, "
-                     f"target {p.get('target')}", str(f.entry.seq)])
+    manifest.append(
+        [
+            "configuration: threshold, features, target",
+            f"threshold {p.get('threshold')}, {len(p.get('features') or [])} features, "
+            f"target {p.get('target')}",
+            str(f.entry.seq),
+        ]
+    )
     if f.narrative is not None:
         manifest.append(["card narrative", f.narrative.sha256, str(f.narrative.seq)])
     if f.validation_narrative is not None:
-        manifest.append(["validation narrative", f.validation_narrative.sha256,
-                         str(f.validation_narrative.seq)])
+        manifest.append(
+            ["validation narrative", f.validation_narrative.sha256, str(f.validation_narrative.seq)]
+        )
     if f.reason_table is not None:
-        manifest.append(["reason-code table", f.reason_table.payload.get("sha256"),
-                         str(f.reason_table.seq)])
+        manifest.append(
+            ["reason-code table", f.reason_table.payload.get("sha256"), str(f.reason_table.seq)]
+        )
     entries = [[str(e.seq), e.kind, e.ts, e.actor, e.leaf.hex()] for e in f.all_entries]
-    cov_rows = [[c.pack.short, r.requirement.cite, "yes" if r.mandatory else "no", r.state,
-                 "; ".join(r.missing) or "none"] for c in coverages for r in c.rows]
+    cov_rows = [
+        [
+            c.pack.short,
+            r.requirement.cite,
+            "yes" if r.mandatory else "no",
+            r.state,
+            "; ".join(r.missing) or "none",
+        ]
+        for c in coverages
+        for r in c.rows
+    ]
     blocks: list[b.Block] = [
-        b.table(["Item", "Digest or value", "Entry"], manifest, title="Manifest",
-                source="the ledger"),
-        b.table(["Seq", "Kind", "Time", "Actor", "Leaf hash"], entries,
-                title="Ledger entries cited", source=f"{f.head.origin} at size {f.head.size}"),
-        b.table(["Pack", "Requirement", f"Mandatory ({f.row.risk_tier})", "State", "Missing"],
-                cov_rows, title="Coverage matrix", source="govern coverage"),
+        b.table(
+            ["Item", "Digest or value", "Entry"], manifest, title="Manifest", source="the ledger"
+        ),
+        b.table(
+            ["Seq", "Kind", "Time", "Actor", "Leaf hash"],
+            entries,
+            title="Ledger entries cited",
+            source=f"{f.head.origin} at size {f.head.size}",
+        ),
+        b.table(
+            ["Pack", "Requirement", f"Mandatory ({f.row.risk_tier})", "State", "Missing"],
+            cov_rows,
+            title="Coverage matrix",
+            source="govern coverage",
+        ),
     ]
     blocks += _narr(f, "standards", "Standards applied")
-    blocks.append(b.code(
-        f"govern model show {f.ref}\n"
-        f"python -c \"from govern.registry import Registry, models; "
-        f"print(models.recompute_metrics(Registry.open(), '{f.ref}'))\"\n"
-        f"govern explain {f.ref} --data "
-        + (f.holdouts[0].ref if f.holdouts else "NAME@V") + "\n"
-        f"govern report validation {f.ref} --format pdf -o validation.pdf",
-        "How to reproduce"))
-    blocks.append(b.code(
-        "govern verify --checkpoint checkpoint.txt --verifier-key KEY\n"
-        f"govern proof {f.entry.seq} --size {f.head.size}\n"
-        f"govern show {f.entry.seq}",
-        "How to verify"))
+    blocks.append(
+        b.code(
+            f"govern model show {f.ref}\n"
+            f'python -c "from govern.registry import Registry, models; '
+            f"print(models.recompute_metrics(Registry.open(), '{f.ref}'))\"\n"
+            f"govern explain {f.ref} --data "
+            + (f.holdouts[0].ref if f.holdouts else "NAME@V")
+            + "\n"
+            f"govern report validation {f.ref} --format pdf -o validation.pdf",
+            "How to reproduce",
+        )
+    )
+    blocks.append(
+        b.code(
+            "govern verify --checkpoint checkpoint.txt --verifier-key KEY\n"
+            f"govern proof {f.entry.seq} --size {f.head.size}\n"
+            f"govern show {f.entry.seq}",
+            "How to verify",
+        )
+    )
     return blocks
 
 
@@ -992,11 +1393,13 @@ def _mct(f: Facts, coverages: Sequence[cov.Coverage], diff: str) -> dict[str, An
     metrics = []
     for d in f.holdouts:
         m = f.metrics.get(d.ref) or {}
-        for label, key in (CLASSIFICATION_METRICS if p.get("task") != "regression"
-                           else REGRESSION_METRICS):
+        for label, key in (
+            CLASSIFICATION_METRICS if p.get("task") != "regression" else REGRESSION_METRICS
+        ):
             if m.get(key) is not None:
-                metrics.append({"type": key, "value": repr(m[key]), "slice": d.ref,
-                                "description": label})
+                metrics.append(
+                    {"type": key, "value": repr(m[key]), "slice": d.ref, "description": label}
+                )
     users = [{"description": n.sections["users"]}] if n and n.get("users") else []
     limitations = []
     if str(p.get("limitations") or "").strip():
@@ -1004,15 +1407,23 @@ def _mct(f: Facts, coverages: Sequence[cov.Coverage], diff: str) -> dict[str, An
     if n and n.get("limitations"):
         limitations.append({"description": n.sections["limitations"]})
     ethical = [
-        {"name": f"the feature {x['name']} may relate to a prohibited basis "
-         f"({', '.join(prohibited_matches(x['name']))})",
-         "mitigation_strategy": n.sections["features"] if n and n.get("features")
-         else b.NOT_RECORDED}
-        for x in p.get("features") or [] if prohibited_matches(x["name"])
+        {
+            "name": f"the feature {x['name']} may relate to a prohibited basis "
+            f"({', '.join(prohibited_matches(x['name']))})",
+            "mitigation_strategy": n.sections["features"]
+            if n and n.get("features")
+            else b.NOT_RECORDED,
+        }
+        for x in p.get("features") or []
+        if prohibited_matches(x["name"])
     ]
     if n and n.get("fairness"):
-        ethical.append({"name": "outcome and error-rate disparity",
-                        "mitigation_strategy": n.sections["fairness"]})
+        ethical.append(
+            {
+                "name": "outcome and error-rate disparity",
+                "mitigation_strategy": n.sections["fairness"],
+            }
+        )
     return {
         "model_details": {
             "name": f.name,
@@ -1029,14 +1440,20 @@ def _mct(f: Facts, coverages: Sequence[cov.Coverage], diff: str) -> dict[str, An
         "model_parameters": {
             "model_architecture": str(est.get("final_estimator") or est.get("class")),
             "data": [
-                {"name": d.ref, "link": str(d.payload.get("source") or ""),
-                 "description": f"{d.role} data", "sha256": d.sha256}
+                {
+                    "name": d.ref,
+                    "link": str(d.payload.get("source") or ""),
+                    "description": f"{d.role} data",
+                    "sha256": d.sha256,
+                }
                 for d in f.datasets
             ],
-            "input_format": ", ".join(f"{x['name']} ({x.get('dtype')})"
-                                      for x in p.get("features") or []),
+            "input_format": ", ".join(
+                f"{x['name']} ({x.get('dtype')})" for x in p.get("features") or []
+            ),
             "output_format": f"probability of {p.get('positive_label')!s}"
-            if p.get("task") == "classification" else f"prediction of {p.get('target')}",
+            if p.get("task") == "classification"
+            else f"prediction of {p.get('target')}",
         },
         "quantitative_analysis": {"performance_metrics": metrics},
         "considerations": {
@@ -1052,15 +1469,19 @@ def _mct(f: Facts, coverages: Sequence[cov.Coverage], diff: str) -> dict[str, An
 # ---- the card --------------------------------------------------------------------------------
 
 
-def card_data(reg: Registry, f: Facts, *, released: bool = False,
-              explain: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+def card_data(
+    reg: Registry, f: Facts, *, released: bool = False, explain: bool = True
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The card's JSON data and the specifications of its figures (drawn only for HTML)."""
     coverages = [cov.check_pack(f, cov.load(name)) for name in cov.DEFAULT_PACKS]
     issued = [d for d in f.documents if d.payload.get("model") == f.ref]
     card_version = f"{f.version}.{len(issued) + 1}"
     loaded = _load_model(reg, f)
-    imp: Importance | str = (_importance(reg, f, loaded) if explain else
-                             "not computed (the card was generated without explanations)")
+    imp: Importance | str = (
+        _importance(reg, f, loaded)
+        if explain
+        else "not computed (the card was generated without explanations)"
+    )
     figs: dict[str, Any] = {}
     builders = {
         0: lambda: _s0_control(reg, f, card_version, released, coverages),
@@ -1080,13 +1501,23 @@ def card_data(reg: Registry, f: Facts, *, released: bool = False,
         14: lambda: _s14_governance(f),
         15: lambda: _s15_appendix(f, coverages),
     }
-    sections = [b.section(n, key, title, requirements_of(n), builders[n]())
-                for n, key, title in SECTIONS]
+    sections = [
+        b.section(n, key, title, requirements_of(n), builders[n]()) for n, key, title in SECTIONS
+    ]
     control = sections[0]["blocks"]
-    diff_table = next((x for x in control if x["type"] == "table"
-                       and x.get("title") == "Changes since the previous card"), None)
-    diff = ("; ".join(f"{r[0]} changed" for r in diff_table["rows"]) if diff_table else
-            next((x["text"] for x in control if x["type"] == "note"), ""))
+    diff_table = next(
+        (
+            x
+            for x in control
+            if x["type"] == "table" and x.get("title") == "Changes since the previous card"
+        ),
+        None,
+    )
+    diff = (
+        "; ".join(f"{r[0]} changed" for r in diff_table["rows"])
+        if diff_table
+        else next((x["text"] for x in control if x["type"] == "note"), "")
+    )
     data: dict[str, Any] = {
         "$schema": SCHEMA_URL,
         "format": FORMAT,
@@ -1097,18 +1528,26 @@ def card_data(reg: Registry, f: Facts, *, released: bool = False,
             "card_version": card_version,
             "generator": f"govern {__version__}",
             "released": released,
-            "ledger": {"origin": f.head.origin, "size": f.head.size, "root": f.root_b64,
-                       "as_of": f.at},
+            "ledger": {
+                "origin": f.head.origin,
+                "size": f.head.size,
+                "root": f.root_b64,
+                "as_of": f.at,
+            },
             "model_entry": {"seq": f.entry.seq, "leaf": f.model_leaf},
-            "checkpoint": None if f.checkpoint is None else
-            {"n": f.checkpoint[0], "size": f.checkpoint[1], "root": f.checkpoint[2]},
+            "checkpoint": None
+            if f.checkpoint is None
+            else {"n": f.checkpoint[0], "size": f.checkpoint[1], "root": f.checkpoint[2]},
             "status": f.status.status,
             "risk_tier": f.row.risk_tier,
             "key_fields": key_fields(f),
             "coverage": [
-                {"pack": c.pack.id, "complete": c.complete,
-                 "missing_mandatory": [r.requirement.id for r in c.missing_mandatory],
-                 "missing": [r.requirement.id for r in c.missing]}
+                {
+                    "pack": c.pack.id,
+                    "complete": c.complete,
+                    "missing_mandatory": [r.requirement.id for r in c.missing_mandatory],
+                    "missing": [r.requirement.id for r in c.missing],
+                }
                 for c in coverages
             ],
         },
@@ -1128,17 +1567,24 @@ def draw(specs: Mapping[str, Any]) -> dict[str, str]:
             out[key] = plots.calibration(arg["mean_score"], arg["observed_rate"], arg["count"])
         elif kind == "scores":
             hist, labels, threshold = arg
-            out[key] = plots.score_distribution(hist["edges"], hist["positive"],
-                                                hist["negative"], labels, threshold)
+            out[key] = plots.score_distribution(
+                hist["edges"], hist["positive"], hist["negative"], labels, threshold
+            )
         elif kind == "importance":
             names, values, label = arg
             out[key] = plots.importance(names, values, label)
     return out
 
 
-def build_card(reg: Registry, ref: str, *, template_dir: Path | None = None,
-               released: bool = False, explain: bool = True,
-               facts: Facts | None = None) -> b.Document:
+def build_card(
+    reg: Registry,
+    ref: str,
+    *,
+    template_dir: Path | None = None,
+    released: bool = False,
+    explain: bool = True,
+    facts: Facts | None = None,
+) -> b.Document:
     """The model card of ``ref`` as the ledger stands now (render it with .html, .markdown,
     .json(), or .write(path))."""
     check_template_dir(template_dir)

@@ -100,8 +100,10 @@ def _load_packaged(name: str) -> Pack:
 
 def _parse(raw: bytes, source: str) -> Pack:
     def bad(problem: str) -> BadInput:
-        return BadInput(f"the regulation pack {source} is malformed: {problem}",
-                        hint="see docs/documents.md, \"Regulation packs\"")
+        return BadInput(
+            f"the regulation pack {source} is malformed: {problem}",
+            hint='see docs/documents.md, "Regulation packs"',
+        )
 
     try:
         data = tomllib.loads(raw.decode("utf-8"))
@@ -256,7 +258,6 @@ def check_pack(facts: Facts, pack: Pack) -> Coverage:
     return Coverage(facts.ref, tier, pack, rows, facts.head.size)
 
 
-def coverage(reg: Registry, ref: str, pack: str = "sr11-7",
-             facts: Facts | None = None) -> Coverage:
+def coverage(reg: Registry, ref: str, pack: str = "sr11-7", facts: Facts | None = None) -> Coverage:
     """Which requirements of ``pack`` the ledger holds evidence for, for ``ref``."""
     return check_pack(facts or ev.gather(reg, ref), load(pack))

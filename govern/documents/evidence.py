@@ -147,8 +147,15 @@ class Facts:
 
 def _stub(n: Narrative) -> Entry:
     # A narrative is cited by seq, kind and leaf; its body is not needed again.
-    return Entry(seq=n.seq, kind=n.kind, ts=n.ts, actor=n.actor, subject=None,
-                 leaf=bytes.fromhex(n.leaf), body=b"")
+    return Entry(
+        seq=n.seq,
+        kind=n.kind,
+        ts=n.ts,
+        actor=n.actor,
+        subject=None,
+        leaf=bytes.fromhex(n.leaf),
+        body=b"",
+    )
 
 
 def cite(entry: Entry | None) -> str | None:
@@ -176,32 +183,41 @@ def gather(reg: Registry, ref: str) -> Facts:
                 proj.datasets.c.version == d["version"],
             )
             ds_entry = reg.entry(ds_rows[0].seq) if ds_rows else None
-            datasets.append(DatasetFacts(f"{d['name']}@{d['version']}", role, d["sha256"],
-                                         ds_entry))
+            datasets.append(
+                DatasetFacts(f"{d['name']}@{d['version']}", role, d["sha256"], ds_entry)
+            )
     checkpoint = None
     for n, size, root, ts, _note in reg.ledger.checkpoints():
         if size <= head.size:
             checkpoint = (n, size, base64.b64encode(root).decode("ascii"), ts)
     approvals = tuple(_approvals(reg, model, stop))
     explanations = tuple(
-        e for e in reg.ledger.entries(subject=f"explanation:{model}", stop=stop)
+        e
+        for e in reg.ledger.entries(subject=f"explanation:{model}", stop=stop)
         if e.kind == "explanation.generated"
     )
     reason_table = next(
-        iter(reg.ledger.entries(subject=f"reason-table:{row.name}", stop=stop,
-                                newest_first=True, limit=1)),
+        iter(
+            reg.ledger.entries(
+                subject=f"reason-table:{row.name}", stop=stop, newest_first=True, limit=1
+            )
+        ),
         None,
     )
     monitoring = tuple(
-        e for e in reg.ledger.entries(subject=f"model:{model}", stop=stop)
+        e
+        for e in reg.ledger.entries(subject=f"model:{model}", stop=stop)
         if e.kind.startswith("monitoring.")
     )
     documents = tuple(
-        e for e in reg.ledger.entries(kind="document.generated", stop=stop)
+        e
+        for e in reg.ledger.entries(kind="document.generated", stop=stop)
         if str(e.payload.get("model", "")).partition("@")[0] == row.name
     )
-    versions = tuple(r.version for r in reg.rows(proj.models, proj.models.c.name == row.name,
-                                                 order=proj.models.c.version))
+    versions = tuple(
+        r.version
+        for r in reg.rows(proj.models, proj.models.c.name == row.name, order=proj.models.c.version)
+    )
     return Facts(
         ref=model,
         name=row.name,
@@ -221,8 +237,11 @@ def gather(reg: Registry, ref: str) -> Facts:
         validation_narrative=narrative_mod.latest(reg, model, "validation.narrative", stop=stop),
         explanations=explanations,
         reason_table=reason_table,
-        deployments=tuple(reg.rows(proj.deployments, proj.deployments.c.model == model,
-                                   order=proj.deployments.c.seq)),
+        deployments=tuple(
+            reg.rows(
+                proj.deployments, proj.deployments.c.model == model, order=proj.deployments.c.seq
+            )
+        ),
         monitoring=monitoring,
         documents=documents,
         challengers=tuple(_challengers(reg, model, payload, stop)),
@@ -238,8 +257,15 @@ def _approvals(reg: Registry, model: str, stop: int) -> list[Approval]:
         p = e.payload
         st = p["statement"]
         enrolment = next(
-            iter(reg.ledger.entries(subject=f"person:{st['signer']}", kind="person.enrolled",
-                                    stop=e.seq, newest_first=True, limit=1)),
+            iter(
+                reg.ledger.entries(
+                    subject=f"person:{st['signer']}",
+                    kind="person.enrolled",
+                    stop=e.seq,
+                    newest_first=True,
+                    limit=1,
+                )
+            ),
             None,
         )
         verified = False
@@ -249,16 +275,27 @@ def _approvals(reg: Registry, model: str, stop: int) -> list[Approval]:
                 verified = True
             except SignatureInvalid:
                 verified = False
-        out.append(Approval(e, st["role"], st["decision"], st["signer"], st.get("conditions"),
-                            st.get("expires"), verified))
+        out.append(
+            Approval(
+                e,
+                st["role"],
+                st["decision"],
+                st["signer"],
+                st.get("conditions"),
+                st.get("expires"),
+                verified,
+            )
+        )
     return out
 
 
-def _challengers(reg: Registry, model: str, payload: Mapping[str, Any],
-                 stop: int) -> list[Challenger]:
+def _challengers(
+    reg: Registry, model: str, payload: Mapping[str, Any], stop: int
+) -> list[Challenger]:
     """Other versions (of any model) with metrics on a holdout of identical bytes."""
-    ours = {d["sha256"]: f"{d['name']}@{d['version']}"
-            for d in payload.get("validation_data") or []}
+    ours = {
+        d["sha256"]: f"{d['name']}@{d['version']}" for d in payload.get("validation_data") or []
+    }
     if not ours:
         return []
     out = []
@@ -271,15 +308,17 @@ def _challengers(reg: Registry, model: str, payload: Mapping[str, Any],
         for d in p.get("validation_data") or []:
             key = f"{d['name']}@{d['version']}"
             if d["sha256"] in ours and key in (p.get("metrics") or {}):
-                out.append(Challenger(other, e, key, ours[d["sha256"]], d["sha256"],
-                                      p["metrics"][key]))
+                out.append(
+                    Challenger(other, e, key, ours[d["sha256"]], d["sha256"], p["metrics"][key])
+                )
     return out
 
 
 def _predictions(reg: Registry, model: str, leaf: str, stop: int) -> int:
     count = 0
-    for e in reg.ledger.entries(kind="prediction.logged", stop=stop, newest_first=True,
-                                limit=PREDICTION_SEARCH):
+    for e in reg.ledger.entries(
+        kind="prediction.logged", stop=stop, newest_first=True, limit=PREDICTION_SEARCH
+    ):
         p = e.payload
         if p.get("model") == model or p.get("model_entry") == leaf:
             count += 1
@@ -299,8 +338,12 @@ class Evidence:
     seqs: tuple[int, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "present": self.present, "detail": self.detail,
-                "entries": list(self.seqs)}
+        return {
+            "name": self.name,
+            "present": self.present,
+            "detail": self.detail,
+            "entries": list(self.seqs),
+        }
 
 
 Check = Callable[[Facts], Evidence]
@@ -311,14 +354,19 @@ def _ev(name: str, present: bool, yes: str, no: str, seqs: Sequence[int] = ()) -
 
 
 def _registration(f: Facts) -> Evidence:
-    return Evidence("registration", True, f"{f.ref} registered in entry {f.entry.seq}",
-                    (f.entry.seq,))
+    return Evidence(
+        "registration", True, f"{f.ref} registered in entry {f.entry.seq}", (f.entry.seq,)
+    )
 
 
 def _intended_use(f: Facts) -> Evidence:
-    return _ev("intended_use", bool(str(f.payload.get("intended_use", "")).strip()),
-               f"intended use recorded at registration (entry {f.entry.seq})",
-               "no intended use recorded", (f.entry.seq,))
+    return _ev(
+        "intended_use",
+        bool(str(f.payload.get("intended_use", "")).strip()),
+        f"intended use recorded at registration (entry {f.entry.seq})",
+        "no intended use recorded",
+        (f.entry.seq,),
+    )
 
 
 def _limitations(f: Facts) -> Evidence:
@@ -327,116 +375,182 @@ def _limitations(f: Facts) -> Evidence:
         seqs.append(f.entry.seq)
     if f.narrative is not None and f.narrative.get("limitations"):
         seqs.append(f.narrative.seq)
-    return _ev("limitations", bool(seqs), "limitations recorded (entries "
-               + ", ".join(map(str, seqs)) + ")", "no limitations recorded", seqs)
+    return _ev(
+        "limitations",
+        bool(seqs),
+        "limitations recorded (entries " + ", ".join(map(str, seqs)) + ")",
+        "no limitations recorded",
+        seqs,
+    )
 
 
 def _methodology(f: Facts) -> Evidence:
     est = f.payload.get("estimator") or {}
-    return _ev("methodology", bool(est.get("class")),
-               f"estimator {est.get('class')} and its parameters (entry {f.entry.seq})",
-               "no estimator description recorded", (f.entry.seq,))
+    return _ev(
+        "methodology",
+        bool(est.get("class")),
+        f"estimator {est.get('class')} and its parameters (entry {f.entry.seq})",
+        "no estimator description recorded",
+        (f.entry.seq,),
+    )
 
 
 def _training_data(f: Facts) -> Evidence:
     seqs = [d.entry.seq for d in f.training if d.entry is not None]
-    return _ev("training_data", bool(f.training) and len(seqs) == len(f.training),
-               "training data " + ", ".join(d.ref for d in f.training) + " registered by digest",
-               "no registered training data", seqs)
+    return _ev(
+        "training_data",
+        bool(f.training) and len(seqs) == len(f.training),
+        "training data " + ", ".join(d.ref for d in f.training) + " registered by digest",
+        "no registered training data",
+        seqs,
+    )
 
 
 def _data_profile(f: Facts) -> Evidence:
     profiled = [d for d in f.datasets if d.payload.get("profile")]
     seqs = [d.entry.seq for d in profiled if d.entry is not None]
-    return _ev("data_profile", bool(f.datasets) and len(profiled) == len(f.datasets),
-               f"profiles (schema, missing values, distributions) of {len(profiled)} dataset(s)",
-               "a dataset has no recorded profile", seqs)
+    return _ev(
+        "data_profile",
+        bool(f.datasets) and len(profiled) == len(f.datasets),
+        f"profiles (schema, missing values, distributions) of {len(profiled)} dataset(s)",
+        "a dataset has no recorded profile",
+        seqs,
+    )
 
 
 def _holdout_metrics(f: Facts) -> Evidence:
     keys = [d.ref for d in f.holdouts if d.ref in f.metrics]
-    return _ev("holdout_metrics", bool(keys), "holdout metrics on " + ", ".join(keys),
-               "no holdout data: no metrics on held-out data were recorded", (f.entry.seq,))
+    return _ev(
+        "holdout_metrics",
+        bool(keys),
+        "holdout metrics on " + ", ".join(keys),
+        "no holdout data: no metrics on held-out data were recorded",
+        (f.entry.seq,),
+    )
 
 
 def _independent_holdout(f: Facts) -> Evidence:
     trained = {d.sha256 for d in f.training}
     keys = [d.ref for d in f.holdouts if d.sha256 not in trained and d.ref in f.metrics]
-    return _ev("independent_holdout", bool(keys),
-               "outcomes on data not used in development: " + ", ".join(keys)
-               + " (SHA-256 differs from every training dataset)",
-               "no outcomes analysis on data not used in development (no holdout distinct "
-               "from the training data)", (f.entry.seq,))
+    return _ev(
+        "independent_holdout",
+        bool(keys),
+        "outcomes on data not used in development: "
+        + ", ".join(keys)
+        + " (SHA-256 differs from every training dataset)",
+        "no outcomes analysis on data not used in development (no holdout distinct "
+        "from the training data)",
+        (f.entry.seq,),
+    )
 
 
 def _calibration(f: Facts) -> Evidence:
     keys = [k for k, m in f.metrics.items() if isinstance(m, Mapping) and m.get("calibration")]
-    return _ev("calibration", bool(keys), "calibration table on " + ", ".join(keys),
-               "no calibration table recorded", (f.entry.seq,))
+    return _ev(
+        "calibration",
+        bool(keys),
+        "calibration table on " + ", ".join(keys),
+        "no calibration table recorded",
+        (f.entry.seq,),
+    )
 
 
 def _challenger(f: Facts) -> Evidence:
-    return _ev("challenger", bool(f.challengers),
-               "challenger(s) on the same holdout bytes: "
-               + ", ".join(sorted({c.ref for c in f.challengers})),
-               "no challenger registered on the same holdout data",
-               sorted({c.entry.seq for c in f.challengers}))
+    return _ev(
+        "challenger",
+        bool(f.challengers),
+        "challenger(s) on the same holdout bytes: "
+        + ", ".join(sorted({c.ref for c in f.challengers})),
+        "no challenger registered on the same holdout data",
+        sorted({c.entry.seq for c in f.challengers}),
+    )
 
 
 def _explanation(f: Facts) -> Evidence:
-    good = [e for e in f.explanations
-            if e.payload.get("kind") == "global"
-            and (e.payload.get("fidelity") or {}).get("passed")]
-    return _ev("explanation", bool(good),
-               f"global explanation with a passed fidelity check (entry {good[-1].seq})"
-               if good else "",
-               "no global explanation with a passed fidelity check recorded",
-               [e.seq for e in good])
+    good = [
+        e
+        for e in f.explanations
+        if e.payload.get("kind") == "global" and (e.payload.get("fidelity") or {}).get("passed")
+    ]
+    return _ev(
+        "explanation",
+        bool(good),
+        f"global explanation with a passed fidelity check (entry {good[-1].seq})" if good else "",
+        "no global explanation with a passed fidelity check recorded",
+        [e.seq for e in good],
+    )
 
 
 def _reason_codes(f: Facts) -> Evidence:
     e = f.reason_table
-    return _ev("reason_codes", e is not None,
-               f"reason-code table {e.payload.get('version')} registered (entry {e.seq})"
-               if e is not None else "",
-               "no reason-code table registered for this model",
-               [e.seq] if e is not None else [])
+    return _ev(
+        "reason_codes",
+        e is not None,
+        f"reason-code table {e.payload.get('version')} registered (entry {e.seq})"
+        if e is not None
+        else "",
+        "no reason-code table registered for this model",
+        [e.seq] if e is not None else [],
+    )
 
 
 def _code_version(f: Facts) -> Evidence:
     code = f.payload.get("code") or {}
     ok = bool(code.get("commit")) and not code.get("dirty")
-    return _ev("code_version", ok, f"code commit {code.get('commit')} (clean tree)",
-               "no clean code commit recorded" if not code.get("commit")
-               else "the code was registered from a tree with uncommitted changes",
-               (f.entry.seq,))
+    return _ev(
+        "code_version",
+        ok,
+        f"code commit {code.get('commit')} (clean tree)",
+        "no clean code commit recorded"
+        if not code.get("commit")
+        else "the code was registered from a tree with uncommitted changes",
+        (f.entry.seq,),
+    )
 
 
 def _environment(f: Facts) -> Evidence:
     env = f.payload.get("environment") or {}
-    return _ev("environment", bool(env.get("python")),
-               f"Python {env.get('python')} and {len(env) - 1} library versions",
-               "no environment recorded", (f.entry.seq,))
+    return _ev(
+        "environment",
+        bool(env.get("python")),
+        f"Python {env.get('python')} and {len(env) - 1} library versions",
+        "no environment recorded",
+        (f.entry.seq,),
+    )
 
 
 def independent_validators(f: Facts) -> list[Approval]:
     """Validator sign-offs by someone who neither owns nor registered the version."""
-    return [a for a in f.approvals if a.role == "validator" and a.verified
-            and a.signer not in (f.row.owner, f.row.registered_by)]
+    return [
+        a
+        for a in f.approvals
+        if a.role == "validator"
+        and a.verified
+        and a.signer not in (f.row.owner, f.row.registered_by)
+    ]
 
 
 def _validator_review(f: Facts) -> Evidence:
     found = independent_validators(f)
-    return _ev("validator_review", bool(found),
-               "independent validator sign-off by " + ", ".join(sorted({a.signer for a in found})),
-               "no sign-off by an independent validator", [a.entry.seq for a in found])
+    return _ev(
+        "validator_review",
+        bool(found),
+        "independent validator sign-off by " + ", ".join(sorted({a.signer for a in found})),
+        "no sign-off by an independent validator",
+        [a.entry.seq for a in found],
+    )
 
 
 def _approval(f: Facts) -> Evidence:
     ok = f.status.status in (APPROVED, DEPLOYED)
     seqs = [s.seq for s in f.status.signoffs if s.in_force]
-    return _ev("approval", ok, f"{f.status.status}: every required sign-off in force",
-               f"not approved: the version is {f.status.status}", seqs)
+    return _ev(
+        "approval",
+        ok,
+        f"{f.status.status}: every required sign-off in force",
+        f"not approved: the version is {f.status.status}",
+        seqs,
+    )
 
 
 def _findings_resolved(f: Facts) -> Evidence:
@@ -444,29 +558,43 @@ def _findings_resolved(f: Facts) -> Evidence:
     return Evidence(
         "findings_resolved",
         not blocking,
-        "no finding of a blocking severity is open" if not blocking else
-        "open blocking finding(s): " + ", ".join(f"#{x.number} ({x.severity})" for x in blocking),
+        "no finding of a blocking severity is open"
+        if not blocking
+        else "open blocking finding(s): "
+        + ", ".join(f"#{x.number} ({x.severity})" for x in blocking),
         tuple(x.seq for x in f.findings),
     )
 
 
 def _review_scheduled(f: Facts) -> Evidence:
     due = f.status.next_review_due
-    return _ev("review_scheduled", due is not None, f"next review due {(due or '')[:10]}",
-               "no review date: no sign-off is in force", [s.seq for s in f.status.signoffs])
+    return _ev(
+        "review_scheduled",
+        due is not None,
+        f"next review due {(due or '')[:10]}",
+        "no review date: no sign-off is in force",
+        [s.seq for s in f.status.signoffs],
+    )
 
 
 def _monitoring_results(f: Facts) -> Evidence:
-    return _ev("monitoring_results", bool(f.monitoring),
-               f"{len(f.monitoring)} monitoring entries",
-               "no monitoring results recorded (no back-testing on outcomes realised in use)",
-               [e.seq for e in f.monitoring])
+    return _ev(
+        "monitoring_results",
+        bool(f.monitoring),
+        f"{len(f.monitoring)} monitoring entries",
+        "no monitoring results recorded (no back-testing on outcomes realised in use)",
+        [e.seq for e in f.monitoring],
+    )
 
 
 def _prediction_log(f: Facts) -> Evidence:
-    return _ev("prediction_log", f.predictions > 0,
-               f"{f.predictions} logged predictions name this version",
-               "no logged predictions name this version", [])
+    return _ev(
+        "prediction_log",
+        f.predictions > 0,
+        f"{f.predictions} logged predictions name this version",
+        "no logged predictions name this version",
+        [],
+    )
 
 
 EVIDENCE: Mapping[str, Check] = {

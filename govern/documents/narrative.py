@@ -39,61 +39,163 @@ class SectionSpec:
 
 
 CARD_SECTIONS: tuple[SectionSpec, ...] = (
-    SectionSpec("purpose", "Purpose", ("Purpose and intended use",), "2",
-                "the decisions the model supports and how"),
-    SectionSpec("users", "Intended users", ("Users",), "1, 2",
-                "who uses the output (teams, roles)"),
-    SectionSpec("out_of_scope", "Out-of-scope uses", ("Restrictions",), "2",
-                "uses the model must not be put to"),
-    SectionSpec("sourcing", "Sourcing", ("In-house or vendor", "Vendor"), "1",
-                "built in-house or bought; for a vendor model, how it is understood"),
-    SectionSpec("dependencies", "Dependencies", ("Upstream models",), "1",
-                "upstream models, data feeds and systems the model depends on"),
-    SectionSpec("materiality", "Materiality", ("Exposure",), "3",
-                "exposure (amounts, volumes) and purpose behind the risk tier"),
-    SectionSpec("methodology", "Methodology", ("Design choices",), "4",
-                "design choices and the alternatives considered"),
-    SectionSpec("data", "Data", ("Data exclusions",), "5",
-                "selection, exclusions, labelling and cleaning of the data"),
-    SectionSpec("features", "Feature review", ("Prohibited-basis review",), "6",
-                "prohibited-basis and proxy review of the features"),
-    SectionSpec("benchmarking", "Benchmarking", (), "7",
-                "benchmarks the model was compared with, if not registered challengers"),
-    SectionSpec("fairness", "Fairness", (), "9",
-                "outcome and error-rate disparity across the groups the bank designates"),
-    SectionSpec("assumptions", "Assumptions", ("Key assumptions",), "10",
-                "the key assumptions"),
-    SectionSpec("limitations", "Limitations", (), "10",
-                "known limitations, beyond those recorded at registration"),
-    SectionSpec("controls", "Compensating controls", (), "10",
-                "controls that offset the limitations"),
-    SectionSpec("use", "Use and overrides", ("Overrides", "Override policy"), "12",
-                "how the output is used, and the override policy"),
-    SectionSpec("monitoring", "Monitoring plan", ("Monitoring",), "13",
-                "metrics, thresholds, frequency and revalidation triggers"),
-    SectionSpec("standards", "Standards", ("Standards applied",), "15",
-                "standards and internal policies applied"),
+    SectionSpec(
+        "purpose",
+        "Purpose",
+        ("Purpose and intended use",),
+        "2",
+        "the decisions the model supports and how",
+    ),
+    SectionSpec(
+        "users", "Intended users", ("Users",), "1, 2", "who uses the output (teams, roles)"
+    ),
+    SectionSpec(
+        "out_of_scope",
+        "Out-of-scope uses",
+        ("Restrictions",),
+        "2",
+        "uses the model must not be put to",
+    ),
+    SectionSpec(
+        "sourcing",
+        "Sourcing",
+        ("In-house or vendor", "Vendor"),
+        "1",
+        "built in-house or bought; for a vendor model, how it is understood",
+    ),
+    SectionSpec(
+        "dependencies",
+        "Dependencies",
+        ("Upstream models",),
+        "1",
+        "upstream models, data feeds and systems the model depends on",
+    ),
+    SectionSpec(
+        "materiality",
+        "Materiality",
+        ("Exposure",),
+        "3",
+        "exposure (amounts, volumes) and purpose behind the risk tier",
+    ),
+    SectionSpec(
+        "methodology",
+        "Methodology",
+        ("Design choices",),
+        "4",
+        "design choices and the alternatives considered",
+    ),
+    SectionSpec(
+        "data",
+        "Data",
+        ("Data exclusions",),
+        "5",
+        "selection, exclusions, labelling and cleaning of the data",
+    ),
+    SectionSpec(
+        "features",
+        "Feature review",
+        ("Prohibited-basis review",),
+        "6",
+        "prohibited-basis and proxy review of the features",
+    ),
+    SectionSpec(
+        "benchmarking",
+        "Benchmarking",
+        (),
+        "7",
+        "benchmarks the model was compared with, if not registered challengers",
+    ),
+    SectionSpec(
+        "fairness",
+        "Fairness",
+        (),
+        "9",
+        "outcome and error-rate disparity across the groups the bank designates",
+    ),
+    SectionSpec("assumptions", "Assumptions", ("Key assumptions",), "10", "the key assumptions"),
+    SectionSpec(
+        "limitations",
+        "Limitations",
+        (),
+        "10",
+        "known limitations, beyond those recorded at registration",
+    ),
+    SectionSpec(
+        "controls", "Compensating controls", (), "10", "controls that offset the limitations"
+    ),
+    SectionSpec(
+        "use",
+        "Use and overrides",
+        ("Overrides", "Override policy"),
+        "12",
+        "how the output is used, and the override policy",
+    ),
+    SectionSpec(
+        "monitoring",
+        "Monitoring plan",
+        ("Monitoring",),
+        "13",
+        "metrics, thresholds, frequency and revalidation triggers",
+    ),
+    SectionSpec(
+        "standards",
+        "Standards",
+        ("Standards applied",),
+        "15",
+        "standards and internal policies applied",
+    ),
 )
 
 VALIDATION_SECTIONS: tuple[SectionSpec, ...] = (
-    SectionSpec("scope", "Scope and independence", ("Scope",), "scope",
-                "what was validated, by whom, and their independence"),
-    SectionSpec("rating", "Rating", (), "conclusion",
-                "the validator's rating of the model"),
-    SectionSpec("conclusion", "Conclusion", (), "conclusion",
-                "the validator's conclusion in words"),
-    SectionSpec("soundness", "Conceptual soundness", (), "soundness",
-                "assessment of design, theory and assumptions"),
-    SectionSpec("replication", "Replication", (), "replication",
-                "what was replicated beyond govern's recomputation"),
-    SectionSpec("benchmarking", "Benchmarking", (), "benchmarking",
-                "benchmarks used and the comparison"),
-    SectionSpec("outcomes", "Outcomes analysis", ("Back-testing",), "outcomes",
-                "outcomes analysis and back-testing"),
-    SectionSpec("monitoring", "Monitoring adequacy", ("Monitoring",), "monitoring",
-                "whether the monitoring plan is adequate"),
-    SectionSpec("challenge", "Effective challenge", (), "challenge",
-                "questions raised, answers given and changes made"),
+    SectionSpec(
+        "scope",
+        "Scope and independence",
+        ("Scope",),
+        "scope",
+        "what was validated, by whom, and their independence",
+    ),
+    SectionSpec("rating", "Rating", (), "conclusion", "the validator's rating of the model"),
+    SectionSpec(
+        "conclusion", "Conclusion", (), "conclusion", "the validator's conclusion in words"
+    ),
+    SectionSpec(
+        "soundness",
+        "Conceptual soundness",
+        (),
+        "soundness",
+        "assessment of design, theory and assumptions",
+    ),
+    SectionSpec(
+        "replication",
+        "Replication",
+        (),
+        "replication",
+        "what was replicated beyond govern's recomputation",
+    ),
+    SectionSpec(
+        "benchmarking", "Benchmarking", (), "benchmarking", "benchmarks used and the comparison"
+    ),
+    SectionSpec(
+        "outcomes",
+        "Outcomes analysis",
+        ("Back-testing",),
+        "outcomes",
+        "outcomes analysis and back-testing",
+    ),
+    SectionSpec(
+        "monitoring",
+        "Monitoring adequacy",
+        ("Monitoring",),
+        "monitoring",
+        "whether the monitoring plan is adequate",
+    ),
+    SectionSpec(
+        "challenge",
+        "Effective challenge",
+        (),
+        "challenge",
+        "questions raised, answers given and changes made",
+    ),
 )
 
 SPECS: Mapping[Kind, tuple[SectionSpec, ...]] = {
@@ -202,7 +304,7 @@ def parse(text: str, kind: Kind = "card.narrative") -> dict[str, str]:
         raise BadInput(
             f"the section '## {empty[0]}' is empty",
             hint="write what it should say, or leave the heading out (the document then says "
-            "\"not recorded\")",
+            '"not recorded")',
         )
     if not out:
         raise BadInput(
@@ -265,8 +367,9 @@ def record(reg: Registry, ref: str, path: Path, kind: Kind = "card.narrative") -
 def latest(reg: Registry, model: str, kind: Kind, *, stop: int | None = None) -> Narrative | None:
     """The latest narrative of ``kind`` recorded for ``model`` (``NAME@V``) before seq ``stop``."""
     subject = f"{SUBJECT_PREFIX[kind]}:{model}"
-    for entry in reg.ledger.entries(subject=subject, kind=kind, stop=stop, newest_first=True,
-                                    limit=1):
+    for entry in reg.ledger.entries(
+        subject=subject, kind=kind, stop=stop, newest_first=True, limit=1
+    ):
         p = entry.payload
         text = p["text"]
         if hashlib.sha256(text.encode("utf-8")).hexdigest() != p["sha256"]:

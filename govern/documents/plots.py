@@ -58,8 +58,11 @@ def png_data_uri(fig: Any) -> str:
 
 
 def _pairs(xs: Sequence[Number], ys: Sequence[Number]) -> tuple[list[float], list[float]]:
-    keep = [(float(x), float(y)) for x, y in zip(xs, ys, strict=False)
-            if x is not None and y is not None]
+    keep = [
+        (float(x), float(y))
+        for x, y in zip(xs, ys, strict=False)
+        if x is not None and y is not None
+    ]
     return [p[0] for p in keep], [p[1] for p in keep]
 
 
@@ -71,8 +74,7 @@ def roc(curves: Sequence[tuple[str, Sequence[Number], Sequence[Number]]]) -> Any
     ax.plot([0, 1], [0, 1], color=_GREY, linestyle="--", linewidth=0.8, label="chance")
     for i, (label, fpr, tpr) in enumerate(curves):
         x, y = _pairs(fpr, tpr)
-        ax.plot(x, y, color=_CYCLE[i % len(_CYCLE)], linewidth=1.6 if i == 0 else 1.1,
-                label=label)
+        ax.plot(x, y, color=_CYCLE[i % len(_CYCLE)], linewidth=1.6 if i == 0 else 1.1, label=label)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.set_xlabel("false positive rate")
@@ -85,8 +87,9 @@ def roc(curves: Sequence[tuple[str, Sequence[Number], Sequence[Number]]]) -> Any
 
 
 @_styled
-def calibration(mean_score: Sequence[Number], observed: Sequence[Number],
-                counts: Sequence[int]) -> Any:
+def calibration(
+    mean_score: Sequence[Number], observed: Sequence[Number], counts: Sequence[int]
+) -> Any:
     """Observed positive rate against mean score per bin, marker area by bin count."""
     fig = _figure(4.2, 3.6)
     ax = fig.add_subplot(1, 1, 1)
@@ -105,21 +108,44 @@ def calibration(mean_score: Sequence[Number], observed: Sequence[Number],
 
 
 @_styled
-def score_distribution(edges: Sequence[Number], positive: Sequence[int],
-                       negative: Sequence[int], labels: tuple[str, str],
-                       threshold: float | None) -> Any:
+def score_distribution(
+    edges: Sequence[Number],
+    positive: Sequence[int],
+    negative: Sequence[int],
+    labels: tuple[str, str],
+    threshold: float | None,
+) -> Any:
     """Histograms of the score for each class, with the decision threshold."""
     fig = _figure(6.4, 3.0)
     ax = fig.add_subplot(1, 1, 1)
     e = [float(v) for v in edges if v is not None]
     lefts, widths = e[:-1], [b - a for a, b in itertools.pairwise(e)]
-    ax.bar(lefts, list(negative), width=widths, align="edge", color=_RED, alpha=0.55,
-           label=labels[1], edgecolor="white", linewidth=0.4)
-    ax.bar(lefts, list(positive), width=widths, align="edge", color=_BLUE, alpha=0.55,
-           label=labels[0], edgecolor="white", linewidth=0.4)
+    ax.bar(
+        lefts,
+        list(negative),
+        width=widths,
+        align="edge",
+        color=_RED,
+        alpha=0.55,
+        label=labels[1],
+        edgecolor="white",
+        linewidth=0.4,
+    )
+    ax.bar(
+        lefts,
+        list(positive),
+        width=widths,
+        align="edge",
+        color=_BLUE,
+        alpha=0.55,
+        label=labels[0],
+        edgecolor="white",
+        linewidth=0.4,
+    )
     if threshold is not None:
-        ax.axvline(threshold, color="black", linewidth=0.9, linestyle=":",
-                   label=f"threshold {threshold:g}")
+        ax.axvline(
+            threshold, color="black", linewidth=0.9, linestyle=":", label=f"threshold {threshold:g}"
+        )
     ax.set_xlim(0, 1)
     ax.set_xlabel("score (probability of the positive class)")
     ax.set_ylabel("count")
@@ -142,6 +168,7 @@ def importance(features: Sequence[str], values: Sequence[float], xlabel: str) ->
     ax.set_xlabel(xlabel)
     ax.set_title("Global importance: mean |SHAP value|")
     ax.grid(True, axis="x", linewidth=0.3, alpha=0.5)
-    fig.subplots_adjust(left=0.42, right=0.97, bottom=0.6 / (0.9 + 0.22 * n) + 0.05,
-                        top=1 - 0.3 / (0.9 + 0.22 * n))
+    fig.subplots_adjust(
+        left=0.42, right=0.97, bottom=0.6 / (0.9 + 0.22 * n) + 0.05, top=1 - 0.3 / (0.9 + 0.22 * n)
+    )
     return fig

@@ -56,8 +56,12 @@ class ReleasedFile:
     size: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "document": self.document, "sha256": self.sha256,
-                "size": self.size}
+        return {
+            "name": self.name,
+            "document": self.document,
+            "sha256": self.sha256,
+            "size": self.size,
+        }
 
 
 @dataclass(frozen=True)
@@ -81,15 +85,19 @@ class Checked:
     status_now: str
 
 
-def check(reg: Registry, ref: str, *, packs: Sequence[str] = cov.DEFAULT_PACKS,
-          at: str | None = None) -> Checked:
+def check(
+    reg: Registry, ref: str, *, packs: Sequence[str] = cov.DEFAULT_PACKS, at: str | None = None
+) -> Checked:
     """Every release rule, as of ``at`` (now by default); raises the first that fails."""
     now = at or now_ts()
     facts = ev.gather(reg, ref)
     current = status(reg, facts.ref, now)
     policy = reg.policy(now)
-    blocking = [x for x in current.open_findings
-                if x.severity == "high" or x.severity in policy.blocking_severities]
+    blocking = [
+        x
+        for x in current.open_findings
+        if x.severity == "high" or x.severity in policy.blocking_severities
+    ]
     if blocking:
         x = blocking[0]
         raise OpenFinding(
@@ -108,11 +116,19 @@ def check(reg: Registry, ref: str, *, packs: Sequence[str] = cov.DEFAULT_PACKS,
             hint="revalidate: the validator and approver sign again with `govern approve`",
         )
     if current.status not in (APPROVED, DEPLOYED):
-        missing = [r for r in current.required_roles
-                   if not any(s.role == r and s.in_force for s in current.signoffs)]
-        why = "it was rejected" if current.status == REJECTED else (
-            f"it is {current.status}" + (f"; missing sign-off: {', '.join(missing)}"
-                                         if missing else ""))
+        missing = [
+            r
+            for r in current.required_roles
+            if not any(s.role == r and s.in_force for s in current.signoffs)
+        ]
+        why = (
+            "it was rejected"
+            if current.status == REJECTED
+            else (
+                f"it is {current.status}"
+                + (f"; missing sign-off: {', '.join(missing)}" if missing else "")
+            )
+        )
         raise NotApproved(
             f"{facts.ref} is not approved ({why}); its documents cannot be released",
             hint="complete validation and approval (`govern approve`), then release again",
@@ -120,8 +136,11 @@ def check(reg: Registry, ref: str, *, packs: Sequence[str] = cov.DEFAULT_PACKS,
     coverages = tuple(cov.check_pack(facts, cov.load(p)) for p in packs)
     gaps = [(c, r) for c in coverages for r in c.missing_mandatory]
     if gaps:
-        listed = "; ".join(f"{c.pack.short} {r.requirement.cite.removeprefix(c.pack.short).strip()}"
-                           f": {', '.join(r.missing)}" for c, r in gaps[:6])
+        listed = "; ".join(
+            f"{c.pack.short} {r.requirement.cite.removeprefix(c.pack.short).strip()}"
+            f": {', '.join(r.missing)}"
+            for c, r in gaps[:6]
+        )
         more = f" (and {len(gaps) - 6} more)" if len(gaps) > 6 else ""
         raise CoverageIncomplete(
             f"{len(gaps)} requirement(s) mandatory for tier {facts.row.risk_tier} lack "
@@ -139,8 +158,10 @@ def _target(directory: Path) -> None:
             hint="release into a new (or empty) directory, e.g. one per tag",
         )
     if not directory.parent.exists():
-        raise BadInput(f"the parent directory of {directory} does not exist",
-                       hint=f"create it first (mkdir -p {directory.parent})")
+        raise BadInput(
+            f"the parent directory of {directory} does not exist",
+            hint=f"create it first (mkdir -p {directory.parent})",
+        )
 
 
 def _umask() -> int:
@@ -153,9 +174,16 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def release(reg: Registry, ref: str, directory: Path, *, key_path: Path,
-            packs: Sequence[str] = cov.DEFAULT_PACKS, template_dir: Path | None = None,
-            at: str | None = None) -> Release:
+def release(
+    reg: Registry,
+    ref: str,
+    directory: Path,
+    *,
+    key_path: Path,
+    packs: Sequence[str] = cov.DEFAULT_PACKS,
+    template_dir: Path | None = None,
+    at: str | None = None,
+) -> Release:
     """Verify, check, then write the documents and a signed checkpoint to ``directory`` and
     record them; refused releases raise and write nothing."""
     directory = Path(directory)
@@ -180,8 +208,7 @@ def release(reg: Registry, ref: str, directory: Path, *, key_path: Path,
         for document, doc in (("card", card), ("validation", report)):
             for fmt in DOCUMENT_FORMATS:
                 path = doc.write(tmp / f"{document}.{fmt}", fmt)  # type: ignore[arg-type]
-                files.append(ReleasedFile(path.name, document, _digest(path),
-                                          path.stat().st_size))
+                files.append(ReleasedFile(path.name, document, _digest(path), path.stat().st_size))
         if reg.ledger.head().size != f.head.size:
             raise Conflict(
                 "the ledger grew while the documents were rendered; they would not describe "
@@ -191,15 +218,21 @@ def release(reg: Registry, ref: str, directory: Path, *, key_path: Path,
         note = reg.ledger.sign_checkpoint(signer)
         cp = reg.ledger.open_checkpoint(note)
         if cp.size != f.head.size:
-            raise Conflict("the ledger grew while the checkpoint was signed",
-                           hint="run `govern release` again")
+            raise Conflict(
+                "the ledger grew while the checkpoint was signed", hint="run `govern release` again"
+            )
         (tmp / "checkpoint.txt").write_text(note, encoding="utf-8")
-        files.append(ReleasedFile("checkpoint.txt", "checkpoint", _digest(tmp / "checkpoint.txt"),
-                                  len(note.encode("utf-8"))))
+        files.append(
+            ReleasedFile(
+                "checkpoint.txt",
+                "checkpoint",
+                _digest(tmp / "checkpoint.txt"),
+                len(note.encode("utf-8")),
+            )
+        )
         sums = "".join(f"{x.sha256}  {x.name}\n" for x in files)
         (tmp / "SHA256SUMS").write_text(sums, encoding="utf-8")
-        files.append(ReleasedFile("SHA256SUMS", "manifest", _digest(tmp / "SHA256SUMS"),
-                                  len(sums)))
+        files.append(ReleasedFile("SHA256SUMS", "manifest", _digest(tmp / "SHA256SUMS"), len(sums)))
         card_version = str(card.data["govern"]["card_version"])
         entry = reg.record(
             "document.generated",
@@ -210,13 +243,16 @@ def release(reg: Registry, ref: str, directory: Path, *, key_path: Path,
                 "card_version": card_version,
                 "generator": f"govern {__version__}",
                 "ledger": {"size": f.head.size, "root": f.root_b64},
-                "checkpoint": {"size": cp.size,
-                               "root": base64.b64encode(cp.root).decode("ascii")},
+                "checkpoint": {"size": cp.size, "root": base64.b64encode(cp.root).decode("ascii")},
                 "status": checked.status_now,
                 "packs": [c.pack.id for c in checked.coverages],
-                "coverage": {c.pack.id: {"complete": c.complete,
-                                         "missing": [r.requirement.id for r in c.missing]}
-                             for c in checked.coverages},
+                "coverage": {
+                    c.pack.id: {
+                        "complete": c.complete,
+                        "missing": [r.requirement.id for r in c.missing],
+                    }
+                    for c in checked.coverages
+                },
                 "files": [x.to_dict() for x in files],
                 "key_fields": key_fields(f),
             },

@@ -31,8 +31,14 @@ def packaged_template_dir() -> Path:
 def _listing(override: Path) -> tuple[tuple[str, int, int], ...]:
     """The override directory's files (name, size, mtime): a new or changed file there must
     win over a template already cached from the packaged directory."""
-    return tuple(sorted((p.relative_to(override).as_posix(), st.st_size, st.st_mtime_ns)
-                        for p in override.rglob("*") if p.is_file() for st in (p.stat(),)))
+    return tuple(
+        sorted(
+            (p.relative_to(override).as_posix(), st.st_size, st.st_mtime_ns)
+            for p in override.rglob("*")
+            if p.is_file()
+            for st in (p.stat(),)
+        )
+    )
 
 
 def check_template_dir(template_dir: Path | None) -> Path | None:
@@ -54,8 +60,9 @@ def _environment(override: Path | None) -> jinja2.Environment:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_environment(override: Path | None,
-                        _listing: tuple[tuple[str, int, int], ...]) -> jinja2.Environment:
+def _cached_environment(
+    override: Path | None, _listing: tuple[tuple[str, int, int], ...]
+) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if override is not None:
         loaders.append(jinja2.FileSystemLoader(str(override)))

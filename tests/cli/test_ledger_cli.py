@@ -182,12 +182,16 @@ def test_installed_command_runs_the_demo(tmp_path: Path) -> None:
     assert len(list(reports.glob("provenance-demo-*.pdf"))) == 1
     assert len(list(reports.glob("decision-demo-*.pdf"))) == 1
     # The receipt verifies offline with the command the demo prints.
-    line = next(x.strip() for x in proc.stdout.splitlines()
-                if x.strip().startswith("python examples/verify_receipt.py"))
+    line = next(
+        x.strip()
+        for x in proc.stdout.splitlines()
+        if x.strip().startswith("python examples/verify_receipt.py")
+    )
     args = shlex.split(line)
     root = Path(__file__).resolve().parents[2]
-    check = subprocess.run([sys.executable, *args[1:]], capture_output=True, text=True,
-                           cwd=root, timeout=60)
+    check = subprocess.run(
+        [sys.executable, *args[1:]], capture_output=True, text=True, cwd=root, timeout=60
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     assert "verified: entry" in check.stdout and "prediction.logged" in check.stdout
     proc = subprocess.run(

@@ -93,16 +93,18 @@ class Demo:
     def latest(self, kind: str, subject: str | None = None) -> Entry:
         """The newest entry of ``kind`` (about ``subject``)."""
         with self.open() as reg:
-            found = list(reg.ledger.entries(kind=kind, subject=subject, newest_first=True,
-                                            limit=1))
+            found = list(reg.ledger.entries(kind=kind, subject=subject, newest_first=True, limit=1))
         assert found, f"no {kind} entry"
         return found[0]
 
     def issued(self, ref: str = "credit-risk@1") -> int:
         """How many cards of ``ref`` were issued (document.generated entries)."""
         with self.open() as reg:
-            return sum(1 for e in reg.ledger.entries(kind="document.generated")
-                       if e.payload.get("model") == ref)
+            return sum(
+                1
+                for e in reg.ledger.entries(kind="document.generated")
+                if e.payload.get("model") == ref
+            )
 
     def narrate(self, tmp_path: Path, text: str = NARRATIVE, ref: str = "credit-risk@1") -> Entry:
         """Record ``text`` as the card narrative of ``ref`` (as dan, its owner)."""
@@ -161,8 +163,9 @@ def demo(demo_master: Path, tmp_path: Path) -> Iterator[Demo]:
     yield Demo(folder, folder / "registry.db")
 
 
-def register_copy(reg: Registry, name: str, *, holdout: bool, threshold: float = 0.5,
-                  tier: str = "high") -> str:
+def register_copy(
+    reg: Registry, name: str, *, holdout: bool, threshold: float = 0.5, tier: str = "high"
+) -> str:
     """Register credit-risk@1's estimator again, under ``name``, with or without holdout data."""
     model = models.load(reg, "credit-risk@1")
     mv = models.register_model(
@@ -177,7 +180,8 @@ def register_copy(reg: Registry, name: str, *, holdout: bool, threshold: float =
         risk_tier=tier,
         positive_label="good",
         threshold=threshold,
-        code=given("0123456789abcdef0123456789abcdef01234567", "https://git.example/credit.git",
-                   "main"),
+        code=given(
+            "0123456789abcdef0123456789abcdef01234567", "https://git.example/credit.git", "main"
+        ),
     )
     return mv.ref

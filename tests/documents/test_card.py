@@ -25,8 +25,9 @@ VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 
 def schema_errors(data: Any) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in VALIDATOR.iter_errors(data)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in VALIDATOR.iter_errors(data)
+    ]
 
 
 def pdf_text(path: Path) -> str:
@@ -57,8 +58,15 @@ def test_card_in_every_format(demo: Demo, tmp_path: Path) -> None:
         assert f"{heading}</h2>" in html
         assert heading in flat, f"the PDF lacks the heading {heading!r}"
     # The key figures, as the card prints them, in every human format.
-    figures = {label: f"{m[key]:.4f}" for label, key in
-               (("ROC AUC", "roc_auc"), ("Gini", "gini"), ("KS", "ks"), ("Brier score", "brier"))}
+    figures = {
+        label: f"{m[key]:.4f}"
+        for label, key in (
+            ("ROC AUC", "roc_auc"),
+            ("Gini", "gini"),
+            ("KS", "ks"),
+            ("Brier score", "brier"),
+        )
+    }
     for label, value in figures.items():
         assert f"| {label} | {value} |" in md
         assert f"<td>{label}</td><td>{value}</td>" in html
@@ -67,12 +75,19 @@ def test_card_in_every_format(demo: Demo, tmp_path: Path) -> None:
         assert "SR 11-7 V.3 (outcomes analysis)" in doc  # each section names its requirements
         assert "SR 26-2 outcomes analysis" in doc
     assert as_json["quantitative_analysis"]["performance_metrics"][0] == {
-        "type": "roc_auc", "value": repr(m["roc_auc"]), "slice": "german-holdout@1",
-        "description": "ROC AUC"}
+        "type": "roc_auc",
+        "value": repr(m["roc_auc"]),
+        "slice": "german-holdout@1",
+        "description": "ROC AUC",
+    }
     # ROC, calibration, score distributions and SHAP importance, embedded as PNG.
     assert html.count('<img src="data:image/png;base64,') == 4
-    for caption in ("ROC curve on german-holdout@1", "Calibration on german-holdout@1",
-                    "Score distribution by observed class", "Global importance on"):
+    for caption in (
+        "ROC curve on german-holdout@1",
+        "Calibration on german-holdout@1",
+        "Score distribution by observed class",
+        "Global importance on",
+    ):
         assert caption in html and caption in flat
 
 
@@ -84,8 +99,11 @@ def test_card_is_deterministic_and_valid(demo: Demo) -> None:
         assert first.json().encode() == second.json().encode()
         assert first.html.encode() == second.html.encode()
         size = reg.ledger.size
-        issued = [e for e in reg.ledger.entries(kind="document.generated")
-                  if e.payload.get("model") == "credit-risk@1"]
+        issued = [
+            e
+            for e in reg.ledger.entries(kind="document.generated")
+            if e.payload.get("model") == "credit-risk@1"
+        ]
     data = json.loads(first.json())
     assert schema_errors(data) == []
     assert data["govern"]["ledger"]["size"] == size
@@ -95,14 +113,19 @@ def test_card_is_deterministic_and_valid(demo: Demo) -> None:
     shap = next(s for s in data["sections"] if s["key"] == "explainability")
     method = next(b for b in shap["blocks"] if b.get("title") == "Method and fidelity")
     with demo.open() as reg:
-        recorded = [e for e in reg.ledger.entries(kind="explanation.generated",
-                                                  subject="explanation:credit-risk@1")
-                    if e.payload.get("kind") == "global"]
+        recorded = [
+            e
+            for e in reg.ledger.entries(
+                kind="explanation.generated", subject="explanation:credit-risk@1"
+            )
+            if e.payload.get("kind") == "global"
+        ]
     assert recorded, "the demo records a global explanation"
     values = [r["value"] or "" for r in method["rows"]]
     assert any(v.startswith("passed:") for v in values)
-    assert f"agrees with entry {recorded[-1].seq} (explanation.generated) (same base value)" \
-        in values
+    assert (
+        f"agrees with entry {recorded[-1].seq} (explanation.generated) (same base value)" in values
+    )
 
 
 def test_same_state_same_bytes_in_another_process(demo: Demo, tmp_path: Path) -> None:
@@ -113,8 +136,12 @@ def test_same_state_same_bytes_in_another_process(demo: Demo, tmp_path: Path) ->
     govern_exe = Path(sys.executable).with_name("govern")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = tmp_path / "card.html"
-    subprocess.run([str(govern_exe), "card", "credit-risk@1", "--db", str(demo.db), "-o",
-                    str(out)], check=True, env=env, capture_output=True)
+    subprocess.run(
+        [str(govern_exe), "card", "credit-risk@1", "--db", str(demo.db), "-o", str(out)],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     assert out.read_bytes() == expected["html"].encode("utf-8")
     for fmt in ("md", "json"):
         again = ok("card", "credit-risk@1", "--db", str(demo.db), "--format", fmt)
@@ -150,7 +177,8 @@ def test_template_override_changes_only_what_it_overrides(demo: Demo, tmp_path: 
         blocks = (packaged_template_dir() / "document_blocks.md.j2").read_text(encoding="utf-8")
         assert "*Not recorded:*" in blocks
         (override / "document_blocks.md.j2").write_text(
-            blocks.replace("*Not recorded:*", "**NOT RECORDED:**"), encoding="utf-8")
+            blocks.replace("*Not recorded:*", "**NOT RECORDED:**"), encoding="utf-8"
+        )
         again = build_card(reg, "credit-risk@1", explain=False, template_dir=override)
         assert "**NOT RECORDED:**" in again.markdown
         assert again.markdown.replace("**NOT RECORDED:**", "*Not recorded:*") == base.markdown
@@ -165,7 +193,8 @@ def test_template_override_through_the_cli(demo: Demo, tmp_path: Path) -> None:
     page = (packaged_template_dir() / "card.html.j2").read_text(encoding="utf-8")
     (override / "card.html.j2").write_text(
         page.replace("<h1>{{ doc.title }}</h1>", "<h1>Acme Bank | {{ doc.title }}</h1>"),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     out = tmp_path / "card.html"
     ok("card", "credit-risk@1", "--db", demo.db, "--template-dir", override, "-o", out)
     html = out.read_text(encoding="utf-8")
@@ -194,8 +223,10 @@ def test_narrative_fills_the_people_written_sections(demo: Demo, tmp_path: Path)
 
 def test_a_new_narrative_version_shows_in_the_next_card(demo: Demo, tmp_path: Path) -> None:
     first = demo.narrate(tmp_path)
-    second = demo.narrate(tmp_path, NARRATIVE + "\n## Fairness\nApproval rates by age band "
-                          "differ by at most 4 points.\n")
+    second = demo.narrate(
+        tmp_path,
+        NARRATIVE + "\n## Fairness\nApproval rates by age band differ by at most 4 points.\n",
+    )
     assert second.seq > first.seq
     with demo.open() as reg:
         md = build_card(reg, "credit-risk@1", explain=False).markdown
@@ -208,8 +239,9 @@ def test_bad_narrative_is_refused_and_nothing_recorded(demo: Demo, tmp_path: Pat
     path = tmp_path / "bad.md"
     path.write_text("## Purpose\nx\n## Colour\ny\n", encoding="utf-8")
     before = demo.size
-    result = govern("--as", "dan", "card", "narrative", "credit-risk@1", str(path), "--db",
-                    str(demo.db))
+    result = govern(
+        "--as", "dan", "card", "narrative", "credit-risk@1", str(path), "--db", str(demo.db)
+    )
     assert result.exit_code == 3 and "not a section of the model card" in result.stderr
     assert demo.size == before
 
@@ -220,8 +252,9 @@ def test_missing_evidence_says_not_recorded(demo: Demo) -> None:
     db = str(demo.db)
     md = ok("card", ref, "--db", db)
     perf = md.split("## 7. Performance")[1].split("## 8. Explainability")[0]
-    assert "*Not recorded:* holdout metrics (the version was registered without holdout data" \
-        in perf
+    assert (
+        "*Not recorded:* holdout metrics (the version was registered without holdout data" in perf
+    )
     assert "*Not recorded:* challenger comparison" in perf
     gov = md.split("## 14. Governance and approvals")[1].split("## 15.")[0]
     assert "*Not recorded:* sign-offs" in gov and "*Not recorded:* findings" in gov
@@ -238,8 +271,11 @@ def test_missing_evidence_says_not_recorded(demo: Demo) -> None:
     table = ok("coverage", ref, "--db", db, "--pack", "sr26-2")
     verdict = next(line for line in table.splitlines() if line.startswith("SR 26-2: "))
     assert "mandatory requirement(s) missing for tier high" in verdict
-    for cite in ("SR 26-2 outcomes analysis", "SR 26-2 validation", "SR 26-2 materiality and "
-                 "tiering"):
+    for cite in (
+        "SR 26-2 outcomes analysis",
+        "SR 26-2 validation",
+        "SR 26-2 materiality and tiering",
+    ):
         assert cite in verdict
     assert "MISSING" in table
     # The card's own coverage summary names them too.
@@ -257,7 +293,10 @@ def test_challenger_and_changes_since_previous_card(demo: Demo) -> None:
     challenge = next(b for b in perf["blocks"] if b.get("title") == "Challenger comparison")
     # credit-risk@1 and the demo's gradient-boosted challenger share the holdout's bytes.
     assert [r[0] for r in challenge["rows"]] == [
-        "credit-risk@2 (this card)", "credit-risk@1", "credit-risk-challenger@1"]
+        "credit-risk@2 (this card)",
+        "credit-risk@1",
+        "credit-risk-challenger@1",
+    ]
     assert "ROC curve on german-holdout@1 with challengers" in html
     control = data["sections"][0]
     diff = next(b for b in control["blocks"] if b.get("title") == "Changes since the previous card")

@@ -21,13 +21,16 @@ TAG = "model/credit-risk/1"
 
 
 def _configs() -> tuple[dict[str, Any], dict[str, Any]]:
-    github, gitlab = (yaml.safe_load(b) for b in
-                      re.findall(r"```yaml\n(.*?)```", CI_DOC.read_text(encoding="utf-8"), re.S))
+    github, gitlab = (
+        yaml.safe_load(b)
+        for b in re.findall(r"```yaml\n(.*?)```", CI_DOC.read_text(encoding="utf-8"), re.S)
+    )
     return github, gitlab
 
 
-def _run(shell: str, script: str, demo: Demo, cwd: Path,
-         **env: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    shell: str, script: str, demo: Demo, cwd: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
     cwd.mkdir(parents=True, exist_ok=True)
     (cwd.parent / "tmp").mkdir(exist_ok=True)
     full = {
@@ -40,14 +43,17 @@ def _run(shell: str, script: str, demo: Demo, cwd: Path,
         "GOVERN_LOG_KEY_TEXT": demo.key.read_text(encoding="utf-8").strip(),
         **env,
     }
-    return subprocess.run([shell, "-c", script], cwd=cwd, env=full, capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [shell, "-c", script], cwd=cwd, env=full, capture_output=True, text=True, check=False
+    )
 
 
 def _sums_match(folder: Path) -> bool:
     lines = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-    return all(hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
-               for digest, name in (line.split("  ", 1) for line in lines))
+    return all(
+        hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+        for digest, name in (line.split("  ", 1) for line in lines)
+    )
 
 
 def test_the_triggers_match_model_tags() -> None:
@@ -56,8 +62,12 @@ def test_the_triggers_match_model_tags() -> None:
     (pattern,) = github[True]["push"]["tags"]
     rule = gitlab["release-model-documents"]["rules"][0]["if"]
     regex = re.compile(rule.split("=~ ", 1)[1].strip("/").replace("\\/", "/"))
-    for tag, release in ((TAG, True), ("model/credit-risk/12", True), ("v1.0", False),
-                         ("model/credit-risk", False)):
+    for tag, release in (
+        (TAG, True),
+        ("model/credit-risk/12", True),
+        ("v1.0", False),
+        ("model/credit-risk", False),
+    ):
         assert fnmatch.fnmatch(tag, pattern.replace("*", "[!/]*")) is release, tag
         assert bool(regex.match(tag)) is release, tag
 
@@ -109,4 +119,6 @@ def test_gitlab_ci_release(demo: Demo, tmp_path: Path) -> None:
     demo.narrate(tmp_path)
     done = _run("sh", script, demo, tmp_path / "b", CI_COMMIT_TAG=TAG)
     assert done.returncode == 0, done.stderr
-    assert len(listing(tmp_path / "b" / "release")) == 10 and _sums_match(tmp_path / "b" / "release")
+    assert len(listing(tmp_path / "b" / "release")) == 10 and _sums_match(
+        tmp_path / "b" / "release"
+    )

@@ -45,7 +45,8 @@ def test_unknown_heading_hint_lists_the_sections() -> None:
 
 
 def test_validation_sections() -> None:
-    sections = parse("## Rating\nSatisfactory.\n## Effective challenge\nQ and A.\n",
-                     "validation.narrative")
+    sections = parse(
+        "## Rating\nSatisfactory.\n## Effective challenge\nQ and A.\n", "validation.narrative"
+    )
     assert sections == {"rating": "Satisfactory.", "challenge": "Q and A."}
     assert {s.key for s in VALIDATION_SECTIONS} >= {"conclusion", "scope", "outcomes"}

@@ -59,7 +59,7 @@ def test_a_bank_pack_file(tmp_path: Path) -> None:
     [
         ('evidence = ["telepathy"]', "unknown evidence 'telepathy'"),
         ('evidence = ["narrative:horoscope"]', "unknown evidence"),
-        ('evidence = []', "non-empty list"),
+        ("evidence = []", "non-empty list"),
         ('evidence = ["approval"]\nmandatory_from = "extreme"', "mandatory_from"),
     ],
 )

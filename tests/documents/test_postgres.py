@@ -24,17 +24,27 @@ pytestmark = pytest.mark.postgres
 
 def _register(reg: Registry, model: Pipeline) -> str:
     return models.register_model(
-        reg, model, name="pg-credit", training_data=["german-train@1"],
-        validation_data=["german-holdout@1"], target=TARGET, owner="dan", risk_tier="high",
-        intended_use="Retail credit decisions on PostgreSQL.", positive_label="good",
-        limitations="A test model.", code=CODE,
+        reg,
+        model,
+        name="pg-credit",
+        training_data=["german-train@1"],
+        validation_data=["german-holdout@1"],
+        target=TARGET,
+        owner="dan",
+        risk_tier="high",
+        intended_use="Retail credit decisions on PostgreSQL.",
+        positive_label="good",
+        limitations="A test model.",
+        code=CODE,
     ).ref
 
 
-def test_documents_on_postgresql(pg_url: str, tmp_path: Path, german_split: dict[str, Path],
-                                 pipeline: Pipeline) -> None:
-    init = init_registry(pg_url, "bank.example/govern/pg", key_path=tmp_path / "log.key",
-                         admin="ada")
+def test_documents_on_postgresql(
+    pg_url: str, tmp_path: Path, german_split: dict[str, Path], pipeline: Pipeline
+) -> None:
+    init = init_registry(
+        pg_url, "bank.example/govern/pg", key_path=tmp_path / "log.key", admin="ada"
+    )
     assert init.admin_key is not None
     artifacts = tmp_path / "artifacts"
     keys = {"ada": init.admin_key}
@@ -70,8 +80,21 @@ def test_documents_on_postgresql(pg_url: str, tmp_path: Path, german_split: dict
     assert [c["missing_mandatory"] for c in coverage] == [[], []]
 
     refused = tmp_path / "refused"
-    one_line_error(govern("--as", "dan", "release", unapproved, "-o", refused, "--key",
-                          tmp_path / "log.key", *common), 31, "is not approved")
+    one_line_error(
+        govern(
+            "--as",
+            "dan",
+            "release",
+            unapproved,
+            "-o",
+            refused,
+            "--key",
+            tmp_path / "log.key",
+            *common,
+        ),
+        31,
+        "is not approved",
+    )
     assert not refused.exists()
 
     out = tmp_path / "release"

@@ -25,16 +25,31 @@ from tests.documents.conftest import (
 )
 from tests.documents.test_card import pdf_text
 
-RELEASED = sorted([*(f"{doc}.{fmt}" for doc in ("card", "validation")
-                     for fmt in ("pdf", "html", "md", "json")), "checkpoint.txt", "SHA256SUMS"])
+RELEASED = sorted(
+    [
+        *(
+            f"{doc}.{fmt}"
+            for doc in ("card", "validation")
+            for fmt in ("pdf", "html", "md", "json")
+        ),
+        "checkpoint.txt",
+        "SHA256SUMS",
+    ]
+)
 
 
 def _release(demo: Demo, out: Path, ref: str = "credit-risk@1"):  # type: ignore[no-untyped-def]
     return govern("--as", "dan", "release", ref, "-o", out, "--db", demo.db)
 
 
-def _refused(demo: Demo, tmp_path: Path, code: int, *words: str, ref: str = "credit-risk@1",
-             existing: bool = False) -> None:
+def _refused(
+    demo: Demo,
+    tmp_path: Path,
+    code: int,
+    *words: str,
+    ref: str = "credit-risk@1",
+    existing: bool = False,
+) -> None:
     """Release is refused with ``code``: DIR stays absent (or empty), the ledger unchanged."""
     out = tmp_path / "release"
     if existing:
@@ -51,29 +66,47 @@ def _refused(demo: Demo, tmp_path: Path, code: int, *words: str, ref: str = "cre
 def test_refuses_an_unapproved_version(demo: Demo, tmp_path: Path) -> None:
     with demo.open() as reg:
         ref = register_copy(reg, "challenger", holdout=True)
-    _refused(demo, tmp_path, 31, f"{ref} is not approved",
-             "missing sign-off: validator, approver", ref=ref)
+    _refused(
+        demo,
+        tmp_path,
+        31,
+        f"{ref} is not approved",
+        "missing sign-off: validator, approver",
+        ref=ref,
+    )
 
 
 def test_refuses_a_lapsed_approval(demo: Demo, tmp_path: Path) -> None:
     demo.narrate(tmp_path)  # coverage is complete: only the lapse stands in the way
     expires = datetime.now(UTC) + timedelta(seconds=1.5)
     with demo.open("otto") as reg:
-        approvals.approve(reg, "credit-risk@1", decision="approve", role="approver",
-                          key=demo.person_key("otto"),
-                          expires=expires.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        approvals.approve(
+            reg,
+            "credit-risk@1",
+            decision="approve",
+            role="approver",
+            key=demo.person_key("otto"),
+            expires=expires.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        )
     time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 0.2)
-    _refused(demo, tmp_path, 32, "the approval of credit-risk@1 lapsed",
-             existing=True)
+    _refused(demo, tmp_path, 32, "the approval of credit-risk@1 lapsed", existing=True)
 
 
 def test_refuses_an_open_high_finding(demo: Demo, tmp_path: Path) -> None:
     demo.narrate(tmp_path)
     with demo.open("vera") as reg:
-        findings.raise_finding(reg, "credit-risk@1", severity="high",
-                               text="Reason codes not tested against declined applicants")
-    _refused(demo, tmp_path, 33, "open high-severity finding (#2: Reason "
-             "codes not tested against declined applicants)")
+        findings.raise_finding(
+            reg,
+            "credit-risk@1",
+            severity="high",
+            text="Reason codes not tested against declined applicants",
+        )
+    _refused(
+        demo,
+        tmp_path,
+        33,
+        "open high-severity finding (#2: Reason codes not tested against declined applicants)",
+    )
 
 
 def test_a_low_finding_does_not_block(demo: Demo, tmp_path: Path) -> None:
@@ -86,8 +119,9 @@ def test_a_low_finding_does_not_block(demo: Demo, tmp_path: Path) -> None:
 
 def test_refuses_incomplete_coverage(demo: Demo, tmp_path: Path) -> None:
     demo.narrate(tmp_path, THIN_NARRATIVE)  # methodology, materiality, monitoring plan... missing
-    _refused(demo, tmp_path, 34,
-             "mandatory for tier high lack evidence", "SR 11-7 IV (theory and logic)")
+    _refused(
+        demo, tmp_path, 34, "mandatory for tier high lack evidence", "SR 11-7 IV (theory and logic)"
+    )
     result = govern("coverage", "credit-risk@1", "--db", demo.db)
     assert result.exit_code == 0 and "MISSING" in result.stdout
 
@@ -130,8 +164,11 @@ def test_release_writes_and_records_the_documents(demo: Demo, tmp_path: Path) ->
     # The documents describe that state and say they were released.
     card = json.loads((out / "card.json").read_text(encoding="utf-8"))
     assert card["govern"]["released"] is True
-    assert card["govern"]["ledger"] == {**card["govern"]["ledger"], "size": before,
-                                        "root": p["ledger"]["root"]}
+    assert card["govern"]["ledger"] == {
+        **card["govern"]["ledger"],
+        "size": before,
+        "root": p["ledger"]["root"],
+    }
     assert card["govern"]["key_fields"]["narrative sha256"] == narrative.payload["sha256"]
     md = (out / "card.md").read_text(encoding="utf-8")
     assert f"| Card version | {version} |" in md and "(preview)" not in md
@@ -145,8 +182,10 @@ def test_the_next_card_shows_what_changed_since_the_release(demo: Demo, tmp_path
     ok("--as", "dan", "release", "credit-risk@1", "-o", tmp_path / "r1", "--db", demo.db)
     issued = demo.latest("document.generated", "document:credit-risk@1")
     n = demo.issued()
-    demo.narrate(tmp_path, NARRATIVE + "\n## Fairness\nApproval rates by age band differ by "
-                 "4 points at most.\n")
+    demo.narrate(
+        tmp_path,
+        NARRATIVE + "\n## Fairness\nApproval rates by age band differ by 4 points at most.\n",
+    )
     md = ok("card", "credit-risk@1", "--db", demo.db)
     assert f"| Card version | 1.{n + 1} (preview) |" in md
     control = md.split("## 0. Document control")[1].split("## 1. ")[0]
@@ -162,8 +201,9 @@ def test_the_next_card_shows_what_changed_since_the_release(demo: Demo, tmp_path
 
 
 @pytest.mark.parametrize("existing", [False, True])
-def test_refusal_leaves_an_existing_empty_folder_empty(demo: Demo, tmp_path: Path,
-                                                       existing: bool) -> None:
+def test_refusal_leaves_an_existing_empty_folder_empty(
+    demo: Demo, tmp_path: Path, existing: bool
+) -> None:
     demo.narrate(tmp_path, THIN_NARRATIVE)
     _refused(demo, tmp_path, 34, "lack evidence", existing=existing)
 

@@ -41,12 +41,16 @@ def test_report_in_md_html_and_pdf(demo: Demo, tmp_path: Path) -> None:
 
     finding_seq = demo.latest("finding.raised", "finding:credit-risk@1#1").seq
     findings = _section(md, 8)
-    assert ("| #1 | validation issue | high | No stability analysis across age bands | dan | "
-            "*not recorded* | closed | vera ") in findings
+    assert (
+        "| #1 | validation issue | high | No stability analysis across age bands | dan | "
+        "*not recorded* | closed | vera "
+    ) in findings
     assert f"(entry {finding_seq})" in findings
     challenge = _section(md, 9)
-    assert "| #1: No stability analysis across age bands | vera | Score stability by age band " \
+    assert (
+        "| #1: No stability analysis across age bands | vera | Score stability by age band "
         "reviewed; PSI < 0.1 | vera |" in challenge
+    )
     signoffs = _section(md, 10)
     assert "| validator | approve | vera |" in signoffs
     assert "| approver | approve with conditions | otto |" in signoffs
@@ -58,8 +62,13 @@ def test_report_in_md_html_and_pdf(demo: Demo, tmp_path: Path) -> None:
     replication = _section(md, 4)
     assert "every value is identical to the one recorded at registration" in replication
     assert "DIFFERS" not in replication
-    for text in ("Findings register", "No stability analysis across age bands",
-                 "approve with conditions", "Challenger comparison", challenger):
+    for text in (
+        "Findings register",
+        "No stability analysis across age bands",
+        "approve with conditions",
+        "Challenger comparison",
+        challenger,
+    ):
         assert text in html and text in flat
 
 
@@ -76,9 +85,17 @@ def test_without_a_challenger_the_report_says_so(demo: Demo, tmp_path: Path) -> 
     with demo.open() as reg:
         ho = catalog.add_dataset(reg, part, name="german-holdout-part", target="creditability")
         mv = models.register_model(
-            reg, models.load(reg, "credit-risk@1"), name="solo", training_data=["german-train@1"],
-            validation_data=[ho.ref], target="creditability", intended_use="A test registration.",
-            owner="dan", risk_tier="high", positive_label="good", code=CODE,
+            reg,
+            models.load(reg, "credit-risk@1"),
+            name="solo",
+            training_data=["german-train@1"],
+            validation_data=[ho.ref],
+            target="creditability",
+            intended_use="A test registration.",
+            owner="dan",
+            risk_tier="high",
+            positive_label="good",
+            code=CODE,
         )
     md = ok("report", "validation", mv.ref, "--db", str(demo.db), "--no-replicate")
     bench = _section(md, 5)
@@ -91,8 +108,18 @@ def test_validator_narrative_and_json(demo: Demo, tmp_path: Path) -> None:
     path.write_text(VALIDATION_NARRATIVE, encoding="utf-8")
     ok("--as", "vera", "report", "narrative", "credit-risk@1", path, "--db", demo.db)
     entry = demo.latest("validation.narrative")
-    data = json.loads(ok("report", "validation", "credit-risk@1", "--db", demo.db,
-                         "--format", "json", "--no-replicate"))
+    data = json.loads(
+        ok(
+            "report",
+            "validation",
+            "credit-risk@1",
+            "--db",
+            demo.db,
+            "--format",
+            "json",
+            "--no-replicate",
+        )
+    )
     assert data["format"] == "govern.validation/1"
     assert data["govern"]["conclusion"] == "approve"
     conclusion = data["sections"][0]

@@ -71,7 +71,8 @@ def test_the_standalone_script_verifies_a_real_receipt(
     missing = run_script(tmp_path / "no-such-receipt", key)
     assert missing.returncode == 2 and missing.stdout == ""
     assert missing.stderr.strip().splitlines() == [
-        f"cannot read the receipt {tmp_path / 'no-such-receipt'}: No such file or directory"]
+        f"cannot read the receipt {tmp_path / 'no-such-receipt'}: No such file or directory"
+    ]
 
 
 def parts(data: bytes) -> dict[str, tuple[int, int]]:
