@@ -89,6 +89,12 @@ class EntryCorrupt(LedgerCorrupt):
     exit_code = 11
 
 
+class EntryMalformed(EntryCorrupt):
+    """An entry's payload does not have the shape its kind requires (docs/records.md)."""
+
+    exit_code = 23
+
+
 class ChainBroken(LedgerCorrupt):
     """Entries are missing, reordered or inserted: seq, prev or ts do not follow on."""
 

@@ -89,7 +89,7 @@ def score(
         "last_entry": last,
         "ts": batch.ts,
         "decisions": counts,
-        "override": batch.override,
+        "override": None if batch.override is None else batch.override.to_json(),
         "output": None if output is None else str(output),
     }
     if as_json:
@@ -102,8 +102,8 @@ def score(
     )
     if batch.override is not None:
         err_console.print(
-            f"[bold red]warning:[/] {batch.model} is {batch.override['status']}, not deployed "
-            f"and approved; every prediction records the override: {batch.override['reason']}",
+            f"[bold red]warning:[/] {batch.model} is {batch.override.status}, not deployed "
+            f"and approved; every prediction records the override: {batch.override.reason}",
             markup=True,
         )
     if output is not None:

@@ -17,6 +17,7 @@ from rich.table import Table
 from govern.cli.app import DbOption, actor_of, app, console
 from govern.errors import BadInput
 from govern.ledger.jcs import loads_strict
+from govern.records import PolicySet, subjects
 from govern.registry import (
     Registry,
     approvals,
@@ -527,7 +528,7 @@ def policy_set(
     pol = policy_mod.load_file(path)
     with registry(ctx, db) as reg:
         people.require_active(reg, reg.actor, "administrator")
-        entry = reg.record("policy.set", {"subject": "policy", "policy": pol.as_dict()})
+        entry = reg.record(PolicySet(subject=subjects.POLICY, policy=pol.as_dict()))
     console.print(f"policy recorded (entry {entry.seq})")
 
 

@@ -1237,7 +1237,7 @@ def _s14_governance(f: Facts) -> list[b.Block]:
         ),
     ]
     if f.approvals:
-        by_seq = {s.seq: s for s in st.signoffs}
+        by_seq = {s.entry: s for s in st.signoffs}
         rows = []
         for a in f.approvals:
             s = by_seq.get(a.entry.seq)

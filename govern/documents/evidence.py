@@ -543,7 +543,7 @@ def _validator_review(f: Facts) -> Evidence:
 
 def _approval(f: Facts) -> Evidence:
     ok = f.status.status in (APPROVED, DEPLOYED)
-    seqs = [s.seq for s in f.status.signoffs if s.in_force]
+    seqs = [s.entry for s in f.status.signoffs if s.in_force]
     return _ev(
         "approval",
         ok,
@@ -573,7 +573,7 @@ def _review_scheduled(f: Facts) -> Evidence:
         due is not None,
         f"next review due {(due or '')[:10]}",
         "no review date: no sign-off is in force",
-        [s.seq for s in f.status.signoffs],
+        [s.entry for s in f.status.signoffs],
     )
 
 

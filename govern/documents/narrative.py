@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from govern.errors import BadInput, PolicyViolation
 from govern.ledger import Entry
+from govern.records import CardNarrative, NarrativeRecorded, ValidationNarrative
 from govern.registry import models, people
 
 if TYPE_CHECKING:
@@ -206,6 +207,10 @@ SUBJECT_PREFIX: Mapping[Kind, str] = {
     "card.narrative": "card-narrative",
     "validation.narrative": "validation-narrative",
 }
+RECORDS: Mapping[Kind, type[NarrativeRecorded]] = {
+    "card.narrative": CardNarrative,
+    "validation.narrative": ValidationNarrative,
+}
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
@@ -336,7 +341,7 @@ def record(reg: Registry, ref: str, path: Path, kind: Kind = "card.narrative") -
     the validation report's by an active validator (it is their statement).
     """
     row = models.resolve(reg, ref)
-    model = f"{row.name}@{row.version}"
+    model = row.ref
     text, digest = read_file(path)
     sections = parse(text, kind)
     if kind == "validation.narrative":
@@ -351,16 +356,15 @@ def record(reg: Registry, ref: str, path: Path, kind: Kind = "card.narrative") -
                 hint=f"run it as {row.owner}: govern --as {row.owner} card narrative ...",
             )
     return reg.record(
-        kind,
-        {
-            "subject": f"{SUBJECT_PREFIX[kind]}:{model}",
-            "model": model,
-            "model_entry": row.leaf,
-            "file": path.name,
-            "sha256": digest,
-            "sections": list(sections),
-            "text": text,
-        },
+        RECORDS[kind](
+            subject=f"{SUBJECT_PREFIX[kind]}:{model}",
+            model=model,
+            model_entry=row.leaf,
+            file=path.name,
+            sha256=digest,
+            sections=tuple(sections),
+            text=text,
+        )
     )
 
 
@@ -370,9 +374,9 @@ def latest(reg: Registry, model: str, kind: Kind, *, stop: int | None = None) ->
     for entry in reg.ledger.entries(
         subject=subject, kind=kind, stop=stop, newest_first=True, limit=1
     ):
-        p = entry.payload
-        text = p["text"]
-        if hashlib.sha256(text.encode("utf-8")).hexdigest() != p["sha256"]:
+        recorded = RECORDS[kind].from_entry(entry)
+        text = recorded.text
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != recorded.sha256:
             raise BadInput(
                 f"the narrative in entry {entry.seq} does not match its recorded SHA-256",
                 hint="record the narrative file again",
@@ -381,8 +385,8 @@ def latest(reg: Registry, model: str, kind: Kind, *, stop: int | None = None) ->
             kind=kind,
             model=model,
             sections=parse(text, kind),
-            sha256=p["sha256"],
-            file=p.get("file"),
+            sha256=recorded.sha256,
+            file=recorded.file,
             seq=entry.seq,
             leaf=entry.leaf.hex(),
             ts=entry.ts,

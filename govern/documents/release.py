@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from govern._version import __version__
 from govern.documents import coverage as cov
@@ -39,6 +39,7 @@ from govern.errors import (
 from govern.ledger import Entry
 from govern.ledger.entry import now_ts
 from govern.ledger.logkey import load_key
+from govern.records import DocumentGenerated, LogState, PackCoverage, ReleasedFile, subjects
 from govern.registry import models
 from govern.registry.status import APPROVED, DEPLOYED, EXPIRED, REJECTED, status
 
@@ -46,22 +47,6 @@ if TYPE_CHECKING:
     from govern.registry.core import Registry
 
 DOCUMENT_FORMATS = ("pdf", "html", "md", "json")
-
-
-@dataclass(frozen=True)
-class ReleasedFile:
-    name: str
-    document: str  # card, validation, checkpoint, manifest
-    sha256: str
-    size: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "document": self.document,
-            "sha256": self.sha256,
-            "size": self.size,
-        }
 
 
 @dataclass(frozen=True)
@@ -235,27 +220,26 @@ def release(
         files.append(ReleasedFile("SHA256SUMS", "manifest", _digest(tmp / "SHA256SUMS"), len(sums)))
         card_version = str(card.data["govern"]["card_version"])
         entry = reg.record(
-            "document.generated",
-            {
-                "subject": f"document:{f.ref}",
-                "model": f.ref,
-                "model_entry": f.model_leaf,
-                "card_version": card_version,
-                "generator": f"govern {__version__}",
-                "ledger": {"size": f.head.size, "root": f.root_b64},
-                "checkpoint": {"size": cp.size, "root": base64.b64encode(cp.root).decode("ascii")},
-                "status": checked.status_now,
-                "packs": [c.pack.id for c in checked.coverages],
-                "coverage": {
-                    c.pack.id: {
-                        "complete": c.complete,
-                        "missing": [r.requirement.id for r in c.missing],
-                    }
+            DocumentGenerated(
+                subject=subjects.document(f.ref),
+                model=f.ref,
+                model_entry=f.model_leaf,
+                card_version=card_version,
+                generator=f"govern {__version__}",
+                ledger=LogState(size=f.head.size, root=f.root_b64),
+                checkpoint=LogState(size=cp.size, root=base64.b64encode(cp.root).decode("ascii")),
+                status=checked.status_now,
+                packs=tuple(c.pack.id for c in checked.coverages),
+                coverage={
+                    c.pack.id: PackCoverage(
+                        complete=c.complete,
+                        missing=tuple(r.requirement.id for r in c.missing),
+                    )
                     for c in checked.coverages
                 },
-                "files": [x.to_dict() for x in files],
-                "key_fields": key_fields(f),
-            },
+                files=tuple(files),
+                key_fields=key_fields(f),
+            )
         )
         if directory.exists():
             directory.rmdir()

@@ -604,7 +604,7 @@ def _s_signoff(f: Facts) -> list[b.Block]:
     months = f.rule.revalidation_months
     blocks: list[b.Block] = []
     if f.approvals:
-        by_seq = {s.seq: s for s in st.signoffs}
+        by_seq = {s.entry: s for s in st.signoffs}
         blocks.append(
             b.table(
                 [

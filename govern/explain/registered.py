@@ -28,6 +28,16 @@ from govern.explain.reasons import (
 )
 from govern.explain.report import Report, decision_report, global_report
 from govern.ledger import Entry
+from govern.records import (
+    BackgroundUsed,
+    DataUsed,
+    ExplanationGenerated,
+    ModelRegistered,
+    ReasonTableRef,
+    ReasonTableRegistered,
+    ReportFile,
+    subjects,
+)
 from govern.registry import catalog, models
 from govern.registry import datasets as ds
 
@@ -46,8 +56,8 @@ class DataSource:
     sha256: str
     path: str | None = None
 
-    def record(self) -> dict[str, Any]:
-        return {"ref": self.ref, "sha256": self.sha256, "rows": len(self.frame), "file": self.path}
+    def record(self) -> DataUsed:
+        return DataUsed(ref=self.ref, sha256=self.sha256, rows=len(self.frame), file=self.path)
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,7 @@ class Prepared:
     """A registered model made ready to explain (stay warm: reuse it for many decisions)."""
 
     ref: str
-    payload: dict[str, Any]
+    registration: ModelRegistered
     model: Any
     explainer: ModelExplainer
     features: list[str]
@@ -64,8 +74,7 @@ class Prepared:
 
     @property
     def positive_label(self) -> str | None:
-        value = self.payload.get("positive_label")
-        return None if value is None else str(value)
+        return self.registration.positive_label
 
     @property
     def adverse_label(self) -> Hashable | None:
@@ -103,9 +112,9 @@ def load_data(reg: Registry, source: str, *, id_col: str | None = None) -> DataS
     return src
 
 
-def features_of(payload: dict[str, Any], frame: pd.DataFrame, what: str) -> pd.DataFrame:
+def features_of(registration: ModelRegistered, frame: pd.DataFrame, what: str) -> pd.DataFrame:
     """The model's features from ``frame``, refusing data that does not have them."""
-    features = [f["name"] for f in payload["features"]]
+    features = registration.feature_names
     missing = [f for f in features if f not in frame.columns]
     if missing:
         raise BadInput(
@@ -119,10 +128,14 @@ def features_of(payload: dict[str, Any], frame: pd.DataFrame, what: str) -> pd.D
 def reason_table(reg: Registry, ref: str) -> ReasonTable:
     """The latest reason-code table registered for the model's name, or the default one."""
     row = models.resolve(reg, ref)
-    payload = reg.entry(row.seq).payload
-    features = [f["name"] for f in payload["features"]]
-    for entry in reg.ledger.entries(subject=f"reason-table:{row.name}", newest_first=True, limit=1):
-        text = entry.payload["text"].encode("utf-8")
+    features = row.record.feature_names
+    for entry in reg.ledger.entries(
+        subject=subjects.reason_table(row.name),
+        kind=ReasonTableRegistered.KIND,
+        newest_first=True,
+        limit=1,
+    ):
+        text = ReasonTableRegistered.from_entry(entry).text.encode("utf-8")
         table = parse_reason_table(text, source=f"ledger entry {entry.seq}")
         table.check_features(features)
         return table
@@ -132,7 +145,7 @@ def reason_table(reg: Registry, ref: str) -> ReasonTable:
 def register_reason_table(reg: Registry, ref: str, path: Path) -> Entry:
     """Record a reason-code table (TOML, docs/reason-codes.md) for the model's name."""
     row = models.resolve(reg, ref)
-    features = [f["name"] for f in reg.entry(row.seq).payload["features"]]
+    features = row.record.feature_names
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -140,14 +153,13 @@ def register_reason_table(reg: Registry, ref: str, path: Path) -> Entry:
     table = parse_reason_table(raw, source=path.name)
     table.check_features(features)
     return reg.record(
-        "reason_table.registered",
-        {
-            "subject": f"reason-table:{row.name}",
-            "model": row.name,
-            "version": table.version,
-            "sha256": hashlib.sha256(raw).hexdigest(),
-            "text": raw.decode("utf-8"),
-        },
+        ReasonTableRegistered(
+            subject=subjects.reason_table(row.name),
+            model=row.name,
+            version=table.version,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            text=raw.decode("utf-8"),
+        )
     )
 
 
@@ -157,21 +169,21 @@ def prepare(
     """Load and ready a registered model; the background defaults to its training data.
     ``model``: the version's estimator, already loaded (by digest) by the caller."""
     row = models.resolve(reg, ref)
-    payload = reg.entry(row.seq).payload
+    registration = row.record
     if model is None:
-        model = models.load(reg, ref)
-    bg_ref = background or "{name}@{version}".format(**payload["training_data"][0])
+        model = models.load(reg, row)
+    bg_ref = background or registration.training_data[0].ref
     bg_row = catalog.resolve(reg, bg_ref)
-    full = features_of(payload, catalog.load(reg, bg_ref), bg_ref)
+    full = features_of(registration, catalog.load(reg, bg_row), bg_ref)
     sample = full.sample(n=min(BACKGROUND_ROWS, len(full)), random_state=0).sort_index()
     bg = DataSource(sample, f"{bg_row.name}@{bg_row.version}", bg_row.sha256)
     explainer = ModelExplainer(model, background=sample)
     return Prepared(
-        ref=f"{row.name}@{row.version}",
-        payload=payload,
+        ref=row.ref,
+        registration=registration,
         model=model,
         explainer=explainer,
-        features=[f["name"] for f in payload["features"]],
+        features=registration.feature_names,
         background=bg,
         table=reason_table(reg, ref),
     )
@@ -179,7 +191,7 @@ def prepare(
 
 def _digests(prep: Prepared, data: DataSource) -> dict[str, str | None]:
     return {
-        "model": prep.payload["artifact"]["sha256"],
+        "model": prep.registration.artifact.sha256,
         "data": data.sha256,
         "background": prep.background.sha256 if prep.background else None,
         "reason_table": prep.table.digest,
@@ -192,31 +204,34 @@ def _record(
     data: DataSource,
     report: Report,
     path: Path,
-    extra: dict[str, Any],
+    **extra: Any,
 ) -> Entry:
+    bg = prep.background
     return reg.record(
-        "explanation.generated",
-        {
-            "subject": f"explanation:{prep.ref}",
-            "model": prep.ref,
-            "model_entry": models.resolve(reg, prep.ref).leaf,
-            "kind": report.kind,
-            "data": data.record(),
-            "background": {
-                **prep.background.record(),
-                "sample": f"{BACKGROUND_ROWS} rows, random_state=0",
-            }
-            if prep.background
-            else None,
-            "method": report.data["explanation"],
-            "fidelity": report.data["fidelity"],
-            "report": {
-                "format": path.suffix.lstrip(".").lower(),
-                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                "file": path.name,
-            },
+        ExplanationGenerated(
+            subject=subjects.explanation(prep.ref),
+            model=prep.ref,
+            model_entry=models.resolve(reg, prep.ref).leaf,
+            kind=report.kind,
+            data=data.record(),
+            background=None
+            if bg is None
+            else BackgroundUsed(
+                ref=bg.ref,
+                sha256=bg.sha256,
+                rows=len(bg.frame),
+                file=bg.path,
+                sample=f"{BACKGROUND_ROWS} rows, random_state=0",
+            ),
+            method=report.data["explanation"],
+            fidelity=report.data["fidelity"],
+            report=ReportFile(
+                format=path.suffix.lstrip(".").lower(),
+                sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                file=path.name,
+            ),
             **extra,
-        },
+        )
     )
 
 
@@ -233,7 +248,7 @@ def explain_global(
     """The global explanation of a registered model over ``data`` (optionally a sample)."""
     prep = prepare(reg, ref, background=background)
     src = load_data(reg, data)
-    frame = features_of(prep.payload, src.frame, data)
+    frame = features_of(prep.registration, src.frame, data)
     if sample is not None:
         if sample < 1:
             raise BadInput("--sample must be at least 1")
@@ -247,7 +262,7 @@ def explain_global(
     entry = None
     if output is not None:
         report.write(output)
-        entry = _record(reg, prep, src, report, output, {"rows": len(frame), "sample": sample})
+        entry = _record(reg, prep, src, report, output, rows=len(frame), sample=sample)
     return explanation, report, entry
 
 
@@ -266,7 +281,7 @@ def explain_row(
     """One decision: contributions, waterfall and at most ``max_reasons`` principal reasons."""
     prep = prepared or prepare(reg, ref, background=background)
     src = load_data(reg, data, id_col=id_col)
-    frame = features_of(prep.payload, src.frame, data)
+    frame = features_of(prep.registration, src.frame, data)
     key: Hashable = row_id
     if id_col is None:
         if not row_id.isdigit():
@@ -289,10 +304,8 @@ def explain_row(
             src,
             report,
             output,
-            {
-                "row": row_id,
-                "reasons": [r.code for r in decision.reasons],
-                "reason_table": {"version": prep.table.version, "digest": prep.table.digest},
-            },
+            row=row_id,
+            reasons=tuple(r.code for r in decision.reasons),
+            reason_table=ReasonTableRef(version=prep.table.version, digest=prep.table.digest),
         )
     return decision, report, entry

@@ -199,6 +199,32 @@ class Ledger:
         """Check and canonicalize one entry without touching the database."""
         return prepare(kind, payload, actor, origin=self.origin)
 
+    def prepare_many(
+        self,
+        kind: str,
+        actor: str,
+        payloads: Sequence[bytes],
+        subjects: Sequence[str | None],
+        *,
+        first: dict[str, Any],
+    ) -> list[PreparedEntry]:
+        """Entries of one kind and actor from payload bytes built elsewhere (``template.py``).
+
+        ``first`` is the first payload as a dict: it is prepared the ordinary way (kind, actor
+        and payload checked) and must canonicalize to exactly ``payloads[0]``, so a template
+        that stopped being canonical fails here, never in the log.
+        """
+        if len(payloads) != len(subjects) or not payloads:
+            raise BadInput("give one subject per payload, and at least one payload")
+        checked = self.prepare(kind, first, actor)
+        if checked.payload_json != payloads[0] or checked.subject != subjects[0]:
+            raise GovernError("internal error: a payload template is not canonical")
+        head = checked._head_json
+        return [
+            PreparedEntry(kind, actor, body, subject, head)
+            for body, subject in zip(payloads, subjects, strict=True)
+        ]
+
     def append(self, kind: str, payload: dict[str, Any], *, actor: str) -> Entry:
         """Append one entry and return it as stored."""
         done = self.append_prepared([self.prepare(kind, payload, actor)])
@@ -340,6 +366,42 @@ class Ledger:
     @property
     def size(self) -> int:
         return self.head().size
+
+    def read_entry(self, conn: Connection, seq: int) -> Entry:
+        """Entry ``seq`` through ``conn``: inside a caller's transaction (``append_prepared``'s
+        ``extra``), where the entries just written are visible."""
+        row = conn.execute(select(_E).where(_E.c.seq == seq)).first()
+        if row is None:
+            raise NotFound(f"the ledger has no entry {seq}")
+        return _row_entry(row)
+
+    def subject_logged(
+        self, conn: Connection, subjects: Sequence[str], kind: str, *, before: int
+    ) -> tuple[str, int] | None:
+        """The first of ``subjects`` that an entry of ``kind`` before seq ``before`` holds, and
+        that entry's seq; None when none does. For uniqueness checks inside an append."""
+        for start in range(0, len(subjects), 500):
+            chunk = list(subjects[start : start + 500])
+            row = conn.execute(
+                select(_E.c.subject, _E.c.seq)
+                .where(_E.c.subject.in_(chunk), _E.c.kind == kind, _E.c.seq < before)
+                .limit(1)
+            ).first()
+            if row is not None:
+                return str(row.subject), int(row.seq)
+        return None
+
+    def first_other_kind(
+        self, conn: Connection, start: int, stop: int, kinds: Sequence[str]
+    ) -> int | None:
+        """The seq of the first entry in [start, stop) whose kind is not one of ``kinds``."""
+        row = conn.execute(
+            select(_E.c.seq)
+            .where(_E.c.seq >= start, _E.c.seq < stop, _E.c.kind.not_in(list(kinds)))
+            .order_by(_E.c.seq)
+            .limit(1)
+        ).first()
+        return None if row is None else int(row.seq)
 
     def entry(self, seq: int) -> Entry:
         with self.engine.connect() as conn:

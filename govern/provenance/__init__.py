@@ -5,10 +5,10 @@ The public API; docs/provenance.md shows it in use and defines the formats.
 
 from govern.provenance.canonical import canonical_rows, commitment
 from govern.provenance.erase import Erasure, erase
+from govern.provenance.events import ERASED, LOGGED, OVERRIDDEN
 from govern.provenance.lookup import Lookup, Provenance, provenance
 from govern.provenance.overrides import record_override
 from govern.provenance.receipt import receipt
-from govern.provenance.records import ERASED, LOGGED, OVERRIDDEN
 from govern.provenance.report import render_html, render_text, to_json, write
 from govern.provenance.retention import Retention, retention
 from govern.provenance.scorer import (

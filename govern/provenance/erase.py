@@ -20,8 +20,9 @@ from sqlalchemy import Connection
 from govern.errors import BadInput, Conflict
 from govern.ledger import Appended, Entry
 from govern.provenance import inputs
-from govern.provenance.records import ERASED, events, logged_entry, require_person
+from govern.provenance.events import ERASED, events, logged, require_person
 from govern.provenance.retention import retention
+from govern.records import PredictionErased
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -59,31 +60,31 @@ def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
         )
     require_person(reg, "erase inputs")
     found = events(reg, prediction_id)
-    logged = logged_entry(found, prediction_id)
+    entry, prediction = logged(found, prediction_id)
     done = [e for e in found if e.kind == ERASED]
     if done:
         raise Conflict(
             f"the input of prediction {prediction_id!r} was already erased (entry {done[0].seq}, "
             f"{done[0].ts[:10]})"
         )
-    keep = retention(logged.ts)
+    keep = retention(entry.ts)
     today = datetime.now(UTC).date().isoformat()
-    payload = {
-        "subject": prediction_id,
-        "prediction_entry": logged.seq,
-        "prediction_leaf": logged.leaf.hex(),
-        "input_commitment": logged.payload["input_commitment"],
-        "reason": reason,
-        "retain_until": keep.keep_until,
-        "within_retention": keep.in_force(today),
-    }
-    prepared = reg.ledger.prepare(ERASED, payload, reg.actor)
+    record = PredictionErased(
+        subject=prediction_id,
+        prediction_entry=entry.seq,
+        prediction_leaf=entry.leaf.hex(),
+        input_commitment=prediction.input_commitment,
+        reason=reason,
+        retain_until=keep.keep_until,
+        within_retention=keep.in_force(today),
+    )
+    prepared = reg.ledger.prepare(record.KIND, record.to_payload(), reg.actor)
 
     def drop(conn: Connection, _done: Appended) -> None:
-        if not inputs.delete(conn, logged.seq):
+        if not inputs.delete(conn, entry.seq):
             raise Conflict(
                 f"prediction {prediction_id!r} has no stored input to erase (entry "
-                f"{logged.seq}); nothing was written",
+                f"{entry.seq}); nothing was written",
                 hint="it may have been erased by another writer just now; look it up with "
                 "`govern provenance`",
             )
@@ -104,7 +105,7 @@ def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
         residue = (PG_RESIDUE,)
     return Erasure(
         prediction_id=prediction_id,
-        prediction_entry=logged.seq,
+        prediction_entry=entry.seq,
         entry=reg.entry(appended.first_seq),
         keep_until=keep.keep_until,
         within_retention=keep.in_force(today),

@@ -17,7 +17,6 @@ call of ``provenance`` builds a fresh one.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,16 +26,27 @@ from govern._version import __version__
 from govern.errors import GovernError, ProvenanceCheckFailed
 from govern.explain.reasons import REG_B_MAX_REASONS
 from govern.ledger import Entry, merkle
-from govern.ledger.entry import decode, now_ts
+from govern.ledger.entry import now_ts
 from govern.ledger.note import Signer
 from govern.provenance import inputs
 from govern.provenance.canonical import commitment, frame_from_rows, parse_row
+from govern.provenance.events import ERASED, OVERRIDDEN, events, logged
 from govern.provenance.receipt import covering_checkpoint
-from govern.provenance.records import ERASED, OVERRIDDEN, events, logged_entry
 from govern.provenance.retention import Retention, retention
 from govern.provenance.scorer import PAD
+from govern.records import (
+    DatasetRef,
+    DocumentGenerated,
+    PredictionErased,
+    PredictionLogged,
+    PredictionOverridden,
+    ReasonTableRegistered,
+    ScoringOverride,
+    subjects,
+)
 from govern.registry import models
 from govern.registry.datasets import Schema
+from govern.registry.entities import Deployment, ModelVersion, Signoff
 from govern.registry.status import DEPLOYED, RETIRED, status
 
 if TYPE_CHECKING:
@@ -77,28 +87,6 @@ class DecisionRecord:
 
 
 @dataclass(frozen=True)
-class Signoff:
-    role: str
-    decision: str
-    signer: str
-    signed_at: str
-    expires: str
-    conditions: str | None
-    entry: int
-    in_force: bool
-
-
-@dataclass(frozen=True)
-class Deployment:
-    env: str
-    since: str
-    by: str
-    entry: int
-    override: bool
-    justification: str | None
-
-
-@dataclass(frozen=True)
 class ModelRecord:
     ref: str
     name: str
@@ -119,7 +107,7 @@ class ModelRecord:
     signoffs: tuple[Signoff, ...]
     deployments: tuple[Deployment, ...]
     open_findings: tuple[str, ...]
-    scoring_override: dict[str, str] | None
+    scoring_override: ScoringOverride | None
 
 
 @dataclass(frozen=True)
@@ -133,13 +121,6 @@ class CodeRecord:
     threshold: str
     positive_label: str | None
     threshold_source: str
-
-
-@dataclass(frozen=True)
-class DatasetRef:
-    name: str
-    version: int
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -281,60 +262,58 @@ class Lookup:
         self.explain = explain
         self._models: dict[str, Any] = {}
         self._explainers: dict[str, Any] = {}
-        self._versions: dict[str, tuple[Any, Entry, dict[str, Any], Schema]] = {}
+        self._versions: dict[str, tuple[ModelVersion, Schema]] = {}
         self._inputs_present = False
 
     def __call__(self, prediction_id: str) -> Provenance:
         reg = self.reg
         found = events(reg, prediction_id)
-        logged = logged_entry(found, prediction_id)
-        body = decode(logged.body, logged.seq)
-        p: dict[str, Any] = body["payload"]
-        ts: str = body["ts"]
-        ref: str = p["model"]
-        row, model_entry, mp, schema = self._version(ref)
+        entry, p = logged(found, prediction_id)
+        ts = entry.ts
+        ref = p.model
+        mv, schema = self._version(ref)
         warnings: list[str] = []
         problems: list[str] = []
 
-        model = self._model_record(row, model_entry, ts, p, warnings)
+        model = self._model_record(mv, ts, p, warnings)
         if not model.entry_matches:
             problems.append(
-                f"the prediction names model entry {p['model_entry'][:16]}..., but {ref} is "
+                f"the prediction names model entry {p.model_entry[:16]}..., but {ref} is "
                 f"entry {model.entry} ({model.entry_hash[:16]}...)"
             )
-        erasure = next((e for e in found if e.kind == ERASED), None)
-        stored = self._stored(logged.seq)
+        erased = next((e for e in found if e.kind == ERASED), None)
+        erasure = None if erased is None else (erased, PredictionErased.from_entry(erased))
+        stored = self._stored(entry.seq)
         values, in_record = self._input(p, stored, erasure, schema, problems)
         keep = retention(ts)
-        if erasure is not None and erasure.ts[:10] <= keep.keep_until:
+        if erasure is not None and erasure[0].ts[:10] <= keep.keep_until:
             warnings.append(
-                f"the input was erased on {erasure.ts[:10]}, within the retention period "
-                f"(keep until {keep.keep_until}); the reason recorded: "
-                f"{erasure.payload.get('reason')}"
+                f"the input was erased on {erasure[0].ts[:10]}, within the retention period "
+                f"(keep until {keep.keep_until}); the reason recorded: {erasure[1].reason}"
             )
         overrides = tuple(
-            OverrideRecord(
-                e.seq, e.ts, e.payload["reviewer"], e.payload["decision"], e.payload["reason"]
-            )
+            OverrideRecord(e.seq, e.ts, o.reviewer, o.decision, o.reason)
             for e in found
             if e.kind == OVERRIDDEN
+            for o in (PredictionOverridden.from_entry(e),)
         )
-        out = p["output"]
+        out = p.output
+        r = mv.record
         output = OutputRecord(
-            score=out["score"],
-            threshold=mp["threshold"],
-            decision=out.get("decision"),
-            label=out.get("label"),
-            positive_label=mp.get("positive_label"),
+            score=out.score,
+            threshold=r.threshold,
+            decision=out.decision,
+            label=out.label,
+            positive_label=r.positive_label,
             overrides=overrides,
-            final_decision=overrides[-1].decision if overrides else out.get("decision"),
+            final_decision=overrides[-1].decision if overrides else out.decision,
         )
-        rescore = self._rescore(ref, row, mp, schema, values, p, problems)
-        explanation = self._explanation(ref, row, mp, schema, values, prediction_id, ts)
+        rescore = self._rescore(mv, schema, values, p, problems)
+        explanation = self._explanation(mv, schema, values, prediction_id, ts)
         if self.explain and explanation.state != "explained":
             warnings.append(f"no explanation: {explanation.detail}")
-        integrity = self._integrity(logged, problems, warnings)
-        code = mp.get("code") or {}
+        integrity = self._integrity(entry, problems, warnings)
+        code = r.code
         return Provenance(
             id=prediction_id,
             origin=reg.origin,
@@ -343,28 +322,28 @@ class Lookup:
             decision=DecisionRecord(
                 id=prediction_id,
                 time=ts,
-                entry=logged.seq,
-                logged_by=logged.actor,
-                subject_key=p.get("subject_key"),
-                product=p.get("product"),
-                decision_type=_decision_type(mp),
-                method=p.get("method", NOT_RECORDED),
+                entry=entry.seq,
+                logged_by=entry.actor,
+                subject_key=p.subject_key,
+                product=p.product,
+                decision_type=_decision_type(mv),
+                method=p.method,
             ),
             model=model,
             code=CodeRecord(
-                commit=code.get("commit"),
-                repository=code.get("remote"),
-                branch=code.get("branch"),
-                path=code.get("path"),
-                dirty=code.get("dirty"),
-                environment=dict(mp.get("environment") or {}),
-                threshold=mp["threshold"],
-                positive_label=mp.get("positive_label"),
-                threshold_source=f"model.registered entry {row.seq}",
+                commit=code.commit,
+                repository=code.remote,
+                branch=code.branch,
+                path=code.path,
+                dirty=code.dirty,
+                environment=dict(r.environment),
+                threshold=r.threshold,
+                positive_label=r.positive_label,
+                threshold_source=f"model.registered entry {mv.seq}",
             ),
             data=DataRecord(
-                training=tuple(DatasetRef(**d) for d in mp.get("training_data", [])),
-                validation=tuple(DatasetRef(**d) for d in mp.get("validation_data", [])),
+                training=r.training_data,
+                validation=r.validation_data,
                 input=in_record,
             ),
             output=output,
@@ -378,43 +357,26 @@ class Lookup:
 
     # ---- the parts ----------------------------------------------------------------------
 
-    def _version(self, ref: str) -> tuple[Any, Entry, dict[str, Any], Schema]:
-        """A model version's row, entry, payload and schema (registered once, never changed)."""
+    def _version(self, ref: str) -> tuple[ModelVersion, Schema]:
+        """A model version and its schema (registered once, never changed)."""
         if ref not in self._versions:
-            row = models.resolve(self.reg, ref)
-            entry = self.reg.entry(row.seq)
-            payload = entry.payload
-            self._versions[ref] = (row, entry, payload, Schema.from_list(payload["features"]))
+            mv = models.resolve(self.reg, ref)
+            self._versions[ref] = (mv, models.schema_of(mv))
         return self._versions[ref]
 
     def _model_record(
-        self, row: Any, entry: Entry, ts: str, p: dict[str, Any], warnings: list[str]
+        self, mv: ModelVersion, ts: str, p: PredictionLogged, warnings: list[str]
     ) -> ModelRecord:
         reg = self.reg
-        ref = f"{row.name}@{row.version}"
-        mp = self._version(ref)[2]
+        ref = mv.ref
+        r = mv.record
         then = status(reg, ref, as_of=ts)
-        signoffs = tuple(
-            Signoff(
-                s.role,
-                s.decision,
-                s.signer,
-                s.signed_at,
-                s.expires,
-                s.conditions,
-                s.seq,
-                s.in_force,
-            )
-            for s in then.signoffs
-        )
-        deployments = tuple(
-            Deployment(d.env, d.ts, d.actor, d.seq, bool(d.override), d.justification)
-            for d in then.deployments
-        )
-        override = p.get("override")
+        signoffs: tuple[Signoff, ...] = then.signoffs
+        deployments: tuple[Deployment, ...] = then.deployments
+        override = p.override
         scored_anyway = (
-            f"; it was scored under an explicit override: {override.get('reason')}"
-            if override
+            f"; it was scored under an explicit override: {override.reason}"
+            if override is not None
             else ""
         )
         if then.status == RETIRED:
@@ -438,17 +400,17 @@ class Lookup:
         warnings.extend(then.warnings)
         return ModelRecord(
             ref=ref,
-            name=row.name,
-            version=row.version,
-            artifact_sha256=mp["artifact"]["sha256"],
-            artifact_format=mp["artifact"]["format"],
-            entry=row.seq,
-            entry_hash=entry.leaf.hex(),
-            entry_matches=entry.leaf.hex() == p.get("model_entry"),
-            registered_at=entry.ts,
-            owner=mp.get("owner", NOT_RECORDED),
-            tier=mp.get("risk_tier", NOT_RECORDED),
-            intended_use=mp.get("intended_use", NOT_RECORDED),
+            name=mv.name,
+            version=mv.version,
+            artifact_sha256=r.artifact.sha256,
+            artifact_format=r.artifact.format,
+            entry=mv.seq,
+            entry_hash=mv.leaf,
+            entry_matches=mv.leaf == p.model_entry,
+            registered_at=mv.ts,
+            owner=r.owner,
+            tier=r.risk_tier,
+            intended_use=r.intended_use,
             card=self._card(ref, ts),
             status=then.status,
             approved=then.approved,
@@ -465,10 +427,11 @@ class Lookup:
         """The latest model card released for the version before the decision (`govern
         release` records each as a ``document.generated`` entry), if any."""
         for e in self.reg.ledger.entries(
-            subject=f"document:{ref}", kind="document.generated", newest_first=True
+            subject=subjects.document(ref), kind=DocumentGenerated.KIND, newest_first=True
         ):
             if e.ts <= ts:
-                return f"card {e.payload.get('card_version')} (ledger entry {e.seq})"
+                released = DocumentGenerated.from_entry(e)
+                return f"card {released.card_version} (ledger entry {e.seq})"
         return NOT_RECORDED
 
     def _stored(self, seq: int) -> inputs.StoredInput | None:
@@ -482,29 +445,29 @@ class Lookup:
 
     def _input(
         self,
-        p: dict[str, Any],
+        p: PredictionLogged,
         stored: inputs.StoredInput | None,
-        erasure: Entry | None,
+        erasure: tuple[Entry, PredictionErased] | None,
         schema: Schema,
         problems: list[str],
     ) -> tuple[dict[str, Any] | None, InputRecord]:
-        want = p["input_commitment"]
+        want = p.input_commitment
         if stored is None:
             if erasure is None:
                 problems.append(
                     "the input is missing from the input store and no erasure is logged"
                 )
                 return None, InputRecord("missing", None, want, None)
-            ep = erasure.payload
+            erased, record = erasure
             return None, InputRecord(
                 "erased",
                 None,
                 want,
                 None,
-                erasure.seq,
-                erasure.ts,
-                erasure.actor,
-                ep.get("reason"),
+                erased.seq,
+                erased.ts,
+                erased.actor,
+                record.reason,
             )
         matches = commitment(stored.salt, stored.row) == want
         if not matches:
@@ -517,20 +480,18 @@ class Lookup:
         values = {name: row.get(name) for name in schema.names}
         return (values if matches else None), InputRecord("present", values, want, matches)
 
-    def _estimator(self, ref: str, row: Any) -> Any:
-        digest = row.artifact_sha256
+    def _estimator(self, mv: ModelVersion) -> Any:
+        digest = mv.artifact.sha256
         if digest not in self._models:
-            self._models[digest] = models.load(self.reg, ref)
+            self._models[digest] = models.load(self.reg, mv)
         return self._models[digest]
 
     def _rescore(
         self,
-        ref: str,
-        row: Any,
-        mp: dict[str, Any],
+        mv: ModelVersion,
         schema: Schema,
         values: dict[str, Any] | None,
-        p: dict[str, Any],
+        p: PredictionLogged,
         problems: list[str],
     ) -> RescoreRecord:
         if values is None:
@@ -538,22 +499,23 @@ class Lookup:
                 "not possible", None, None, None, "there is no verified input to re-score"
             )
         try:
-            estimator = self._estimator(ref, row)
+            estimator = self._estimator(mv)
         except GovernError as exc:  # a tampered or missing artifact: say so, show the rest
             problems.append(f"the stored artifact cannot be loaded: {exc.message}")
             return RescoreRecord("different", None, None, None, exc.message)
         # The same padding as at scoring time (scorer.PAD): the row is scored in a full block.
         frame = frame_from_rows([values] * PAD, schema)
-        out = p["output"]
+        out = p.output
+        r = mv.record
         label = None
         try:
-            if mp["task"] == "classification":
+            if r.task == "classification":
                 classes = [str(c) for c in estimator.classes_]
-                pos = classes.index(str(mp["positive_label"]))
+                pos = classes.index(str(r.positive_label))
                 score = float(np.asarray(estimator.predict_proba(frame))[0, pos])
-                threshold = float(mp["threshold"])
+                threshold = float(r.threshold)
                 decision: str | None = classes[pos] if score >= threshold else classes[1 - pos]
-                if "label" in out:
+                if out.label is not None:
                     label = str(np.asarray(estimator.predict(frame))[0])
             else:
                 score = float(np.asarray(estimator.predict(frame))[0])
@@ -562,19 +524,17 @@ class Lookup:
             problems.append(f"the stored artifact cannot re-score the stored input: {exc}")
             return RescoreRecord("different", None, None, None, f"re-scoring failed: {exc}")
         text = repr(score)
-        same = (
-            text == out["score"] and decision == out.get("decision") and (label == out.get("label"))
-        )
+        same = text == out.score and decision == out.decision and label == out.label
         if same:
             detail = (
-                f"the stored artifact (sha256 {row.artifact_sha256[:16]}...) gives exactly the "
+                f"the stored artifact (sha256 {mv.artifact.sha256[:16]}...) gives exactly the "
                 "logged score and decision for the stored input"
             )
             return RescoreRecord("same", text, decision, label, detail)
-        diff = abs(score - float(out["score"]))
+        diff = abs(score - float(out.score))
         detail = (
-            f"the re-score gives {text} ({decision}) where {out['score']} "
-            f"({out.get('decision')}) was logged: a difference of {diff:.3g}"
+            f"the re-score gives {text} ({decision}) where {out.score} "
+            f"({out.decision}) was logged: a difference of {diff:.3g}"
         )
         problems.append(detail)
         return RescoreRecord("different", text, decision, label, detail)
@@ -582,10 +542,13 @@ class Lookup:
     def _reason_table_then(self, name: str, ts: str, features: list[str]) -> Any:
         from govern.explain import default_reason_table, parse_reason_table
 
-        for e in self.reg.ledger.entries(subject=f"reason-table:{name}", newest_first=True):
+        for e in self.reg.ledger.entries(
+            subject=subjects.reason_table(name), kind=ReasonTableRegistered.KIND, newest_first=True
+        ):
             if e.ts <= ts:
+                registered = ReasonTableRegistered.from_entry(e)
                 table = parse_reason_table(
-                    e.payload["text"].encode("utf-8"), source=f"ledger entry {e.seq}"
+                    registered.text.encode("utf-8"), source=f"ledger entry {e.seq}"
                 )
                 table.check_features(features)
                 return table
@@ -593,9 +556,7 @@ class Lookup:
 
     def _explanation(
         self,
-        ref: str,
-        row: Any,
-        mp: dict[str, Any],
+        mv: ModelVersion,
         schema: Schema,
         values: dict[str, Any] | None,
         prediction_id: str,
@@ -610,11 +571,12 @@ class Lookup:
         try:
             from govern.explain.registered import prepare
 
+            ref = mv.ref
             if ref not in self._explainers:  # with the model the re-score loaded
-                self._explainers[ref] = prepare(self.reg, ref, model=self._estimator(ref, row))
+                self._explainers[ref] = prepare(self.reg, ref, model=self._estimator(mv))
             prep = self._explainers[ref]
             features = list(schema.names)
-            table = self._reason_table_then(row.name, ts, features)
+            table = self._reason_table_then(mv.name, ts, features)
             frame = frame_from_rows([values], schema, index=[prediction_id])
             d = prep.explainer.decision(
                 frame,
@@ -706,11 +668,12 @@ class Lookup:
         )
 
 
-def _decision_type(mp: Mapping[str, Any]) -> str:
-    if mp.get("task") == "classification":
+def _decision_type(mv: ModelVersion) -> str:
+    r = mv.record
+    if r.task == "classification":
         return (
-            f"binary classification: the probability of '{mp.get('positive_label')}', "
-            f"'{mp.get('positive_label')}' at or above the threshold {mp.get('threshold')}"
+            f"binary classification: the probability of '{r.positive_label}', "
+            f"'{r.positive_label}' at or above the threshold {r.threshold}"
         )
     return "regression: the model's prediction"
 

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from govern.errors import BadInput
 from govern.ledger import Entry
-from govern.provenance.records import OVERRIDDEN, events, logged_entry, require_person
+from govern.provenance.events import events, logged, require_person
+from govern.records import PredictionOverridden
 from govern.registry import models
 
 if TYPE_CHECKING:
@@ -24,22 +25,20 @@ def record_override(reg: Registry, prediction_id: str, *, decision: str, reason:
     if not reason or not reason.strip():
         raise BadInput("an override needs the reviewer's reason")
     require_person(reg, "override decisions")
-    logged = logged_entry(events(reg, prediction_id), prediction_id)
-    p = logged.payload
-    estimator = models.entry_of(reg, p["model"]).payload["estimator"]
-    classes = [str(c) for c in estimator.get("classes", [])]
+    entry, prediction = logged(events(reg, prediction_id), prediction_id)
+    estimator = models.resolve(reg, prediction.model).record.estimator
+    classes = [str(c) for c in estimator.classes or ()]
     if classes and decision not in classes:
         raise BadInput(
-            f"{decision!r} is not a decision {p['model']} can make ({', '.join(classes)})"
+            f"{decision!r} is not a decision {prediction.model} can make ({', '.join(classes)})"
         )
     return reg.record(
-        OVERRIDDEN,
-        {
-            "subject": prediction_id,
-            "prediction_entry": logged.seq,
-            "model_decision": p["output"].get("decision"),
-            "decision": decision,
-            "reason": reason,
-            "reviewer": reg.actor,
-        },
+        PredictionOverridden(
+            subject=prediction_id,
+            prediction_entry=entry.seq,
+            model_decision=prediction.output.decision,
+            decision=decision,
+            reason=reason,
+            reviewer=reg.actor,
+        )
     )

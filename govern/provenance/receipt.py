@@ -15,7 +15,7 @@ from govern.errors import NoCheckpoint
 from govern.ledger.checkpoint import Checkpoint
 from govern.ledger.note import Signer
 from govern.ledger.receipt import format_receipt, open_receipt
-from govern.provenance.records import events, logged_entry
+from govern.provenance.events import events, logged_entry
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry

@@ -108,7 +108,7 @@ def render_text(prov: Provenance) -> str:
             ("status at the decision", m.status.upper() if not m.approved else m.status),
             ("approved then", m.approved),
             ("sign-offs required", ", ".join(m.required_roles)),
-            ("scoring override", m.scoring_override["reason"] if m.scoring_override else "none"),
+            ("scoring override", m.scoring_override.reason if m.scoring_override else "none"),
         ],
     )
     lines.append("sign-offs as of the decision:")

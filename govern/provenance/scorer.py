@@ -38,24 +38,24 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from govern.errors import (
     BadInput,
     Conflict,
     DuplicatePrediction,
-    GovernError,
     ModelNotDeployed,
 )
 from govern.ledger import Appended
-from govern.ledger.entry import PreparedEntry, envelope_head
+from govern.ledger.entry import PreparedEntry
 from govern.ledger.jcs import canonicalize
-from govern.ledger.schema import EntryRow
+from govern.ledger.template import PayloadTemplate, string_bodies
 from govern.provenance import inputs
 from govern.provenance.canonical import SALT_BYTES, canonical_rows
-from govern.provenance.records import KINDS, LOGGED
+from govern.provenance.events import KINDS, LOGGED
+from govern.records import PredictionLogged, PredictionOutput, ScoringOverride
 from govern.registry import models
-from govern.registry.datasets import Schema, read_table
+from govern.registry.datasets import read_table
 from govern.registry.status import DEPLOYED, status
 
 if TYPE_CHECKING:
@@ -79,36 +79,7 @@ MAX_ID_LENGTH = 256  # the ledger's indexed subject column
 Method = Literal["predict_proba", "predict", "decide"]
 Progress = Callable[[int], None]
 
-_E = EntryRow.__table__  # type: ignore[attr-defined]
-# Text that is its own JSON string body: printable ASCII without '"' and '\' (RFC 8785 3.2.2.2).
-_PLAIN_LINES = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e\n]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_DUP_CHUNK = 500
-
-
-def _string_bodies(values: Sequence[str]) -> list[bytes]:
-    """What goes between the quotes of each value's RFC 8785 string; plain ASCII text (most
-    ids) is its own body and skips the encoder."""
-    joined = "\n".join(values)
-    if _PLAIN_LINES.fullmatch(joined) and joined.count("\n") == len(values) - 1:
-        return joined.encode("ascii").split(b"\n")
-    return [canonicalize(v)[1:-1] for v in values]
-
-
-def _template(payload: dict[str, Any], slots: Sequence[str]) -> bytes:
-    """A bytes %-template of the canonical payload with ``%b`` where each slot's text goes.
-
-    Each slot is a marker string in the payload; the payload is canonicalized once and each
-    marker's canonical string replaced by ``"%b"``, so the static parts are exactly RFC 8785 and
-    every slot, filled in key order with a string's body, is a canonical string.
-    """
-    text = canonicalize(payload).replace(b"%", b"%%")
-    for slot in slots:
-        marker = canonicalize(slot)
-        if text.count(marker) != 1:  # pragma: no cover - markers are unique by construction
-            raise AssertionError(f"template slot {slot!r} not found once")
-        text = text.replace(marker, b'"%b"')
-    return text
 
 
 def new_ids(n: int) -> list[str]:
@@ -138,7 +109,7 @@ class LoggedBatch:
     ts: str
     scores: tuple[str, ...]
     decisions: tuple[str | None, ...]
-    override: dict[str, str] | None = None
+    override: ScoringOverride | None = None
     id_column: str = "prediction_id"
 
     @property
@@ -181,20 +152,16 @@ class Scorer:
         product: str | None = None,
         actor: str | None = None,
     ) -> None:
-        row = models.resolve(reg, ref)
+        mv = models.resolve(reg, ref)
         self.reg = reg
-        self.ref = f"{row.name}@{row.version}"
-        self.model_entry: str = row.leaf
+        self.version = mv
+        self.ref = mv.ref
+        self.model_entry: str = mv.leaf
         self.actor = actor or reg.actor
-        entry = reg.entry(row.seq)
-        payload = entry.payload
-        if entry.leaf.hex() != row.leaf:  # pragma: no cover - verify catches this first
-            raise BadInput(f"{self.ref}: the registry table disagrees with its ledger entry")
-        self.payload = payload
-        self.schema = Schema.from_list(payload["features"])
+        self.schema = models.schema_of(mv)
         self.features = list(self.schema.names)
-        self.task: str = payload["task"]
-        self.threshold: str = payload["threshold"]
+        self.task: str = mv.task
+        self.threshold: str = mv.threshold
         self._threshold = float(self.threshold)
         if override is not None and not override.strip():
             raise BadInput("an override needs a reason: say why this version may score now")
@@ -202,8 +169,8 @@ class Scorer:
         if product is not None and not product.strip():
             raise BadInput("the product (decision type), when given, must not be empty")
         self.product = product
-        self.model = models.load(reg, self.ref)
-        self.positive_label: str | None = payload.get("positive_label")
+        self.model = models.load(reg, mv)
+        self.positive_label: str | None = mv.record.positive_label
         self._pos = 0
         self._labels: tuple[str, str] | None = None
         if self.task == "classification":
@@ -299,7 +266,7 @@ class Scorer:
             if done.first_seq != seen:
                 self._recheck_status(conn, seen, done.first_seq, override)
             if given:
-                _refuse_logged(conn, id_list, done.first_seq)
+                _refuse_logged(self.reg, conn, id_list, done.first_seq)
             inputs.insert(conn, done.first_seq, salts, rows)
 
         with _collector_paused():
@@ -320,7 +287,7 @@ class Scorer:
         self.last = batch
         return batch, raw
 
-    def _check_status(self) -> tuple[dict[str, str] | None, int]:
+    def _check_status(self) -> tuple[ScoringOverride | None, int]:
         """None if the version is deployed and approved now, else the override (or refuse);
         and the ledger size it was read at (``_recheck_status`` starts from there)."""
         seen = self.reg.ledger.size  # read first: whatever lands after it is looked at again
@@ -335,20 +302,16 @@ class Scorer:
                 "score with an explicit override reason (--override TEXT, override=...); "
                 "every prediction will record it",
             )
-        return {"reason": self.override, "status": current.status}, seen
+        return ScoringOverride(reason=self.override, status=current.status), seen
 
     def _recheck_status(
-        self, conn: Connection, seen: int, first_seq: int, override: dict[str, str] | None
+        self, conn: Connection, seen: int, first_seq: int, override: ScoringOverride | None
     ) -> None:
         """Inside the append's transaction: if another writer appended anything but predictions
         since the status was read (a retirement, a revoked sign-off), decide again. No writer
         can append before this transaction ends, so the ledger as committed now is the ledger
         at the batch's time; a batch whose status no longer holds is refused, nothing logged."""
-        changed = conn.execute(
-            select(_E.c.seq)
-            .where(_E.c.seq >= seen, _E.c.seq < first_seq, _E.c.kind.not_in(KINDS))
-            .limit(1)
-        ).first()
+        changed = self.reg.ledger.first_other_kind(conn, seen, first_seq, KINDS)
         if changed is None:
             return
         # status() reads through its own connection: it sees everything committed, which is
@@ -356,14 +319,14 @@ class Scorer:
         current = status(self.reg, self.ref)
         if override is None and current.status != DEPLOYED:
             raise ModelNotDeployed(
-                f"{self.ref} became {current.status} (entry {changed.seq}) while this batch was "
+                f"{self.ref} became {current.status} (entry {changed}) while this batch was "
                 "being scored: it may not score decisions now; nothing was logged",
                 hint="deploy an approved version, or score with an explicit override reason",
             )
-        if override is not None and current.status != override["status"]:
+        if override is not None and current.status != override.status:
             raise Conflict(
-                f"{self.ref}'s status changed from {override['status']} to {current.status} "
-                f"(entry {changed.seq}) while this batch was being scored; nothing was logged",
+                f"{self.ref}'s status changed from {override.status} to {current.status} "
+                f"(entry {changed}) while this batch was being scored; nothing was logged",
                 hint="score the batch again: the override will record the status as it is",
             )
 
@@ -404,17 +367,29 @@ class Scorer:
             decisions = [None] * n
         return raw, scores, decisions, labels
 
-    def static_payload(self, method: Method, override: dict[str, str] | None) -> dict[str, Any]:
-        """The payload fields every prediction of a call shares."""
-        payload: dict[str, Any] = {
-            "method": method,
-            "model": self.ref,
-            "model_entry": self.model_entry,
-            "override": override,
-        }
-        if self.product is not None:
-            payload["product"] = self.product
-        return payload
+    def record_of(
+        self,
+        method: Method,
+        override: ScoringOverride | None,
+        pid: str,
+        commit_hex: str,
+        score: str,
+        decision: str | None,
+        label: str | None,
+        key: str | None,
+    ) -> PredictionLogged:
+        """One prediction's record (the slow, obviously canonical path)."""
+        return PredictionLogged(
+            subject=pid,
+            method=method,
+            model=self.ref,
+            model_entry=self.model_entry,
+            input_commitment=commit_hex,
+            output=PredictionOutput(decision=decision, score=score, label=label),
+            override=override,
+            product=self.product,
+            subject_key=key,
+        )
 
     def _prepare(
         self,
@@ -425,76 +400,42 @@ class Scorer:
         scores: list[str],
         decisions: list[str | None],
         labels: list[str] | None,
-        override: dict[str, str] | None,
+        override: ScoringOverride | None,
     ) -> list[PreparedEntry]:
-        payload = self.static_payload(method, override)
-        # Slots in canonical key order: input_commitment, output.decision, [output.label],
-        # output.score, subject, [subject_key]. A regressor's decision is a constant null.
-        slots = ["\x00c", "\x00s", "\x00i"]
-        payload["input_commitment"] = "\x00c"
-        payload["output"] = {"decision": None, "score": "\x00s"}
-        payload["subject"] = "\x00i"
-        columns: list[list[bytes]] = [commits]
+        # The batch's payloads differ only in a few strings: one template with a slot for each
+        # (ledger/template.py). A regressor's decision is a constant null.
+        slots = {"\x00c": commits, "\x00s": [s.encode("ascii") for s in scores]}
+        slots["\x00i"] = string_bodies(ids)
         if self._labels is not None:
-            payload["output"]["decision"] = "\x00d"
-            slots.append("\x00d")
             label_body = {label: canonicalize(label)[1:-1] for label in self._labels}
-            columns.append([label_body[d] for d in decisions])  # type: ignore[index]
+            slots["\x00d"] = [label_body[d] for d in decisions]  # type: ignore[index]
         if labels is not None:
-            payload["output"]["label"] = "\x00l"
-            slots.append("\x00l")
-            columns.append(_string_bodies(labels))
-        columns.append([s.encode("ascii") for s in scores])
-        columns.append(_string_bodies(ids))
+            slots["\x00l"] = string_bodies(labels)
         if keys is not None:
-            payload["subject_key"] = "\x00k"
-            slots.append("\x00k")
-            columns.append(_string_bodies(keys))
-        template = _template(payload, slots)
-        bodies = [template % values for values in zip(*columns, strict=True)]
-        ledger = self.reg.ledger
-        # The first payload is also prepared the ordinary way: the kind and actor are checked
-        # and the template is held to the canonical encoder on every call.
-        first = self.payload_of(
+            slots["\x00k"] = string_bodies(keys)
+        shape = self.record_of(
+            method,
+            override,
+            "\x00i",
+            "\x00c",
+            "\x00s",
+            "\x00d" if self._labels is not None else None,
+            "\x00l" if labels is not None else None,
+            "\x00k" if keys is not None else None,
+        )
+        template = PayloadTemplate(shape.to_payload(), list(slots))
+        bodies = template.fill([slots[slot] for slot in template.slots])
+        first = self.record_of(
             method,
             override,
             ids[0],
-            commits[0],
+            commits[0].decode("ascii"),
             scores[0],
             decisions[0],
             labels[0] if labels else None,
             keys[0] if keys else None,
         )
-        checked = ledger.prepare(KIND, first, self.actor)
-        if checked.payload_json != bodies[0]:  # pragma: no cover - a bug, never user input
-            raise GovernError("internal error: the payload template is not canonical")
-        head = envelope_head(KIND, self.actor, ledger.origin)
-        actor = self.actor
-        return [
-            PreparedEntry(KIND, actor, body, pid, head)
-            for body, pid in zip(bodies, ids, strict=True)
-        ]
-
-    def payload_of(
-        self,
-        method: Method,
-        override: dict[str, str] | None,
-        pid: str,
-        commit_hex: bytes,
-        score: str,
-        decision: str | None,
-        label: str | None,
-        key: str | None,
-    ) -> dict[str, Any]:
-        """One prediction's payload as a dict (the slow, obviously canonical path)."""
-        payload = self.static_payload(method, override)
-        output: dict[str, Any] = {"decision": decision, "score": score}
-        if label is not None:
-            output["label"] = label
-        payload.update(input_commitment=commit_hex.decode("ascii"), output=output, subject=pid)
-        if key is not None:
-            payload["subject_key"] = key
-        return payload
+        return self.reg.ledger.prepare_many(KIND, self.actor, bodies, ids, first=first.to_payload())
 
 
 @contextmanager
@@ -571,21 +512,15 @@ def _check_subject_keys(keys: Sequence[str] | None, n: int) -> list[str] | None:
     return out
 
 
-def _refuse_logged(conn: Connection, ids: Sequence[str], first_seq: int) -> None:
+def _refuse_logged(reg: Registry, conn: Connection, ids: Sequence[str], first_seq: int) -> None:
     """Inside the append's transaction (so no writer can race it): no id was logged before."""
-    for start in range(0, len(ids), _DUP_CHUNK):
-        chunk = list(ids[start : start + _DUP_CHUNK])
-        row = conn.execute(
-            select(_E.c.subject, _E.c.seq)
-            .where(_E.c.subject.in_(chunk), _E.c.kind == KIND, _E.c.seq < first_seq)
-            .limit(1)
-        ).first()
-        if row is not None:
-            raise DuplicatePrediction(
-                f"prediction id {row.subject!r} is already logged (entry {row.seq}); nothing "
-                "was logged",
-                hint="give every prediction a new id (or let govern generate them)",
-            )
+    found = reg.ledger.subject_logged(conn, ids, KIND, before=first_seq)
+    if found is not None:
+        subject, seq = found
+        raise DuplicatePrediction(
+            f"prediction id {subject!r} is already logged (entry {seq}); nothing was logged",
+            hint="give every prediction a new id (or let govern generate them)",
+        )
 
 
 @dataclass(frozen=True)

@@ -11,22 +11,26 @@ Everything is checked when it is appended and again by ``govern verify``.
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govern.errors import BadInput, PolicyViolation, SignatureInvalid
+from govern.errors import BadInput, EntryMalformed, PolicyViolation, SignatureInvalid
 from govern.ledger import Entry
 from govern.ledger.entry import now_ts
+from govern.records import APPROVAL_TYPE, ApprovalSigned, ApprovalStatement, LogState, subjects
+from govern.records._codec import from_json
 from govern.registry import findings, models, people, signing
 from govern.registry import projections as proj
+from govern.registry.entities import Person, SignedApproval
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
 
 DECISIONS = ("approve", "reject", "conditional")
 ROLES = ("validator", "approver")
-TYPE = "govern.approval/v1"
+TYPE = APPROVAL_TYPE
 
 
 def parse_date(text: str) -> str:
@@ -52,7 +56,7 @@ def statement(
     signer: str,
     conditions: str | None = None,
     expires: str | None = None,
-) -> dict[str, Any]:
+) -> ApprovalStatement:
     """The statement a signer signs; it pins the version, its evidence and the log's state."""
     if decision not in DECISIONS:
         raise BadInput(f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
@@ -60,47 +64,66 @@ def statement(
         raise BadInput(f"role {role!r} is not one of {', '.join(ROLES)}")
     if decision == "conditional" and not (conditions or "").strip():
         raise BadInput("a conditional approval must state its conditions (--conditions)")
-    row = models.resolve(reg, ref)
-    p = reg.entry(row.seq).payload
+    mv = models.resolve(reg, ref)
     head = reg.ledger.head()
-    return {
-        "type": TYPE,
-        "log": reg.origin,
-        "model": f"{row.name}@{row.version}",
-        "model_entry": row.leaf,
-        "artifact_sha256": p["artifact"]["sha256"],
-        "code_commit": p["code"]["commit"],
-        "datasets": [*p["training_data"], *p["validation_data"]],
-        "decision": decision,
-        "role": role,
-        "signer": signer,
-        "conditions": conditions,
-        "expires": parse_date(expires) if expires else None,
-        "checkpoint": {"size": head.size, "root": base64.b64encode(head.root).decode()},
-    }
+    return ApprovalStatement(
+        type=TYPE,
+        log=reg.origin,
+        model=mv.ref,
+        model_entry=mv.leaf,
+        artifact_sha256=mv.artifact.sha256,
+        code_commit=mv.record.code.commit,
+        datasets=mv.record.datasets,
+        decision=decision,
+        role=role,
+        signer=signer,
+        conditions=conditions,
+        expires=parse_date(expires) if expires else None,
+        checkpoint=LogState(size=head.size, root=base64.b64encode(head.root).decode()),
+    )
 
 
-def check(reg: Registry, st: dict[str, Any], signature: str, *, at: str | None = None) -> Any:
-    """Every rule an approval must pass; returns the signer's person row."""
+def read_statement(data: Mapping[str, Any] | ApprovalStatement) -> ApprovalStatement:
+    """A statement as given (a parsed statement file, or typed); SignatureInvalid if it is not
+    one."""
+    if isinstance(data, ApprovalStatement):
+        return data
+    try:
+        return from_json(ApprovalStatement, dict(data), what="approval statement")
+    except EntryMalformed as exc:
+        raise SignatureInvalid(
+            f"this is not an approval statement: {exc.message}",
+            hint="create one with `govern approval statement`",
+        ) from None
+
+
+def check(
+    reg: Registry,
+    statement_: Mapping[str, Any] | ApprovalStatement,
+    signature: str,
+    *,
+    at: str | None = None,
+) -> Person:
+    """Every rule an approval must pass; returns the signer."""
     at = at or now_ts()
-    if st.get("type") != TYPE or st.get("log") != reg.origin:
+    st = read_statement(statement_)
+    if st.type != TYPE or st.log != reg.origin:
         raise SignatureInvalid("this is not an approval statement for this registry")
-    row = models.resolve(reg, st["model"])
-    p = reg.entry(row.seq).payload
+    row = models.resolve(reg, st.model)
     expected = {
-        "model_entry": row.leaf,
-        "artifact_sha256": p["artifact"]["sha256"],
-        "code_commit": p["code"]["commit"],
-        "datasets": [*p["training_data"], *p["validation_data"]],
+        "model entry": (st.model_entry, row.leaf),
+        "artifact sha256": (st.artifact_sha256, row.artifact.sha256),
+        "code commit": (st.code_commit, row.record.code.commit),
+        "datasets": (st.datasets, row.record.datasets),
     }
-    for key, value in expected.items():
-        if st.get(key) != value:
+    for what, (given_, actual) in expected.items():
+        if given_ != actual:
             raise SignatureInvalid(
-                f"the statement's {key.replace('_', ' ')} is not that of {st['model']}: it was "
+                f"the statement's {what} is not that of {st.model}: it was "
                 "signed for different evidence",
                 hint="create a fresh statement with `govern approval statement`",
             )
-    role, signer = st["role"], st["signer"]
+    role, signer = st.role, st.signer
     person = people.require_active(reg, signer, role, at)
     try:
         signing.verify(st, signature, person.public_key, signing.namespace("approval", reg.origin))
@@ -108,8 +131,8 @@ def check(reg: Registry, st: dict[str, Any], signature: str, *, at: str | None =
         raise SignatureInvalid(
             f"{signer}'s approval signature does not verify: {exc.message}"
         ) from exc
-    size, root = st["checkpoint"]["size"], st["checkpoint"]["root"]
-    if not isinstance(size, int) or size < 1 or size > reg.ledger.size:
+    size, root = st.checkpoint.size, st.checkpoint.root
+    if size < 1 or size > reg.ledger.size:
         raise SignatureInvalid("the statement names a log state this log never had")
     if base64.b64encode(reg.ledger.root_at(size)).decode() != root:
         raise SignatureInvalid(
@@ -118,53 +141,74 @@ def check(reg: Registry, st: dict[str, Any], signature: str, *, at: str | None =
     policy = reg.policy(at)
     if not policy.owner_may_approve and signer == row.owner:
         raise PolicyViolation(
-            f"{signer} owns {st['model']} and may not approve it (segregation of duties)"
+            f"{signer} owns {st.model} and may not approve it (segregation of duties)"
         )
     if not policy.registrant_may_approve and signer == row.registered_by:
         raise PolicyViolation(
-            f"{signer} registered {st['model']} and may not approve it (segregation of duties)"
+            f"{signer} registered {st.model} and may not approve it (segregation of duties)"
         )
     if policy.one_role_per_person:
         other = reg.rows(
             proj.approvals,
-            proj.approvals.c.model == st["model"],
+            proj.approvals.c.model == st.model,
             proj.approvals.c.signer == signer,
             proj.approvals.c.role != role,
         )
         if other:
             raise PolicyViolation(
-                f"{signer} already signed {st['model']} as {other[0].role}; one person may not "
+                f"{signer} already signed {st.model} as {other[0].role}; one person may not "
                 "sign both roles (segregation of duties)"
             )
-    if st["decision"] in ("approve", "conditional"):
+    if st.decision in ("approve", "conditional"):
         blocking = [
             f
-            for f in findings.open_findings(reg, st["model"])
+            for f in findings.open_findings(reg, st.model)
             if f.severity in policy.blocking_severities
         ]
         if blocking:
             raise PolicyViolation(
-                f"{st['model']} has an open {blocking[0].severity}-severity finding "
+                f"{st.model} has an open {blocking[0].severity}-severity finding "
                 f"(#{blocking[0].number}: {blocking[0].text}); it must be closed before approval"
             )
-        if st.get("expires") is not None and st["expires"] <= at:
+        if st.expires is not None and st.expires <= at:
             raise BadInput("the approval's expiry date is already past")
     return person
 
 
-def submit(reg: Registry, st: dict[str, Any], signature: str) -> Entry:
+def submit(
+    reg: Registry, statement_: Mapping[str, Any] | ApprovalStatement, signature: str
+) -> Entry:
     """Check and append a signed approval statement."""
+    st = read_statement(statement_)
     person = check(reg, st, signature)
     return reg.record(
-        "approval.signed",
-        {
-            "subject": f"approval:{st['model']}",
-            "statement": st,
-            "signature": signature,
-            "fingerprint": person.fingerprint,
-        },
-        actor=st["signer"],
+        ApprovalSigned(
+            subject=subjects.approval(st.model),
+            statement=st,
+            signature=signature,
+            fingerprint=person.fingerprint,
+        ),
+        actor=st.signer,
     )
+
+
+def signed(reg: Registry, model: str) -> list[SignedApproval]:
+    """Every approval signed for ``model`` (``NAME@V``), in ledger order."""
+    rows = reg.rows(proj.approvals, proj.approvals.c.model == model, order=proj.approvals.c.seq)
+    return [
+        SignedApproval(
+            entry=r.seq,
+            model=r.model,
+            role=r.role,
+            decision=r.decision,
+            signer=r.signer,
+            fingerprint=r.fingerprint,
+            signed_at=r.signed_at,
+            expires=r.expires,
+            conditions=r.conditions,
+        )
+        for r in rows
+    ]
 
 
 def approve(

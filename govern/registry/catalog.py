@@ -9,37 +9,21 @@ Registering identical bytes under the same name again returns the existing versi
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from govern.errors import BadInput
+from govern.errors import BadInput, NotFound
 from govern.ledger import Entry
+from govern.records import DatasetProfile, DatasetRegistered, FileDigest, subjects
 from govern.registry import datasets as ds
 from govern.registry import projections as proj
+from govern.registry.entities import DatasetVersion
 from govern.registry.refs import Ref, check_name, parse_ref
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
-
-
-@dataclass(frozen=True)
-class DatasetVersion:
-    name: str
-    version: int
-    sha256: str
-    format: str
-    seq: int
-    created: bool  # False when identical bytes were already registered under this name
-
-    @property
-    def ref(self) -> str:
-        return f"{self.name}@{self.version}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "sha256": self.sha256}
 
 
 def _format_of(path: Path) -> str:
@@ -91,8 +75,7 @@ def add_dataset(
         proj.datasets, proj.datasets.c.name == name, proj.datasets.c.sha256 == digest
     )
     if existing:
-        row = existing[0]
-        return DatasetVersion(name, row.version, digest, row.format, row.seq, created=False)
+        return _version(reg, existing[0].seq)
     # Keep the bytes (content-addressed; their digest is the version's identity).
     if isinstance(data, pd.DataFrame):
         reg.artifacts.put_bytes(raw)
@@ -105,19 +88,21 @@ def add_dataset(
         reg.artifacts.put_file(Path(data))
     versions = reg.rows(proj.datasets, proj.datasets.c.name == name)
     version = max((r.version for r in versions), default=0) + 1
-    payload: dict[str, Any] = {
-        "subject": f"dataset:{name}@{version}",
-        "name": name,
-        "version": version,
-        "sha256": digest,
-        "format": fmt,
-        "size_bytes": size,
-        "source": source if source is not None else _describe_source(data),
-        "files": files,
-        "profile": ds.profile(frame, target=target),
-    }
-    entry = reg.record("dataset.registered", payload)
-    return DatasetVersion(name, version, digest, fmt, entry.seq, created=True)
+    record = DatasetRegistered(
+        subject=subjects.dataset(f"{name}@{version}"),
+        name=name,
+        version=version,
+        sha256=digest,
+        format=fmt,
+        size_bytes=size,
+        source=source if source is not None else _describe_source(data),
+        files=None
+        if files is None
+        else tuple(FileDigest(f["path"], f["sha256"], int(f["size"])) for f in files),
+        profile=ds.profile(frame, target=target),
+    )
+    entry = reg.record(record)
+    return DatasetVersion(record, entry.seq, entry.leaf.hex(), entry.ts, entry.actor, True)
 
 
 def _sha(data: bytes) -> str:
@@ -132,34 +117,65 @@ def _describe_source(data: Path | pd.DataFrame) -> str:
     return Path(data).name
 
 
-def resolve(reg: Registry, ref: str | Ref) -> Any:
-    """The projection row of ``NAME@V`` / ``NAME@latest``."""
-    return reg.dataset_row(parse_ref(ref, "dataset") if isinstance(ref, str) else ref)
+def _version(reg: Registry, seq: int, *, created: bool = False) -> DatasetVersion:
+    entry = reg.entry(seq)
+    record = DatasetRegistered.from_entry(entry)
+    return DatasetVersion(record, entry.seq, entry.leaf.hex(), entry.ts, entry.actor, created)
+
+
+def resolve(reg: Registry, ref: str | Ref) -> DatasetVersion:
+    """The dataset version ``NAME@V`` (``NAME@latest``: the highest version), from its entry."""
+    parsed = parse_ref(ref, "dataset") if isinstance(ref, str) else ref
+    where = [proj.datasets.c.name == parsed.name]
+    if parsed.version is not None:
+        where.append(proj.datasets.c.version == parsed.version)
+    rows = reg.rows(proj.datasets, *where, order=proj.datasets.c.version.desc())
+    if not rows:
+        raise NotFound(
+            f"there is no dataset version {parsed}",
+            hint="register it first with `govern data add PATH --name NAME`",
+        )
+    return _version(reg, rows[0].seq)
+
+
+def find(reg: Registry, name: str, version: int) -> DatasetVersion | None:
+    """The dataset version ``name@version``, or None when it is not registered."""
+    rows = reg.rows(proj.datasets, proj.datasets.c.name == name, proj.datasets.c.version == version)
+    return _version(reg, rows[0].seq) if rows else None
+
+
+def versions(reg: Registry) -> list[DatasetVersion]:
+    """Every registered dataset version, in ledger order."""
+    return [_version(reg, r.seq) for r in reg.rows(proj.datasets, order=proj.datasets.c.seq)]
 
 
 def entry_of(reg: Registry, ref: str | Ref) -> Entry:
+    """The registration entry of ``ref``."""
     return reg.entry(resolve(reg, ref).seq)
 
 
-def load(reg: Registry, ref: str | Ref) -> pd.DataFrame:
+def load(reg: Registry, ref: str | Ref | DatasetVersion) -> pd.DataFrame:
     """The registered bytes of a dataset version, digest-checked, as a DataFrame."""
-    row = resolve(reg, ref)
+    row = ref if isinstance(ref, DatasetVersion) else resolve(reg, ref)
     if row.format == "folder":
-        files = entry_of(reg, ref).payload["files"]
         with tempfile.TemporaryDirectory() as tmp:
-            for f in files:
-                target = Path(tmp) / f["path"]
+            for f in row.record.files or ():
+                target = Path(tmp) / f.path
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(reg.artifacts.get_bytes(f["sha256"]))
+                target.write_bytes(reg.artifacts.get_bytes(f.sha256))
             return ds.read_table(Path(tmp))
     data = reg.artifacts.get_bytes(row.sha256)
-    suffix = "." + row.format
+    suffix = "." + (row.format or "csv")
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         handle.write(data)
         handle.flush()
         return ds.read_table(Path(handle.name))
 
 
-def profile_of(reg: Registry, ref: str | Ref) -> dict[str, Any]:
-    profile: dict[str, Any] = entry_of(reg, ref).payload["profile"]
+def profile_of(reg: Registry, ref: str | Ref) -> DatasetProfile:
+    """The recorded profile of a dataset version (BadInput when it recorded none)."""
+    version = resolve(reg, ref)
+    profile = version.record.profile_view
+    if profile is None:
+        raise BadInput(f"{version.ref} was registered without a profile")
     return profile

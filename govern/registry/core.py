@@ -1,30 +1,39 @@
 """The registry: the model inventory SR 11-7 asks for, on top of the ledger.
 
 ``Registry`` ties a ledger to its artifact store and the person acting. Every write is one ledger
-entry (or one batch) whose projections are updated in the same transaction; reads come from the
-projections. The idea modules (datasets, models, people, findings, approvals, deployments,
-status, inventory) hold the logic; this class is their shared handle.
+entry (or one batch) holding a typed record (``govern.records``), whose projections are updated
+in the same transaction. The idea modules (catalog, models, people, findings, approvals,
+deployments, status, inventory) hold the logic; this class is their shared handle, and its
+shortcut methods call them.
 """
 
 from __future__ import annotations
 
 import getpass
-import json
+import importlib
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, inspect, select
 
-from govern.errors import NotFound
 from govern.ledger import Appended, Entry, Ledger, resolve_url, verify_ledger
 from govern.ledger.db import sqlite_path
 from govern.ledger.verify import VerifyReport
+from govern.records import PolicySet, Record
 from govern.registry import policy as policy_mod
 from govern.registry import projections as proj
 from govern.registry.artifacts import ArtifactStore
-from govern.registry.refs import Ref
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from govern.registry.codeversion import CodeVersion
+    from govern.registry.entities import DatasetVersion, ModelVersion
+    from govern.registry.inventory import InventoryRow
+    from govern.registry.status import Status
 
 
 def default_artifacts_dir(url: str) -> Path:
@@ -88,69 +97,126 @@ class Registry:
 
     # ---- writing ---------------------------------------------------------------------------
 
-    def record(self, kind: str, payload: dict[str, Any], *, actor: str | None = None) -> Entry:
-        """Append one entry and update the projections in the same transaction."""
-        return self.record_batch([(kind, payload)], actor=actor)[0]
+    def record(self, record: Record, *, actor: str | None = None) -> Entry:
+        """Append one record and update the projections in the same transaction."""
+        return self.record_batch([record], actor=actor)[0]
 
-    def record_batch(
-        self, items: Sequence[tuple[str, dict[str, Any]]], *, actor: str | None = None
-    ) -> list[Entry]:
+    def record_batch(self, records: Sequence[Record], *, actor: str | None = None) -> list[Entry]:
+        """Append records as one transaction (all or none), projections included."""
         who = actor or self.actor
-        prepared = [self.ledger.prepare(kind, payload, who) for kind, payload in items]
+        prepared = [self.ledger.prepare(r.KIND, r.to_payload(), who) for r in records]
         written: list[Entry] = []
 
         def project(conn: Connection, done: Appended) -> None:
-            for offset in range(len(prepared)):
-                entry = _entry_in(conn, done.first_seq + offset)
-                proj.apply(conn, entry)
+            for offset, record in enumerate(records):
+                entry = self.ledger.read_entry(conn, done.first_seq + offset)
+                proj.apply(conn, entry, record)
                 written.append(entry)
 
         self.ledger.append_prepared(prepared, extra=project)
         return written
 
-    # ---- the domain, for Python callers (each delegates to its idea module) ----------------
+    # ---- the domain, for Python callers (each calls its idea module) -----------------------
 
-    def add_dataset(self, data: Any, *, name: str, **kwargs: Any) -> Any:
-        """Register a file, folder or DataFrame as a dataset version (see catalog.add_dataset)."""
+    def add_dataset(
+        self,
+        data: Path | pd.DataFrame,
+        *,
+        name: str,
+        source: str | None = None,
+        target: str | None = None,
+    ) -> DatasetVersion:
+        """Register a file, folder or DataFrame as a dataset version (``catalog.add_dataset``)."""
         from govern.registry import catalog
 
-        return catalog.add_dataset(self, data, name=name, **kwargs)
+        return catalog.add_dataset(self, data, name=name, source=source, target=target)
 
-    def register_model(self, model: Any = None, **kwargs: Any) -> Any:
-        """Register a model version (see models.register_model)."""
+    def register_model(
+        self,
+        model: object = None,
+        *,
+        name: str,
+        training_data: Sequence[str],
+        validation_data: Sequence[str] = (),
+        target: str,
+        features: Sequence[str] | None = None,
+        intended_use: str,
+        limitations: str = "",
+        owner: str,
+        risk_tier: str,
+        positive_label: object = None,
+        threshold: float = 0.5,
+        code: CodeVersion | None = None,
+        code_path: Path = Path("."),
+        allow_dirty: bool = False,
+        artifact_file: Path | None = None,
+        trust_pickle: bool = False,
+    ) -> ModelVersion:
+        """Register a model version (``models.register_model``)."""
         from govern.registry import models
 
-        return models.register_model(self, model, **kwargs)
+        return models.register_model(
+            self,
+            model,
+            name=name,
+            training_data=training_data,
+            validation_data=validation_data,
+            target=target,
+            features=features,
+            intended_use=intended_use,
+            limitations=limitations,
+            owner=owner,
+            risk_tier=risk_tier,
+            positive_label=positive_label,
+            threshold=threshold,
+            code=code,
+            code_path=code_path,
+            allow_dirty=allow_dirty,
+            artifact_file=artifact_file,
+            trust_pickle=trust_pickle,
+        )
 
     def load_model(self, ref: str) -> Any:
+        """The registered estimator of ``ref``, its digest checked (``models.load``)."""
         from govern.registry import models
 
         return models.load(self, ref)
 
-    def load_dataset(self, ref: str) -> Any:
+    def load_dataset(self, ref: str) -> pd.DataFrame:
+        """The registered bytes of a dataset version as a DataFrame (``catalog.load``)."""
         from govern.registry import catalog
 
         return catalog.load(self, ref)
 
-    def scorer(self, ref: str, **kwargs: Any) -> Any:
-        """A scorer that logs every prediction of ``ref`` (see govern.provenance.Scorer)."""
-        from govern.provenance import Scorer
-
-        return Scorer(self, ref, **kwargs)
-
-    def status(self, ref: str, as_of: str | None = None) -> Any:
+    def status(self, ref: str, as_of: str | None = None) -> Status:
+        """The lifecycle status of ``ref`` at ``as_of`` (``status.status``)."""
         from govern.registry.status import status
 
         return status(self, ref, as_of)
 
-    def inventory(self, as_of: str | None = None) -> Any:
+    def inventory(self, as_of: str | None = None) -> list[InventoryRow]:
+        """One row per model version (``inventory.inventory``)."""
         from govern.registry.inventory import inventory
 
         return inventory(self, as_of)
 
+    def scorer(self, ref: str, **kwargs: Any) -> Any:
+        """Deprecated: use ``govern.provenance.Scorer(registry, ref)`` (docs/python-api.md)."""
+        warnings.warn(
+            "Registry.scorer is deprecated and will be removed in govern 0.3: use "
+            "govern.provenance.Scorer(registry, ref)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        # A deprecated shortcut upward (to provenance), by name, so the import graph stays
+        # one-way; it goes with the next release.
+        scorer = importlib.import_module("govern.provenance.scorer").Scorer
+        return scorer(self, ref, **kwargs)
+
     # ---- reading ---------------------------------------------------------------------------
 
     def rows(self, table: Any, *where: Any, order: Any = None) -> list[Any]:
+        """Rows of a projection table (for the registry's own modules; others read entities)."""
         query = select(table).where(*where)
         if order is not None:
             query = query.order_by(order)
@@ -166,35 +232,8 @@ class Registry:
         rows = self.rows(proj.policies, *where, order=proj.policies.c.seq.desc())
         if not rows:
             return policy_mod.DEFAULT
-        return policy_mod.from_dict(json.loads(rows[0].policy))
-
-    def model_row(self, ref: Ref) -> Any:
-        """The projection row of a model version; ``@latest`` resolves to the highest version."""
-        where = [proj.models.c.name == ref.name]
-        if ref.version is not None:
-            where.append(proj.models.c.version == ref.version)
-        rows = self.rows(proj.models, *where, order=proj.models.c.version.desc())
-        if not rows:
-            known = sorted({r.name for r in self.rows(proj.models)})
-            raise NotFound(
-                f"there is no model version {ref}",
-                hint=f"registered models: {', '.join(known)}"
-                if known
-                else "no model is registered yet: `govern model add`",
-            )
-        return rows[0]
-
-    def dataset_row(self, ref: Ref) -> Any:
-        where = [proj.datasets.c.name == ref.name]
-        if ref.version is not None:
-            where.append(proj.datasets.c.version == ref.version)
-        rows = self.rows(proj.datasets, *where, order=proj.datasets.c.version.desc())
-        if not rows:
-            raise NotFound(
-                f"there is no dataset version {ref}",
-                hint="register it first with `govern data add PATH --name NAME`",
-            )
-        return rows[0]
+        recorded = PolicySet.from_entry(self.entry(rows[0].seq))
+        return policy_mod.from_dict(dict(recorded.policy))
 
     # ---- maintenance -----------------------------------------------------------------------
 
@@ -219,17 +258,4 @@ class Registry:
         return report
 
 
-def _entry_in(conn: Connection, seq: int) -> Entry:
-    from govern.ledger.schema import EntryRow
-
-    table = EntryRow.__table__  # type: ignore[attr-defined]
-    row = conn.execute(select(table).where(table.c.seq == seq)).one()
-    return Entry(
-        seq=row.seq,
-        kind=row.kind,
-        ts=row.ts,
-        actor=row.actor,
-        subject=row.subject,
-        leaf=bytes(row.leaf),
-        body=bytes(row.body),
-    )
+__all__ = ["Registry", "default_actor", "default_artifacts_dir"]

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from govern.errors import BadInput, PolicyViolation
 from govern.ledger import Entry
+from govern.records import (
+    OVERRIDE_TYPE,
+    DeploymentOverride,
+    ModelDeployed,
+    ModelRetired,
+    OverrideStatement,
+    subjects,
+)
 from govern.registry import models, people, signing
 from govern.registry.refs import check_name
 from govern.registry.status import status
@@ -14,20 +22,18 @@ from govern.registry.status import status
 if TYPE_CHECKING:
     from govern.registry.core import Registry
 
-OVERRIDE_TYPE = "govern.deployment-override/v1"
 
-
-def override_statement(reg: Registry, ref: str, env: str, justification: str) -> dict[str, Any]:
+def override_statement(reg: Registry, ref: str, env: str, justification: str) -> OverrideStatement:
     row = models.resolve(reg, ref)
-    return {
-        "type": OVERRIDE_TYPE,
-        "log": reg.origin,
-        "model": f"{row.name}@{row.version}",
-        "model_entry": row.leaf,
-        "env": env,
-        "justification": justification,
-        "signer": reg.actor,
-    }
+    return OverrideStatement(
+        type=OVERRIDE_TYPE,
+        log=reg.origin,
+        model=row.ref,
+        model_entry=row.leaf,
+        env=env,
+        justification=justification,
+        signer=reg.actor,
+    )
 
 
 def deploy(
@@ -41,16 +47,9 @@ def deploy(
     """Record a deployment; refused unless approved, except by a signed override."""
     check_name(env, "environment")
     row = models.resolve(reg, ref)
-    model = f"{row.name}@{row.version}"
+    model = row.ref
     current = status(reg, model)
-    payload: dict[str, Any] = {
-        "subject": f"model:{model}",
-        "model": model,
-        "model_entry": row.leaf,
-        "env": env,
-        "status_at_deploy": current.status,
-        "override": None,
-    }
+    signed_override = None
     if not current.approved:
         if override is None:
             raise PolicyViolation(
@@ -67,21 +66,29 @@ def deploy(
         ns = signing.namespace("deployment", reg.origin)
         signature = signing.sign(st, key, ns)
         signing.verify(st, signature, person.public_key, ns)
-        payload["override"] = {
-            "justification": override,
-            "statement": st,
-            "signature": signature,
-            "fingerprint": person.fingerprint,
-        }
-    return reg.record("model.deployed", payload)
+        signed_override = DeploymentOverride(
+            justification=override,
+            statement=st,
+            signature=signature,
+            fingerprint=person.fingerprint,
+        )
+    return reg.record(
+        ModelDeployed(
+            subject=subjects.model(model),
+            model=model,
+            model_entry=row.leaf,
+            env=env,
+            status_at_deploy=current.status,
+            override=signed_override,
+        )
+    )
 
 
 def retire(reg: Registry, ref: str, *, env: str = "production", reason: str) -> Entry:
     row = models.resolve(reg, ref)
-    model = f"{row.name}@{row.version}"
+    model = row.ref
     if env not in status(reg, model).deployed_in:
         raise BadInput(f"{model} is not deployed in {env}")
     return reg.record(
-        "model.retired",
-        {"subject": f"model:{model}", "model": model, "env": env, "reason": reason},
+        ModelRetired(subject=subjects.model(model), model=model, env=env, reason=reason)
     )

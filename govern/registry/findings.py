@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from govern.errors import BadInput, NotFound
 from govern.ledger import Entry
+from govern.records import FindingClosed, FindingRaised, subjects
 from govern.registry import models, people
 from govern.registry import projections as proj
+from govern.registry.entities import Finding
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -42,17 +44,16 @@ def raise_finding(
     model = f"{row.name}@{row.version}"
     number = len(reg.rows(proj.findings, proj.findings.c.model == model)) + 1
     return reg.record(
-        "finding.raised",
-        {
-            "subject": f"finding:{model}#{number}",
-            "model": model,
-            "model_entry": row.leaf,
-            "number": number,
-            "severity": severity,
-            "type": type,
-            "text": text,
-            "due": due,
-        },
+        FindingRaised(
+            subject=subjects.finding(model, number),
+            model=model,
+            model_entry=row.leaf,
+            number=number,
+            severity=severity,
+            type=type,
+            text=text,
+            due=due,
+        )
     )
 
 
@@ -70,27 +71,39 @@ def close_finding(reg: Registry, ref: str, number: int, *, resolution: str) -> E
     if not resolution.strip():
         raise BadInput("say how the finding was resolved")
     return reg.record(
-        "finding.closed",
-        {
-            "subject": f"finding:{model}#{number}",
-            "model": model,
-            "number": number,
-            "resolution": resolution,
-        },
+        FindingClosed(
+            subject=subjects.finding(model, number),
+            model=model,
+            number=number,
+            resolution=resolution,
+        )
     )
 
 
-def open_findings(reg: Registry, model: str, at: str | None = None) -> list[Any]:
+def _finding(row: Any) -> Finding:
+    return Finding(
+        model=row.model,
+        number=row.number,
+        severity=row.severity,
+        type=row.type,
+        text=row.text,
+        raised_by=row.raised_by,
+        raised_at=row.raised_at,
+        due=row.due,
+        status=row.status,
+        closed_by=row.closed_by,
+        closed_at=row.closed_at,
+        resolution=row.resolution,
+        seq=row.seq,
+    )
+
+
+def open_findings(reg: Registry, model: str, at: str | None = None) -> list[Finding]:
     """Findings of ``model`` open at time ``at`` (now when None)."""
-    rows = reg.rows(proj.findings, proj.findings.c.model == model)
-    out = []
-    for r in rows:
-        if at is not None and r.raised_at > at:
-            continue
-        if r.status == "open" or (at is not None and r.closed_at is not None and r.closed_at > at):
-            out.append(r)
-    return out
+    return [f for f in all_findings(reg, model) if f.open_at(at)]
 
 
-def all_findings(reg: Registry, model: str) -> list[Any]:
-    return reg.rows(proj.findings, proj.findings.c.model == model, order=proj.findings.c.number)
+def all_findings(reg: Registry, model: str) -> list[Finding]:
+    """Every finding of ``model``, by number."""
+    rows = reg.rows(proj.findings, proj.findings.c.model == model, order=proj.findings.c.number)
+    return [_finding(r) for r in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from govern.registry import projections as proj
+from govern.registry import models
 from govern.registry.status import status
 
 if TYPE_CHECKING:
@@ -33,10 +33,10 @@ class InventoryRow:
 
 def inventory(reg: Registry, as_of: str | None = None) -> list[InventoryRow]:
     rows = []
-    for m in reg.rows(proj.models, order=proj.models.c.seq):
+    for m in models.versions(reg):
         if as_of is not None and m.ts > as_of:
             continue
-        st = status(reg, f"{m.name}@{m.version}", as_of)
+        st = status(reg, m.ref, as_of)
         validations = [s.signed_at for s in st.signoffs if s.role == "validator"]
         rows.append(
             InventoryRow(
@@ -53,8 +53,8 @@ def inventory(reg: Registry, as_of: str | None = None) -> list[InventoryRow]:
                 last_validation=max(validations)[:10] if validations else None,
                 next_review_due=st.next_review_due[:10] if st.next_review_due else None,
                 open_findings=len(st.open_findings),
-                artifact_sha256=m.artifact_sha256,
-                code_commit=m.code_commit,
+                artifact_sha256=m.artifact.sha256,
+                code_commit=m.record.code.commit,
                 deployed_in=", ".join(st.deployed_in),
             )
         )

@@ -10,19 +10,28 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Sequence
-from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from govern.errors import BadInput
+from govern.errors import BadInput, NotFound
 from govern.ledger import Entry
+from govern.records import (
+    Artifact,
+    Code,
+    Estimator,
+    Feature,
+    ModelRegistered,
+    subjects,
+)
+from govern.records._codec import from_json
 from govern.registry import catalog
 from govern.registry import projections as proj
 from govern.registry.codeversion import CodeVersion, capture
 from govern.registry.datasets import Schema
+from govern.registry.entities import DatasetVersion, ModelVersion
 from govern.registry.metrics import regression_metrics, score_classifier
 from govern.registry.policy import TIERS
 from govern.registry.refs import Ref, check_name, parse_ref
@@ -31,18 +40,6 @@ if TYPE_CHECKING:
     from govern.registry.core import Registry
 
 ENV_PACKAGES = ("scikit-learn", "numpy", "pandas", "scipy", "skops", "shap", "lightgbm", "xgboost")
-
-
-@dataclass(frozen=True)
-class ModelVersion:
-    name: str
-    version: int
-    seq: int
-    leaf: str
-
-    @property
-    def ref(self) -> str:
-        return f"{self.name}@{self.version}"
 
 
 def environment() -> dict[str, str]:
@@ -56,7 +53,7 @@ def environment() -> dict[str, str]:
     return env
 
 
-def _dataset_refs(reg: Registry, refs: Sequence[str], what: str) -> list[Any]:
+def _dataset_refs(reg: Registry, refs: Sequence[str], what: str) -> list[DatasetVersion]:
     rows = []
     for text in refs:
         rows.append(catalog.resolve(reg, text))
@@ -159,39 +156,41 @@ def register_model(
         )
     versions = reg.rows(proj.models, proj.models.c.name == name)
     version = max((r.version for r in versions), default=0) + 1
-    payload: dict[str, Any] = {
-        "subject": f"model:{name}@{version}",
-        "name": name,
-        "version": version,
-        "task": task,
-        "estimator": model_fingerprint(model),
-        "artifact": {
-            "sha256": saved.digest,
-            "format": saved.format,
-            "size": saved.size,
-            "trusted_pickle": saved.trusted_pickle,
-            "converted_from": saved.converted_from,
-        },
-        "features": schema.to_list(),
-        "target": target,
-        "positive_label": None if positive_label is None else str(positive_label),
-        "threshold": repr(float(threshold)),
-        "training_data": [_data_ref(r) for r in train_rows],
-        "validation_data": [_data_ref(r) for r in holdout_rows],
-        "code": code_version.as_dict(),
-        "intended_use": intended_use,
-        "limitations": limitations,
-        "owner": owner,
-        "risk_tier": risk_tier,
-        "metrics": metrics,
-        "environment": environment(),
-    }
-    entry = reg.record("model.registered", payload)
-    return ModelVersion(name, version, entry.seq, entry.leaf.hex())
-
-
-def _data_ref(row: Any) -> dict[str, Any]:
-    return {"name": row.name, "version": row.version, "sha256": row.sha256}
+    record = ModelRegistered(
+        subject=subjects.model(f"{name}@{version}"),
+        name=name,
+        version=version,
+        task=task,
+        estimator=from_json(Estimator, model_fingerprint(model), what="estimator"),
+        artifact=Artifact(
+            sha256=saved.digest,
+            format=saved.format,
+            size=saved.size,
+            trusted_pickle=saved.trusted_pickle,
+            converted_from=saved.converted_from,
+        ),
+        features=tuple(Feature(name, dtype, kind) for name, dtype, kind in schema.columns),
+        target=target,
+        positive_label=None if positive_label is None else str(positive_label),
+        threshold=repr(float(threshold)),
+        training_data=tuple(r.record.as_ref() for r in train_rows),
+        validation_data=tuple(r.record.as_ref() for r in holdout_rows),
+        code=Code(
+            commit=code_version.commit,
+            remote=code_version.remote,
+            branch=code_version.branch,
+            dirty=code_version.dirty,
+            path=code_version.path,
+        ),
+        intended_use=intended_use,
+        limitations=limitations,
+        owner=owner,
+        risk_tier=risk_tier,
+        metrics=metrics,
+        environment=environment(),
+    )
+    entry = reg.record(record)
+    return ModelVersion(record, entry.seq, entry.leaf.hex(), entry.ts, entry.actor)
 
 
 def evaluate(
@@ -223,40 +222,88 @@ def _matching_label(model: Any, label: Any) -> Any:
     return label
 
 
-def resolve(reg: Registry, ref: str | Ref) -> Any:
-    return reg.model_row(parse_ref(ref) if isinstance(ref, str) else ref)
+def resolve(reg: Registry, ref: str | Ref) -> ModelVersion:
+    """The model version ``NAME@V`` (``NAME@latest``: the highest version), from its entry."""
+    parsed = parse_ref(ref) if isinstance(ref, str) else ref
+    where = [proj.models.c.name == parsed.name]
+    if parsed.version is not None:
+        where.append(proj.models.c.version == parsed.version)
+    rows = reg.rows(proj.models, *where, order=proj.models.c.version.desc())
+    if not rows:
+        known = sorted({r.name for r in reg.rows(proj.models)})
+        raise NotFound(
+            f"there is no model version {parsed}",
+            hint=f"registered models: {', '.join(known)}"
+            if known
+            else "no model is registered yet: `govern model add`",
+        )
+    entry = reg.entry(rows[0].seq)
+    return ModelVersion(
+        ModelRegistered.from_entry(entry), entry.seq, entry.leaf.hex(), entry.ts, entry.actor
+    )
+
+
+def schema_of(mv: ModelVersion) -> Schema:
+    """The registered feature columns of a version, as the scorer checks data against them."""
+    return Schema.from_list(
+        [{"name": f.name, "dtype": f.dtype, "kind": f.kind} for f in mv.features]
+    )
+
+
+def names(reg: Registry) -> list[str]:
+    """Every registered model name, sorted."""
+    return sorted({r.name for r in reg.rows(proj.models)})
+
+
+def versions(reg: Registry, name: str | None = None) -> list[ModelVersion]:
+    """Every registered version (of ``name``, when given), in ledger order."""
+    where = [] if name is None else [proj.models.c.name == name]
+    out = []
+    for row in reg.rows(proj.models, *where, order=proj.models.c.seq):
+        entry = reg.entry(row.seq)
+        out.append(
+            ModelVersion(
+                ModelRegistered.from_entry(entry),
+                entry.seq,
+                entry.leaf.hex(),
+                entry.ts,
+                entry.actor,
+            )
+        )
+    return out
 
 
 def entry_of(reg: Registry, ref: str | Ref) -> Entry:
+    """The registration entry of ``ref``."""
     return reg.entry(resolve(reg, ref).seq)
 
 
-def load(reg: Registry, ref: str | Ref, *, trusted_pickle: bool = False) -> Any:
+def load(reg: Registry, ref: str | Ref | ModelVersion, *, trusted_pickle: bool = False) -> Any:
     """The registered estimator, its digest checked before it is loaded."""
-    row = resolve(reg, ref)
-    payload = reg.entry(row.seq).payload
+    mv = ref if isinstance(ref, ModelVersion) else resolve(reg, ref)
+    artifact = mv.artifact
     return reg.artifacts.load_model(
-        row.artifact_sha256,
-        format=row.artifact_format,
-        trusted_pickle=trusted_pickle or payload["artifact"]["trusted_pickle"],
+        artifact.sha256,
+        format=artifact.format,
+        trusted_pickle=trusted_pickle or artifact.trusted_pickle,
     )
 
 
 def recompute_metrics(reg: Registry, ref: str | Ref) -> dict[str, Any]:
     """Recompute the registered metrics from the stored artifact and data (replication)."""
-    p = entry_of(reg, ref).payload
-    model = load(reg, ref)
-    features = [f["name"] for f in p["features"]]
+    mv = resolve(reg, ref)
+    r = mv.record
+    model = load(reg, mv)
     return {
         key: evaluate(
             model,
             catalog.load(reg, key),
-            features=features,
-            target=p["target"],
-            task=p["task"],
-            threshold=float(p["threshold"]),
-            positive_label=p["positive_label"],
+            features=r.feature_names,
+            target=r.target,
+            task=r.task,
+            threshold=float(r.threshold),
+            positive_label=r.positive_label,
             what=key,
         )
-        for key in p["metrics"]
+        for key in r.metrics
     }

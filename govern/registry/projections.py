@@ -8,7 +8,7 @@ transaction as the entry that changes it (``apply``), and is checked against a f
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -30,6 +30,20 @@ from sqlalchemy import (
 
 from govern.errors import ProjectionStale
 from govern.ledger import Entry
+from govern.records import (
+    ApprovalSigned,
+    DatasetRegistered,
+    FindingClosed,
+    FindingRaised,
+    ModelDeployed,
+    ModelRegistered,
+    ModelRetired,
+    PersonEnrolled,
+    PersonRevoked,
+    PolicySet,
+    Record,
+    read,
+)
 
 metadata = MetaData()
 
@@ -133,29 +147,21 @@ policies = Table(
 )
 
 TABLES = [datasets, models, people, findings, approvals, deployments, policies]
-KINDS = (
-    "person.enrolled",
-    "person.revoked",
-    "dataset.registered",
-    "model.registered",
-    "finding.raised",
-    "finding.closed",
-    "approval.signed",
-    "model.deployed",
-    "model.retired",
-    "policy.set",
-)
 
 
 def create(conn: Connection) -> None:
     metadata.create_all(conn, checkfirst=True)
 
 
-def apply(conn: Connection, entry: Entry) -> None:
-    """Update the projections for one entry (entries of other kinds change nothing)."""
+def apply(conn: Connection, entry: Entry, record: Record | None = None) -> None:
+    """Update the projections for one entry (entries of other kinds change nothing).
+
+    ``record`` is the entry's record when the caller has it (it wrote it); otherwise it is read
+    from the entry.
+    """
     handler = _HANDLERS.get(entry.kind)
     if handler is not None:
-        handler(conn, entry, entry.payload)
+        handler(conn, entry, record if record is not None else read(entry))
 
 
 def apply_all(conn: Connection, entries: Iterable[Entry]) -> None:
@@ -163,36 +169,40 @@ def apply_all(conn: Connection, entries: Iterable[Entry]) -> None:
         apply(conn, entry)
 
 
-def _person_enrolled(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+def _person_enrolled(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, PersonEnrolled)
     row = {
-        "name": p["name"],
-        "roles": ",".join(p["roles"]),
-        "public_key": p["ssh_public_key"],
-        "fingerprint": p["fingerprint"],
-        "valid_from": p["valid_from"],
-        "valid_until": p.get("valid_until"),
+        "name": r.name,
+        "roles": ",".join(r.roles),
+        "public_key": r.ssh_public_key,
+        "fingerprint": r.fingerprint,
+        "valid_from": r.valid_from,
+        "valid_until": r.valid_until,
         "revoked_at": None,
         "seq": e.seq,
     }
-    if conn.execute(select(people.c.name).where(people.c.name == p["name"])).first():
-        conn.execute(update(people).where(people.c.name == p["name"]).values(**row))
+    if conn.execute(select(people.c.name).where(people.c.name == r.name)).first():
+        conn.execute(update(people).where(people.c.name == r.name).values(**row))
     else:
         conn.execute(insert(people).values(**row))
 
 
-def _person_revoked(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
-    conn.execute(update(people).where(people.c.name == p["name"]).values(revoked_at=e.ts))
+def _person_revoked(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, PersonRevoked)
+    conn.execute(update(people).where(people.c.name == r.name).values(revoked_at=e.ts))
 
 
-def _dataset(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+def _dataset(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, DatasetRegistered)
+    profile = r.profile_view
     conn.execute(
         insert(datasets).values(
-            name=p["name"],
-            version=p["version"],
-            sha256=p["sha256"],
-            format=p["format"],
-            source=p.get("source"),
-            rows=p.get("profile", {}).get("rows"),
+            name=r.name,
+            version=r.version,
+            sha256=r.sha256,
+            format=r.format or "unknown",
+            source=r.source,
+            rows=None if profile is None else profile.rows,
             seq=e.seq,
             ts=e.ts,
             actor=e.actor,
@@ -200,106 +210,127 @@ def _dataset(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
     )
 
 
-def _model(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+def _model(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, ModelRegistered)
     conn.execute(
         insert(models).values(
-            name=p["name"],
-            version=p["version"],
+            name=r.name,
+            version=r.version,
             seq=e.seq,
             leaf=e.leaf.hex(),
             ts=e.ts,
             registered_by=e.actor,
-            owner=p["owner"],
-            risk_tier=p["risk_tier"],
-            task=p["task"],
-            artifact_sha256=p["artifact"]["sha256"],
-            artifact_format=p["artifact"]["format"],
-            code_commit=(p.get("code") or {}).get("commit"),
-            threshold=p.get("threshold"),
+            owner=r.owner,
+            risk_tier=r.risk_tier,
+            task=r.task,
+            artifact_sha256=r.artifact.sha256,
+            artifact_format=r.artifact.format,
+            code_commit=r.code.commit,
+            threshold=r.threshold,
         )
     )
 
 
-def _finding_raised(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+def _finding_raised(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, FindingRaised)
     conn.execute(
         insert(findings).values(
-            model=p["model"],
-            number=p["number"],
-            severity=p["severity"],
-            type=p["type"],
-            text=p["text"],
+            model=r.model,
+            number=r.number,
+            severity=r.severity,
+            type=r.type,
+            text=r.text,
             raised_by=e.actor,
             raised_at=e.ts,
-            due=p.get("due"),
+            due=r.due,
             status="open",
             seq=e.seq,
         )
     )
 
 
-def _finding_closed(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+def _finding_closed(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, FindingClosed)
     conn.execute(
         update(findings)
-        .where(findings.c.model == p["model"], findings.c.number == p["number"])
-        .values(status="closed", closed_by=e.actor, closed_at=e.ts, resolution=p["resolution"])
+        .where(findings.c.model == r.model, findings.c.number == r.number)
+        .values(status="closed", closed_by=e.actor, closed_at=e.ts, resolution=r.resolution)
     )
 
 
-def _approval(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
-    st = p["statement"]
+def _approval(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, ApprovalSigned)
+    st = r.statement
     conn.execute(
         insert(approvals).values(
             seq=e.seq,
-            model=st["model"],
-            role=st["role"],
-            decision=st["decision"],
-            signer=st["signer"],
-            fingerprint=p["fingerprint"],
+            model=st.model,
+            role=st.role,
+            decision=st.decision,
+            signer=st.signer,
+            fingerprint=r.fingerprint,
             signed_at=e.ts,
-            expires=st.get("expires"),
-            conditions=st.get("conditions"),
+            expires=st.expires,
+            conditions=st.conditions,
         )
     )
 
 
-def _deployment(action: str) -> Any:
-    def handler(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
-        conn.execute(
-            insert(deployments).values(
-                seq=e.seq,
-                model=p["model"],
-                env=p["env"],
-                action=action,
-                ts=e.ts,
-                actor=e.actor,
-                override=bool(p.get("override")),
-                justification=(p.get("override") or {}).get("justification"),
-            )
+def _deployed(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, ModelDeployed)
+    conn.execute(
+        insert(deployments).values(
+            seq=e.seq,
+            model=r.model,
+            env=r.env,
+            action="deploy",
+            ts=e.ts,
+            actor=e.actor,
+            override=r.override is not None,
+            justification=None if r.override is None else r.override.justification,
         )
+    )
 
-    return handler
+
+def _retired(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, ModelRetired)
+    conn.execute(
+        insert(deployments).values(
+            seq=e.seq,
+            model=r.model,
+            env=r.env,
+            action="retire",
+            ts=e.ts,
+            actor=e.actor,
+            override=False,
+            justification=None,
+        )
+    )
 
 
-def _policy(conn: Connection, e: Entry, p: dict[str, Any]) -> None:
+def _policy(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, PolicySet)
     conn.execute(
         insert(policies).values(
-            seq=e.seq, ts=e.ts, actor=e.actor, policy=json.dumps(p["policy"], sort_keys=True)
+            seq=e.seq, ts=e.ts, actor=e.actor, policy=json.dumps(r.policy, sort_keys=True)
         )
     )
 
 
-_HANDLERS = {
-    "person.enrolled": _person_enrolled,
-    "person.revoked": _person_revoked,
-    "dataset.registered": _dataset,
-    "model.registered": _model,
-    "finding.raised": _finding_raised,
-    "finding.closed": _finding_closed,
-    "approval.signed": _approval,
-    "model.deployed": _deployment("deploy"),
-    "model.retired": _deployment("retire"),
-    "policy.set": _policy,
+Handler = Callable[[Connection, Entry, Record], None]
+_HANDLERS: dict[str, Handler] = {
+    PersonEnrolled.KIND: _person_enrolled,
+    PersonRevoked.KIND: _person_revoked,
+    DatasetRegistered.KIND: _dataset,
+    ModelRegistered.KIND: _model,
+    FindingRaised.KIND: _finding_raised,
+    FindingClosed.KIND: _finding_closed,
+    ApprovalSigned.KIND: _approval,
+    ModelDeployed.KIND: _deployed,
+    ModelRetired.KIND: _retired,
+    PolicySet.KIND: _policy,
 }
+KINDS = tuple(_HANDLERS)
 
 
 def _snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:

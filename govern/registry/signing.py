@@ -7,16 +7,30 @@ has the same bytes, on the officer's workstation and in the registry.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from govern.errors import BadInput
 from govern.ledger.jcs import canonicalize
+from govern.records import JSONObject
 from govern.registry import sshsig
 
 
-def statement_bytes(statement: dict[str, Any]) -> bytes:
-    return canonicalize(statement)
+class Statement(Protocol):
+    """A typed statement (``ApprovalStatement``, ``OverrideStatement``)."""
+
+    def to_json(self) -> JSONObject: ...
+
+
+Signable = Mapping[str, Any] | Statement
+
+
+def statement_bytes(statement: Signable) -> bytes:
+    """The RFC 8785 bytes a signature is made over."""
+    if isinstance(statement, Mapping):
+        return canonicalize(dict(statement))
+    return canonicalize(statement.to_json())
 
 
 def namespace(purpose: str, origin: str) -> str:
@@ -24,7 +38,7 @@ def namespace(purpose: str, origin: str) -> str:
     return f"{purpose}@{origin.split('/', 1)[0]}"
 
 
-def sign(statement: dict[str, Any], key: Path, ns: str) -> str:
+def sign(statement: Signable, key: Path, ns: str) -> str:
     """Sign with a private key file: Ed25519 in-process; anything else (an encrypted key, a FIDO
     key, ``key.pub`` with the key in ssh-agent) through ``ssh-keygen -Y sign``."""
     message = statement_bytes(statement)
@@ -38,7 +52,7 @@ def sign(statement: dict[str, Any], key: Path, ns: str) -> str:
     return sshsig.sign_with_ssh_keygen(message, key, ns)
 
 
-def verify(statement: dict[str, Any], signature: str, public_key: str, ns: str) -> None:
+def verify(statement: Signable, signature: str, public_key: str, ns: str) -> None:
     """Raise SignatureInvalid unless ``signature`` signs exactly this statement with this key."""
     sshsig.verify(statement_bytes(statement), signature, sshsig.parse_public_key(public_key), ns)
 

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from govern.errors import NotFound
 from govern.ledger.entry import format_ts, now_ts, parse_ts
-from govern.registry import findings, models
+from govern.registry import approvals, findings, models
 from govern.registry import projections as proj
+from govern.registry.entities import (
+    Deployment,
+    DeploymentEvent,
+    Finding,
+    SignedApproval,
+    Signoff,
+)
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -29,18 +36,6 @@ EXPIRED = "approval expired"
 
 
 @dataclass(frozen=True)
-class Signoff:
-    role: str
-    decision: str
-    signer: str
-    signed_at: str
-    expires: str
-    conditions: str | None
-    seq: int
-    in_force: bool
-
-
-@dataclass(frozen=True)
 class Status:
     model: str
     as_of: str
@@ -48,12 +43,12 @@ class Status:
     tier: str
     required_roles: tuple[str, ...]
     signoffs: tuple[Signoff, ...]
-    open_findings: tuple[Any, ...]
+    open_findings: tuple[Finding, ...]
     deployed_in: tuple[str, ...]
-    overrides: tuple[Any, ...]
+    overrides: tuple[Deployment, ...]
     next_review_due: str | None
     warnings: tuple[str, ...] = field(default=())
-    deployments: tuple[Any, ...] = field(default=())  # the deployment rows in force, by seq
+    deployments: tuple[Deployment, ...] = field(default=())  # in force, by entry
 
     @property
     def approved(self) -> bool:
@@ -72,19 +67,13 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
     """The status of ``ref`` as the ledger stood at ``as_of`` (now by default)."""
     at = as_of or now_ts()
     row = models.resolve(reg, ref)
-    model = f"{row.name}@{row.version}"
+    model = row.ref
     if row.ts > at:
         raise NotFound(f"{model} was not registered yet at {at}")
     policy = reg.policy(at)
     rule = policy.tier(row.risk_tier)
-    signed = [
-        a
-        for a in reg.rows(
-            proj.approvals, proj.approvals.c.model == model, order=proj.approvals.c.seq
-        )
-        if a.signed_at <= at
-    ]
-    latest: dict[str, Any] = {}
+    signed = [a for a in approvals.signed(reg, model) if a.signed_at <= at]
+    latest: dict[str, SignedApproval] = {}
     for a in signed:
         latest[a.role] = a  # the latest decision per role stands
     signoffs = []
@@ -93,22 +82,16 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
         in_force = latest[a.role] is a and a.decision != "reject" and expires > at
         signoffs.append(
             Signoff(
-                a.role, a.decision, a.signer, a.signed_at, expires, a.conditions, a.seq, in_force
+                a.role, a.decision, a.signer, a.signed_at, expires, a.conditions, a.entry, in_force
             )
         )
     opened = tuple(findings.open_findings(reg, model, at))
     blocking = [f for f in opened if f.severity in policy.blocking_severities]
-    moves = [
-        d
-        for d in reg.rows(
-            proj.deployments, proj.deployments.c.model == model, order=proj.deployments.c.seq
-        )
-        if d.ts <= at
-    ]
-    live: dict[str, Any] = {}
+    moves = [d for d in deployment_history(reg, model) if d.ts <= at]
+    live: dict[str, Deployment] = {}
     for d in moves:
         if d.action == "deploy":
-            live[d.env] = d
+            live[d.env] = Deployment(d.env, d.ts, d.actor, d.entry, d.override, d.justification)
         else:
             live.pop(d.env, None)
     retired = bool(moves) and moves[-1].action == "retire" and not live
@@ -135,7 +118,7 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
             f"{model} is deployed in {', '.join(sorted(live))} but is {state}"
             + (" (deployed by a signed override)" if overrides else "")
         )
-    in_force = [s.expires for s in signoffs if s.in_force]
+    expiries = [s.expires for s in signoffs if s.in_force]
     return Status(
         model=model,
         as_of=at,
@@ -146,10 +129,30 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
         open_findings=opened,
         deployed_in=tuple(sorted(live)),
         overrides=overrides,
-        next_review_due=min(in_force) if in_force else None,
+        next_review_due=min(expiries) if expiries else None,
         warnings=tuple(warnings),
         deployments=tuple(live.values()),
     )
+
+
+def deployment_history(reg: Registry, model: str) -> list[DeploymentEvent]:
+    """Every deployment and retirement of ``model`` (``NAME@V``), in ledger order."""
+    rows = reg.rows(
+        proj.deployments, proj.deployments.c.model == model, order=proj.deployments.c.seq
+    )
+    return [
+        DeploymentEvent(
+            entry=r.seq,
+            model=r.model,
+            env=r.env,
+            action=r.action,
+            ts=r.ts,
+            actor=r.actor,
+            override=bool(r.override),
+            justification=r.justification,
+        )
+        for r in rows
+    ]
 
 
 def today() -> str:

@@ -17,6 +17,7 @@ from govern.explain.registered import explain_row, register_reason_table
 from govern.ledger import merkle
 from govern.provenance import Lookup, inputs, provenance, record_override, render_text, write
 from govern.provenance.retention import add_months
+from govern.records import DocumentGenerated, LogState
 from govern.registry import catalog, models
 from tests.provenance.conftest import Demo
 
@@ -213,12 +214,22 @@ def test_card_reason_table_and_overrides_as_they_stood(demo: Demo, tmp_path: Pat
     reg = demo.reg
 
     def card(version: str) -> int:  # as `govern release` records a released model card
-        payload = {
-            "subject": "document:credit-risk@1",
-            "model": "credit-risk@1",
-            "card_version": version,
-        }
-        return reg.record("document.generated", payload).seq
+        state = LogState(size=reg.ledger.size, root="")
+        record = DocumentGenerated(
+            subject="document:credit-risk@1",
+            model="credit-risk@1",
+            model_entry=models.resolve(reg, "credit-risk@1").leaf,
+            card_version=version,
+            generator="test",
+            ledger=state,
+            checkpoint=state,
+            status="deployed",
+            packs=(),
+            coverage={},
+            files=(),
+            key_fields={},
+        )
+        return reg.record(record).seq
 
     issued = card("1.1")
     reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:2], ids=["r1", "r2"])
@@ -288,7 +299,7 @@ def test_retention_dates() -> None:
 def test_a_tampered_artifact_is_reported_not_hidden(demo: Demo) -> None:
     reg = demo.reg
     reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:1], ids=["art-1"])
-    digest = models.resolve(reg, "credit-risk@1").artifact_sha256
+    digest = models.resolve(reg, "credit-risk@1").artifact.sha256
     path = reg.artifacts.path_of(digest)
     path.chmod(0o644)
     path.write_bytes(path.read_bytes() + b"tampered")

@@ -13,6 +13,7 @@ from govern.errors import BadInput, DuplicatePrediction, ModelNotDeployed, NotFo
 from govern.ledger.entry import read_envelope
 from govern.ledger.jcs import canonicalize
 from govern.provenance import PAD, Scorer, inputs
+from govern.records import ScoringOverride
 from govern.registry import Registry, deployments, models
 from tests.provenance.conftest import Demo
 from tests.provenance.helpers import state
@@ -177,9 +178,12 @@ def test_a_version_not_deployed_is_refused_unless_overridden(demo: Demo) -> None
     assert state(reg) == before
     scorer = reg.scorer("credit-risk@1", override="back-testing on 2025 applications")
     batch = scorer.decide(demo.holdout.iloc[:4])
-    assert batch.override == {"reason": "back-testing on 2025 applications", "status": "retired"}
+    assert batch.override == ScoringOverride("back-testing on 2025 applications", "retired")
     for seq in batch.seqs:
-        assert reg.entry(seq).payload["override"] == batch.override
+        assert reg.entry(seq).payload["override"] == {
+            "reason": "back-testing on 2025 applications",
+            "status": "retired",
+        }
 
 
 def test_status_is_decided_again_when_another_writer_came_first(demo: Demo) -> None:

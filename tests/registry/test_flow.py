@@ -215,7 +215,7 @@ def test_signature_over_a_different_statement(world: World, pipeline) -> None:  
     size = snapshot(world)
     with pytest.raises(SignatureInvalid):
         approvals.submit(reg, st2, sig1)
-    tampered = dict(st1, decision="conditional", conditions="x")
+    tampered = dict(st1.to_json(), decision="conditional", conditions="x")
     with pytest.raises(SignatureInvalid):
         approvals.submit(reg, tampered, sig1)
     other = signing.sign(st1, world.keys["apo"], signing.namespace("approval", reg.origin))
@@ -278,7 +278,7 @@ def test_identical_bytes_return_the_existing_version(world: World, german_split)
 def test_tampered_artifact_refuses_to_load(world: World, pipeline) -> None:  # type: ignore[no-untyped-def]
     register(world, pipeline)
     row = models.resolve(world.reg, "credit-risk@1")
-    path = world.reg.artifacts.path_of(row.artifact_sha256)
+    path = world.reg.artifacts.path_of(row.artifact.sha256)
     path.chmod(0o644)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 1

@@ -7,16 +7,17 @@ from typing import TYPE_CHECKING
 from govern.errors import BadInput, NotFound, PolicyViolation
 from govern.ledger import Entry
 from govern.ledger.entry import now_ts
+from govern.records import PredictionErased, PredictionLogged, PredictionOverridden
 from govern.registry import people
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
 
-__all__ = ["ERASED", "LOGGED", "OVERRIDDEN", "events", "logged_entry", "require_person"]
+__all__ = ["ERASED", "LOGGED", "OVERRIDDEN", "events", "logged", "logged_entry", "require_person"]
 
-LOGGED = "prediction.logged"
-ERASED = "prediction.erased"
-OVERRIDDEN = "prediction.overridden"
+LOGGED = PredictionLogged.KIND
+ERASED = PredictionErased.KIND
+OVERRIDDEN = PredictionOverridden.KIND
 KINDS = (LOGGED, ERASED, OVERRIDDEN)
 
 
@@ -37,6 +38,12 @@ def logged_entry(found: list[Entry], prediction_id: str) -> Entry:
         hint="check the id (as given to `govern score --id-col`, or as returned when it was "
         "generated) and the --db",
     )
+
+
+def logged(found: list[Entry], prediction_id: str) -> tuple[Entry, PredictionLogged]:
+    """The ``prediction.logged`` entry among ``found`` and its record; NotFound if none."""
+    entry = logged_entry(found, prediction_id)
+    return entry, PredictionLogged.from_entry(entry)
 
 
 def require_person(reg: Registry, what: str) -> None:

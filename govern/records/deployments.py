@@ -1,0 +1,53 @@
+"""Deployments and retirements of model versions (docs/registry.md, "Deployments")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govern.records._codec import JSONObject, to_json
+from govern.records.base import Record
+
+OVERRIDE_TYPE = "govern.deployment-override/v1"
+
+
+@dataclass(frozen=True)
+class OverrideStatement:
+    """What an approver signs to deploy a version that is not approved."""
+
+    type: str
+    log: str
+    model: str
+    model_entry: str
+    env: str
+    justification: str
+    signer: str
+
+    def to_json(self) -> JSONObject:
+        value: JSONObject = to_json(self)
+        return value
+
+
+@dataclass(frozen=True)
+class DeploymentOverride:
+    justification: str
+    statement: OverrideStatement
+    signature: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class ModelDeployed(Record, kind="model.deployed"):
+    subject: str
+    model: str
+    model_entry: str
+    env: str
+    status_at_deploy: str
+    override: DeploymentOverride | None
+
+
+@dataclass(frozen=True)
+class ModelRetired(Record, kind="model.retired"):
+    subject: str
+    model: str
+    env: str
+    reason: str

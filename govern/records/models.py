@@ -1,0 +1,168 @@
+"""Model versions: the artifact, its data, code, estimator, features and holdout metrics
+(docs/registry.md, "Models").
+
+The holdout metrics are recorded as the registry computed them (one object per holdout dataset
+version) and read through ``ClassifierMetrics`` / ``RegressorMetrics``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from govern.records._codec import JSON, JSONObject, from_json, named
+from govern.records.base import Record
+from govern.records.data import DatasetRef, Feature
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """The stored estimator: its SHA-256, format (skops or pickle) and size in bytes."""
+
+    sha256: str
+    format: str
+    size: int
+    trusted_pickle: bool
+    converted_from: str | None
+
+
+@dataclass(frozen=True)
+class Code:
+    """The code version a model was built from (git commit, remote, branch, tree state)."""
+
+    commit: str
+    remote: str | None
+    branch: str | None
+    dirty: bool
+    path: str
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """What the estimator is: its class, parameters and what fitting taught it."""
+
+    class_: str = named("class")
+    params: Mapping[str, JSON] = named("params")
+    final_estimator: str | None = named("final_estimator")
+    classes: tuple[str | int | float | bool, ...] | None = named("classes")
+    n_features_in: int | None = named("n_features_in")
+    feature_names_in: tuple[str, ...] | None = named("feature_names_in")
+
+
+@dataclass(frozen=True)
+class Confusion:
+    tp: int
+    fp: int
+    tn: int
+    fn: int
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Score bins: ``edges`` (lowest score, then upper edges), and per bin the count, the mean
+    score and the observed positive rate."""
+
+    edges: tuple[float, ...]
+    count: tuple[int, ...]
+    mean_score: tuple[float | None, ...]
+    observed_rate: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class RocCurve:
+    fpr: tuple[float, ...]
+    tpr: tuple[float, ...]
+    threshold: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class ScoreHistogram:
+    edges: tuple[float, ...]
+    positive: tuple[int, ...]
+    negative: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ClassifierMetrics:
+    """A binary classifier's metrics on one holdout (docs/registry.md lists their definitions)."""
+
+    n: int
+    positives: int
+    negatives: int
+    positive_label: str | int | float | bool | None
+    positive_rate: float
+    threshold: float
+    roc_auc: float | None
+    gini: float | None
+    ks: float | None
+    ks_score: float | None
+    pr_auc: float | None
+    brier: float | None
+    log_loss: float | None
+    accuracy: float
+    precision: float | None
+    recall: float | None
+    specificity: float | None
+    f1: float | None
+    predicted_positive_rate: float
+    confusion: Confusion
+    calibration: Calibration
+    roc_curve: RocCurve | None
+    score_histogram: ScoreHistogram
+
+
+@dataclass(frozen=True)
+class RegressorMetrics:
+    n: int
+    mae: float | None
+    rmse: float | None
+    r2: float | None
+    median_ae: float | None
+    mean_residual: float | None
+    residual_quantiles: Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
+class ModelRegistered(Record, kind="model.registered"):
+    subject: str
+    name: str
+    version: int
+    task: str  # "classification" or "regression"
+    estimator: Estimator
+    artifact: Artifact
+    features: tuple[Feature, ...]
+    target: str
+    positive_label: str | None
+    threshold: str  # the decision threshold as a decimal string
+    training_data: tuple[DatasetRef, ...]
+    validation_data: tuple[DatasetRef, ...]
+    code: Code
+    intended_use: str
+    limitations: str
+    owner: str
+    risk_tier: str
+    metrics: Mapping[str, JSONObject]  # holdout NAME@V -> its metrics
+    environment: Mapping[str, str]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+    @property
+    def datasets(self) -> tuple[DatasetRef, ...]:
+        """Training then validation data, as approvals pin them."""
+        return (*self.training_data, *self.validation_data)
+
+    def classifier_metrics(self, holdout: str) -> ClassifierMetrics:
+        return from_json(
+            ClassifierMetrics, self.metrics[holdout], what=f"metrics of {self.ref} on {holdout}"
+        )
+
+    def regressor_metrics(self, holdout: str) -> RegressorMetrics:
+        return from_json(
+            RegressorMetrics, self.metrics[holdout], what=f"metrics of {self.ref} on {holdout}"
+        )

@@ -1,0 +1,193 @@
+"""What the registry's reads return: typed entities, never database rows or payload dicts.
+
+A model or dataset version is its registration record (``govern.records``) and the entry that
+holds it; a person, a finding, a sign-off and a deployment are what the ledger says of them at
+the moment asked about (docs/registry.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govern.records import DatasetRegistered, ModelRegistered
+from govern.records.data import Feature
+from govern.records.models import Artifact
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """A registered model version: its ``model.registered`` record and that entry."""
+
+    record: ModelRegistered
+    seq: int
+    leaf: str  # the entry's leaf hash, hex
+    ts: str
+    registered_by: str
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def version(self) -> int:
+        return self.record.version
+
+    @property
+    def ref(self) -> str:
+        return self.record.ref
+
+    @property
+    def owner(self) -> str:
+        return self.record.owner
+
+    @property
+    def risk_tier(self) -> str:
+        return self.record.risk_tier
+
+    @property
+    def task(self) -> str:
+        return self.record.task
+
+    @property
+    def artifact(self) -> Artifact:
+        return self.record.artifact
+
+    @property
+    def threshold(self) -> str:
+        return self.record.threshold
+
+    @property
+    def features(self) -> tuple[Feature, ...]:
+        return self.record.features
+
+
+@dataclass(frozen=True)
+class DatasetVersion:
+    """A registered dataset version: its ``dataset.registered`` record and that entry.
+
+    ``created`` is False when registering found identical bytes already registered under the
+    name (the existing version is returned).
+    """
+
+    record: DatasetRegistered
+    seq: int
+    leaf: str
+    ts: str
+    actor: str
+    created: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def version(self) -> int:
+        return self.record.version
+
+    @property
+    def ref(self) -> str:
+        return self.record.ref
+
+    @property
+    def sha256(self) -> str:
+        return self.record.sha256
+
+    @property
+    def format(self) -> str | None:
+        return self.record.format
+
+
+@dataclass(frozen=True)
+class Person:
+    """An enrolled person: roles, key and validity as the ledger stands."""
+
+    name: str
+    roles: tuple[str, ...]
+    public_key: str
+    fingerprint: str
+    valid_from: str
+    valid_until: str | None
+    revoked_at: str | None
+    seq: int  # the enrolment in force
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A validation finding against a model version, open or closed."""
+
+    model: str
+    number: int
+    severity: str
+    type: str
+    text: str
+    raised_by: str
+    raised_at: str
+    due: str | None
+    status: str  # "open" or "closed"
+    closed_by: str | None
+    closed_at: str | None
+    resolution: str | None
+    seq: int  # the finding.raised entry
+
+    def open_at(self, at: str | None) -> bool:
+        """Whether the finding was open at ``at`` (now when None)."""
+        if at is not None and self.raised_at > at:
+            return False
+        return self.status == "open" or (
+            at is not None and self.closed_at is not None and self.closed_at > at
+        )
+
+
+@dataclass(frozen=True)
+class Signoff:
+    """One signed decision about a version, and whether it is in force at the moment asked."""
+
+    role: str
+    decision: str
+    signer: str
+    signed_at: str
+    expires: str
+    conditions: str | None
+    entry: int
+    in_force: bool
+
+
+@dataclass(frozen=True)
+class SignedApproval:
+    """An ``approval.signed`` entry as the registry lists it."""
+
+    entry: int
+    model: str
+    role: str
+    decision: str
+    signer: str
+    fingerprint: str
+    signed_at: str
+    expires: str | None
+    conditions: str | None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A deployment in force: where, since when, by whom, and whether by a signed override."""
+
+    env: str
+    since: str
+    by: str
+    entry: int
+    override: bool
+    justification: str | None
+
+
+@dataclass(frozen=True)
+class DeploymentEvent:
+    """One deployment or retirement of a version, as recorded."""
+
+    entry: int
+    model: str
+    env: str
+    action: str  # "deploy" or "retire"
+    ts: str
+    actor: str
+    override: bool
+    justification: str | None
