@@ -203,7 +203,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
                 threshold=0.5,
                 code=_demo_code_version(),
             )
-            return mv.ref, models.entry_of(reg, mv.ref).payload["metrics"][ho.ref]["roc_auc"]
+            return mv.ref, float(mv.record.classifier_metrics(ho.ref).roc_auc or 0.0)
 
         ref, auc = register(
             train_pipeline(train),

@@ -154,11 +154,12 @@ def _record_narrative(
 ) -> None:
     with registry(ctx, db) as reg:
         entry = narrative.record(reg, ref, path, kind)
-    sections = ", ".join(narrative.title_of(k, kind) for k in entry.payload["sections"])
+    recorded = narrative.RECORDS[kind].from_entry(entry)
+    sections = ", ".join(narrative.title_of(k, kind) for k in recorded.sections)
     what = kind.replace(".", " ")
     console.print(
-        f"{what} of {entry.payload['model']} recorded in entry {entry.seq} "
-        f"(sha256 {entry.payload['sha256'][:16]}): {sections}"
+        f"{what} of {recorded.model} recorded in entry {entry.seq} "
+        f"(sha256 {recorded.sha256[:16]}): {sections}"
     )
 
 

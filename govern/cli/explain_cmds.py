@@ -115,12 +115,13 @@ def reasons_add(
 ) -> None:
     """Register a versioned reason-code table for a model."""
     from govern.explain.registered import register_reason_table
+    from govern.records import ReasonTableRegistered
 
     with registry(ctx, db) as reg:
         entry = register_reason_table(reg, ref, path)
+    table = ReasonTableRegistered.from_entry(entry)
     console.print(
-        f"reason-code table {entry.payload['version']} registered for "
-        f"{entry.payload['model']} (entry {entry.seq})"
+        f"reason-code table {table.version} registered for {table.model} (entry {entry.seq})"
     )
 
 

@@ -26,6 +26,7 @@ from govern.provenance import (
     write,
 )
 from govern.provenance.report import FORMATS, render
+from govern.records import PredictionOverridden
 
 KeyOption = typer.Option(
     None,
@@ -199,6 +200,7 @@ def override_cmd(
     with registry(ctx, db) as reg:
         entry = record_override(reg, prediction_id, decision=decision, reason=reason)
     console.print(
-        f"override of {prediction_id} recorded: {entry.payload['model_decision']} -> "
+        f"override of {prediction_id} recorded: "
+        f"{PredictionOverridden.from_entry(entry).model_decision} -> "
         f"{decision} by {entry.actor} (entry {entry.seq})"
     )

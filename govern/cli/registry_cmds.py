@@ -17,7 +17,7 @@ from rich.table import Table
 from govern.cli.app import DbOption, actor_of, app, console
 from govern.errors import BadInput
 from govern.ledger.jcs import loads_strict
-from govern.records import PolicySet, subjects
+from govern.records import FindingRaised, ModelDeployed, PolicySet, subjects
 from govern.registry import (
     Registry,
     approvals,
@@ -29,7 +29,6 @@ from govern.registry import (
     signing,
 )
 from govern.registry import policy as policy_mod
-from govern.registry import projections as proj
 from govern.registry.codeversion import given
 from govern.registry.inventory import inventory as inventory_rows
 from govern.registry.sshsig import new_keypair
@@ -119,9 +118,24 @@ def data_list(
 ) -> None:
     """List dataset versions."""
     with registry(ctx, db, readonly=True) as reg:
-        rows = reg.rows(proj.datasets, order=proj.datasets.c.seq)
+        rows = catalog.versions(reg)
     if as_json:
-        _dump([dict(r._mapping) for r in rows])
+        _dump(
+            [
+                {
+                    "name": r.name,
+                    "version": r.version,
+                    "sha256": r.sha256,
+                    "format": r.format,
+                    "source": r.record.source,
+                    "rows": r.rows,
+                    "seq": r.seq,
+                    "ts": r.ts,
+                    "actor": r.actor,
+                }
+                for r in rows
+            ]
+        )
         return
     _table(
         "datasets",
@@ -180,13 +194,12 @@ def model_add(
             artifact_file=artifact,
             trust_pickle=trust_pickle,
         )
-        metrics = models.entry_of(reg, mv.ref).payload["metrics"]
     console.print(f"{mv.ref} registered (entry {mv.seq})")
-    for ref, m in metrics.items():
-        if "roc_auc" in m:
-            console.print(
-                f"  {ref}: ROC AUC {m['roc_auc']:.4f}, Gini {m['gini']:.4f}, KS {m['ks']:.4f}"
-            )
+    if mv.task == "classification":
+        for ref in mv.record.metrics:
+            m = mv.record.classifier_metrics(ref)
+            if m.roc_auc is not None and m.gini is not None and m.ks is not None:
+                console.print(f"  {ref}: ROC AUC {m.roc_auc:.4f}, Gini {m.gini:.4f}, KS {m.ks:.4f}")
 
 
 @model_app.command("show")
@@ -245,11 +258,11 @@ def people_revoke(
 def people_list(ctx: typer.Context, db: str | None = DbOption) -> None:
     """List enrolled people."""
     with registry(ctx, db, readonly=True) as reg:
-        rows = reg.rows(proj.people, order=proj.people.c.name)
+        rows = people.everyone(reg)
     _table(
         "people",
         ["name", "roles", "key", "valid until", "revoked"],
-        [[r.name, r.roles, r.fingerprint, r.valid_until, r.revoked_at] for r in rows],
+        [[r.name, ",".join(r.roles), r.fingerprint, r.valid_until, r.revoked_at] for r in rows],
     )
 
 
@@ -296,7 +309,8 @@ def finding_add(
             type=kind,
             due=approvals.parse_date(due) if due else None,
         )
-    console.print(f"finding #{entry.payload['number']} raised on {entry.payload['model']}")
+    raised = FindingRaised.from_entry(entry)
+    console.print(f"finding #{raised.number} raised on {raised.model}")
 
 
 @finding_app.command("close")
@@ -406,8 +420,9 @@ def deploy(
     """Record a deployment (refused unless approved, or an approver's signed override)."""
     with registry(ctx, db) as reg:
         entry = deployments.deploy(reg, ref, env=env, override=override, key=sign_with)
-    extra = " by signed override" if entry.payload["override"] else ""
-    console.print(f"{entry.payload['model']} deployed to {env}{extra} (entry {entry.seq})")
+    deployed = ModelDeployed.from_entry(entry)
+    extra = " by signed override" if deployed.override else ""
+    console.print(f"{deployed.model} deployed to {env}{extra} (entry {entry.seq})")
 
 
 @app.command()

@@ -25,6 +25,7 @@ from govern.documents import plots
 from govern.documents.evidence import Facts, cite
 from govern.documents.render import check_template_dir
 from govern.errors import GovernError
+from govern.records import CategoricalColumn, ClassifierMetrics, ExplanationGenerated, Recorded
 from govern.registry import catalog, models
 from govern.registry import datasets as ds
 
@@ -161,8 +162,8 @@ def _pct(x: Any) -> str | None:
 
 
 def _positive_negative(f: Facts) -> tuple[str, str]:
-    pos = f.payload.get("positive_label")
-    classes = [str(c) for c in (f.payload.get("estimator") or {}).get("classes") or []]
+    pos = f.registration.positive_label
+    classes = [str(c) for c in f.registration.estimator.classes or ()]
     neg = next((c for c in classes if c != str(pos)), "other")
     return (str(pos) if pos is not None else "positive", neg)
 
@@ -183,7 +184,7 @@ def _load_model(reg: Registry, f: Facts) -> Loaded:
 
 
 def _artifact_source(f: Facts) -> str:
-    sha = (f.payload.get("artifact") or {}).get("sha256", "")
+    sha = f.registration.artifact.sha256
     return f"model artifact sha256 {sha[:16]} (digest checked on load; {cite(f.entry)})"
 
 
@@ -203,7 +204,7 @@ class Importance:
     data: ev.DatasetFacts
     background: ev.DatasetFacts
     rows: int
-    recorded: Any  # the latest global explanation.generated entry, if any
+    recorded: Recorded[ExplanationGenerated] | None  # the latest global explanation, if any
     agrees: bool | None
 
 
@@ -215,23 +216,21 @@ def _importance(reg: Registry, f: Facts, loaded: Loaded) -> Importance | str:
         from govern.explain import ModelExplainer
     except ImportError as exc:  # pragma: no cover - the explain package ships with govern
         return f"the explain package is not available: {exc}"
-    recorded = next(
-        (e for e in reversed(f.explanations) if e.payload.get("kind") == "global"), None
-    )
+    recorded = next((x for x in reversed(f.explanations) if x.record.kind == "global"), None)
     by_ref = {d.ref: d for d in f.datasets}
     data = f.holdouts[0] if f.holdouts else None
     background = f.training[0] if f.training else None
     sample = None
     if recorded is not None:
-        p = recorded.payload
-        data = by_ref.get((p.get("data") or {}).get("ref") or "", data)
-        background = by_ref.get((p.get("background") or {}).get("ref") or "", background)
-        sample = p.get("sample")
+        r = recorded.record
+        data = by_ref.get(r.data.ref or "", data)
+        background = by_ref.get((r.background.ref if r.background else None) or "", background)
+        sample = r.sample
     if data is None:
         return "no holdout data is registered with the model to explain it on"
     if background is None:
         return "no training data is registered to serve as the background"
-    features = [x["name"] for x in f.payload.get("features") or []]
+    features = f.registration.feature_names
     try:
         frame = catalog.load(reg, data.ref)[features]
         if isinstance(sample, int) and sample > 0:
@@ -246,7 +245,7 @@ def _importance(reg: Registry, f: Facts, loaded: Loaded) -> Importance | str:
     summary = explanation.to_dict()
     agrees = None
     if recorded is not None:
-        was = (recorded.payload.get("method") or {}).get("base_value")
+        was = recorded.record.method.base_value
         now = summary["explanation"].get("base_value")
         agrees = (
             was is not None
@@ -272,29 +271,30 @@ def _importance(reg: Registry, f: Facts, loaded: Loaded) -> Importance | str:
 
 def key_fields(f: Facts) -> dict[str, str]:
     """The fields compared between one card and the next (kept in document.generated)."""
-    p = f.payload
+    r = f.registration
     out = {
         "model": f.ref,
         "model entry": f.model_leaf,
-        "artifact sha256": str((p.get("artifact") or {}).get("sha256")),
-        "estimator": str((p.get("estimator") or {}).get("class")),
-        "code commit": str((p.get("code") or {}).get("commit")),
+        "artifact sha256": r.artifact.sha256,
+        "estimator": r.estimator.class_,
+        "code commit": str(r.code.commit),
         "training data": ", ".join(f"{d.ref} {d.sha256[:12]}" for d in f.training) or "none",
         "holdout data": ", ".join(f"{d.ref} {d.sha256[:12]}" for d in f.holdouts) or "none",
-        "features": ", ".join(x["name"] for x in p.get("features") or []),
-        "target": str(p.get("target")),
-        "threshold": str(p.get("threshold")),
-        "risk tier": str(p.get("risk_tier")),
-        "owner": str(p.get("owner")),
-        "intended use": str(p.get("intended_use")),
+        "features": ", ".join(r.feature_names),
+        "target": r.target,
+        "threshold": r.threshold,
+        "risk tier": r.risk_tier,
+        "owner": r.owner,
+        "intended use": r.intended_use,
         "status": f.status.status,
         "narrative sha256": f.narrative.sha256 if f.narrative else "none",
-        "reason table": str(f.reason_table.payload.get("version")) if f.reason_table else "none",
+        "reason table": f.reason_table.record.version if f.reason_table else "none",
     }
     for d in f.holdouts:
-        m = f.metrics.get(d.ref) or {}
-        if "roc_auc" in m:
-            out[f"ROC AUC on {d.ref}"] = b.fmt(m.get("roc_auc")) or "none"
+        if d.ref in f.metrics:
+            m = f.holdout_metrics(d.ref)
+            if isinstance(m, ClassifierMetrics):
+                out[f"ROC AUC on {d.ref}"] = b.fmt(m.roc_auc) or "none"
     return out
 
 
@@ -302,16 +302,13 @@ def _previous(reg: Registry, f: Facts) -> tuple[str, dict[str, str]] | None:
     """The previous card of this model: the latest issued one (document.generated) for this or
     an earlier version, else the previous version's card data."""
     issued = [
-        e
-        for e in f.documents
-        if _version_of(e.payload.get("model")) <= f.version and e.payload.get("key_fields")
+        x for x in f.documents if _version_of(x.record.model) <= f.version and x.record.key_fields
     ]
     if issued:
-        e = issued[-1]
+        x = issued[-1]
         return (
-            f"card {e.payload.get('card_version')} of {e.payload.get('model')}, issued in "
-            f"ledger entry {e.seq}",
-            dict(e.payload["key_fields"]),
+            f"card {x.record.card_version} of {x.record.model}, issued in ledger entry {x.seq}",
+            dict(x.record.key_fields),
         )
     earlier = [v for v in f.versions if v < f.version]
     if earlier:
@@ -385,7 +382,7 @@ def _s0_control(
                 (
                     "Card version",
                     card_version,
-                    f"{len([d for d in f.documents if d.payload.get('model') == f.ref])} earlier "
+                    f"{len([d for d in f.documents if d.record.model == f.ref])} earlier "
                     "card(s) of this version issued (document.generated entries)",
                 ),
                 ("Document", document, None),
@@ -460,7 +457,7 @@ def _s0_control(
 
 
 def _s1_identification(f: Facts) -> list[b.Block]:
-    p = f.payload
+    r = f.registration
     validators = sorted(
         {a.signer for a in f.approvals if a.role == "validator"} | {x.raised_by for x in f.findings}
     )
@@ -473,10 +470,10 @@ def _s1_identification(f: Facts) -> list[b.Block]:
             [
                 ("Name", f.name, _reg(f)),
                 ("Version", str(f.version), _reg(f)),
-                ("Owner", p.get("owner"), _reg(f)),
+                ("Owner", r.owner, _reg(f)),
                 ("Developer (registered by)", f.row.registered_by, _reg(f)),
                 ("Validator", ", ".join(validators) or None, "finding and approval entries"),
-                ("Task", p.get("task"), _reg(f)),
+                ("Task", r.task, _reg(f)),
                 ("Lifecycle status", lifecycle, f"status as of {f.at}"),
                 ("Registered", f.entry.ts, _reg(f)),
                 (
@@ -495,9 +492,7 @@ def _s1_identification(f: Facts) -> list[b.Block]:
 
 def _s2_purpose(f: Facts) -> list[b.Block]:
     blocks = [
-        b.fields(
-            [("Intended use (at registration)", f.payload.get("intended_use") or None, _reg(f))]
-        )
+        b.fields([("Intended use (at registration)", f.registration.intended_use or None, _reg(f))])
     ]
     blocks += _narr(f, "purpose", "Decisions supported")
     blocks += _narr(f, "users", "Intended users")
@@ -549,17 +544,17 @@ def _hyperparameters(model: Any) -> list[list[str | None]]:
 
 
 def _s4_methodology(f: Facts, loaded: Loaded) -> list[b.Block]:
-    est = f.payload.get("estimator") or {}
+    est = f.registration.estimator
     blocks: list[b.Block] = [
         b.fields(
             [
-                ("Task", f.payload.get("task"), _reg(f)),
-                ("Estimator", est.get("class"), _reg(f)),
-                ("Final estimator", est.get("final_estimator") or est.get("class"), _reg(f)),
-                ("Classes", ", ".join(str(c) for c in est.get("classes") or []) or None, _reg(f)),
+                ("Task", f.registration.task, _reg(f)),
+                ("Estimator", est.class_, _reg(f)),
+                ("Final estimator", est.final_estimator or est.class_, _reg(f)),
+                ("Classes", ", ".join(str(c) for c in est.classes or ()) or None, _reg(f)),
                 (
                     "Inputs",
-                    f"{est.get('n_features_in')} features" if est.get("n_features_in") else None,
+                    f"{est.n_features_in} features" if est.n_features_in else None,
                     _reg(f),
                 ),
             ]
@@ -586,16 +581,17 @@ def _s4_methodology(f: Facts, loaded: Loaded) -> list[b.Block]:
 
 
 def _profile_summary(d: ev.DatasetFacts) -> list[str | None]:
-    prof = d.payload.get("profile") or {}
-    cols = prof.get("columns") or {}
-    missing_cells = sum(int(c.get("missing") or 0) for c in cols.values() if isinstance(c, Mapping))
-    target = prof.get("target")
+    prof = None if d.record is None else d.record.profile_view
+    if prof is None:
+        return [d.ref, d.role, None, None, None, None]
+    columns = [prof.column(name) for name in prof.columns]
+    missing_cells = sum(c.missing for c in columns)
     rate = None
-    if target and isinstance(cols.get(target), Mapping):
-        top = cols[target].get("top") or []
-        if top:
-            rate = ", ".join(f"{t.get('value')} {_pct(t.get('share'))}" for t in top[:3])
-    return [d.ref, d.role, b.fmt(prof.get("rows")), b.fmt(len(cols)), b.fmt(missing_cells), rate]
+    if prof.target and prof.target in prof.columns:
+        target = prof.column(prof.target)
+        if isinstance(target, CategoricalColumn) and target.top:
+            rate = ", ".join(f"{t.value} {_pct(t.share)}" for t in target.top[:3])
+    return [d.ref, d.role, b.fmt(prof.rows), b.fmt(len(columns)), b.fmt(missing_cells), rate]
 
 
 def _s5_data(f: Facts) -> list[b.Block]:
@@ -603,15 +599,15 @@ def _s5_data(f: Facts) -> list[b.Block]:
         return [b.missing("datasets", "no dataset is registered with this version")]
     rows = []
     for d in f.datasets:
-        p = d.payload
+        r = d.record
         rows.append(
             [
                 d.ref,
                 d.role,
                 d.sha256,
-                p.get("format"),
-                p.get("source"),
-                b.fmt(p.get("size_bytes")),
+                None if r is None else r.format,
+                None if r is None else r.source,
+                None if r is None else b.fmt(r.size_bytes),
                 str(d.entry.seq) if d.entry else None,
             ]
         )
@@ -696,19 +692,19 @@ def _transformations(model: Any) -> list[list[str | None]]:
 
 
 def _s6_features(f: Facts, loaded: Loaded) -> list[b.Block]:
-    feats = f.payload.get("features") or []
+    feats = f.registration.features
     train = f.training[0] if f.training else None
-    cols = ((train.payload.get("profile") or {}).get("columns") or {}) if train else {}
+    prof = None if train is None or train.record is None else train.record.profile_view
     rows = []
     for x in feats:
-        c = cols.get(x["name"]) if isinstance(cols, Mapping) else None
+        known = prof is not None and x.name in prof.columns
         rows.append(
             [
-                x["name"],
-                x.get("dtype"),
-                x.get("kind"),
-                b.fmt(c.get("missing")) if isinstance(c, Mapping) else None,
-                ", ".join(prohibited_matches(x["name"])) or "none",
+                x.name,
+                x.dtype,
+                x.kind,
+                b.fmt(prof.column(x.name).missing) if prof is not None and known else None,
+                ", ".join(prohibited_matches(x.name)) or "none",
             ]
         )
     blocks: list[b.Block] = [
@@ -761,20 +757,21 @@ def _psi_rows(reg: Registry, f: Facts, loaded: Loaded) -> tuple[list[list[str | 
     train = f.training[0] if f.training else None
     if train is None or not f.holdouts:
         return [], "no training baseline and holdout pair"
-    profile = train.payload.get("profile")
-    if not profile:
+    profile = None if train.record is None else train.record.profile
+    view = None if train.record is None else train.record.profile_view
+    if not profile or view is None:
         return [], f"{train.ref} has no recorded profile"
-    names = [x["name"] for x in f.payload.get("features") or []]
+    names = f.registration.feature_names
     rows: list[list[str | None]] = []
     try:
         sprof: dict[str, Any] | None = None  # the score's profile on the training data
         for d in f.holdouts:
             frame = catalog.load(reg, d.ref)
-            shares = ds.bin_frame(frame, profile, columns=names)
-            if loaded.model is not None and f.payload.get("task") == "classification":
+            shares = ds.bin_frame(frame, dict(profile), columns=names)
+            if loaded.model is not None and f.registration.task == "classification":
                 import pandas as pd
 
-                pos = _positive_index(loaded.model, f.payload.get("positive_label"))
+                pos = _positive_index(loaded.model, f.registration.positive_label)
                 proba = loaded.model.predict_proba
                 if sprof is None:
                     train_frame = catalog.load(reg, train.ref)
@@ -783,7 +780,7 @@ def _psi_rows(reg: Registry, f: Facts, loaded: Loaded) -> tuple[list[list[str | 
                 score_psi = ds.psi(sprof["bins"]["score"], ds.bin_frame(now, sprof)["score"])
                 rows.append([d.ref, "model score", b.fmt(score_psi)])
             for name in names:
-                rows.append([d.ref, name, b.fmt(ds.psi(profile["bins"][name], shares[name]))])
+                rows.append([d.ref, name, b.fmt(ds.psi(dict(view.bins[name]), shares[name]))])
     except GovernError as exc:
         return [], exc.message
     return rows, ""
@@ -808,10 +805,9 @@ def _s7_performance(reg: Registry, f: Facts, loaded: Loaded, figs: dict[str, Any
             b.missing("stability"),
             *_benchmark(f, figs),
         ]
-    catalog_ = (
-        REGRESSION_METRICS if f.payload.get("task") == "regression" else CLASSIFICATION_METRICS
-    )
-    rows = [[label, *[b.fmt(f.metrics[k].get(key)) for k in keys]] for label, key in catalog_]
+    catalog_ = REGRESSION_METRICS if f.registration.task == "regression" else CLASSIFICATION_METRICS
+    typed = {k: f.holdout_metrics(k) for k in keys}
+    rows = [[label, *[b.fmt(getattr(typed[k], key)) for k in keys]] for label, key in catalog_]
     blocks.append(
         b.table(
             ["Metric", *keys],
@@ -822,22 +818,19 @@ def _s7_performance(reg: Registry, f: Facts, loaded: Loaded, figs: dict[str, Any
     )
     pos, neg = _positive_negative(f)
     for k in keys:
-        m = f.metrics[k]
-        if m.get("roc_curve"):
-            curves = [
-                (
-                    f"{f.ref} (AUC {b.fmt(m.get('roc_auc'))})",
-                    m["roc_curve"]["fpr"],
-                    m["roc_curve"]["tpr"],
-                )
-            ]
+        m = typed[k]
+        if not isinstance(m, ClassifierMetrics):
+            continue
+        if m.roc_curve is not None:
+            curves = [(f"{f.ref} (AUC {b.fmt(m.roc_auc)})", m.roc_curve.fpr, m.roc_curve.tpr)]
             for c in f.challengers:
-                if c.ours == k and c.metrics.get("roc_curve"):
+                theirs = c.classifier_metrics()
+                if c.ours == k and theirs is not None and theirs.roc_curve is not None:
                     curves.append(
                         (
-                            f"{c.ref} (AUC {b.fmt(c.metrics.get('roc_auc'))})",
-                            c.metrics["roc_curve"]["fpr"],
-                            c.metrics["roc_curve"]["tpr"],
+                            f"{c.ref} (AUC {b.fmt(theirs.roc_auc)})",
+                            theirs.roc_curve.fpr,
+                            theirs.roc_curve.tpr,
                         )
                     )
             figs[f"roc:{k}"] = ("roc", curves)
@@ -848,8 +841,8 @@ def _s7_performance(reg: Registry, f: Facts, loaded: Loaded, figs: dict[str, Any
                     f"roc_curve points recorded in {_reg(f)}",
                 )
             )
-        cal = m.get("calibration")
-        if cal:
+        cal = m.calibration
+        if cal.count:
             figs[f"calibration:{k}"] = ("calibration", cal)
             blocks.append(
                 b.figure(
@@ -864,20 +857,20 @@ def _s7_performance(reg: Registry, f: Facts, loaded: Loaded, figs: dict[str, Any
                     [
                         [
                             str(i + 1),
-                            b.fmt(cal["edges"][i + 1]),
-                            b.fmt(cal["count"][i]),
-                            b.fmt(cal["mean_score"][i]),
-                            b.fmt(cal["observed_rate"][i]),
+                            b.fmt(cal.edges[i + 1]),
+                            b.fmt(cal.count[i]),
+                            b.fmt(cal.mean_score[i]),
+                            b.fmt(cal.observed_rate[i]),
                         ]
-                        for i in range(len(cal["count"]))
+                        for i in range(len(cal.count))
                     ],
                     title=f"Calibration table on {k}",
                     source=f"recorded in {_reg(f)}",
                 )
             )
-        hist = m.get("score_histogram")
-        if hist:
-            figs[f"scores:{k}"] = ("scores", (hist, (pos, neg), m.get("threshold")))
+        hist = m.score_histogram
+        if hist.edges:
+            figs[f"scores:{k}"] = ("scores", (hist, (pos, neg), m.threshold))
             blocks.append(
                 b.figure(
                     f"scores:{k}",
@@ -907,25 +900,24 @@ def _benchmark(f: Facts, figs: dict[str, Any]) -> list[b.Block]:
     blocks: list[b.Block] = []
     if f.challengers:
         rows = []
+        compared = ("roc_auc", "gini", "ks", "brier", "log_loss")
         for k in [d.ref for d in f.holdouts if d.ref in f.metrics]:
-            mine = f.metrics[k]
+            mine = f.holdout_metrics(k)
             rows.append(
                 [
                     f"{f.ref} (this card)",
                     k,
-                    *[b.fmt(mine.get(x)) for x in ("roc_auc", "gini", "ks", "brier", "log_loss")],
+                    *[b.fmt(getattr(mine, x, None)) for x in compared],
                     str(f.entry.seq),
                 ]
             )
         for c in f.challengers:
+            theirs = c.classifier_metrics()
             rows.append(
                 [
                     c.ref,
                     c.ours,
-                    *[
-                        b.fmt(c.metrics.get(x))
-                        for x in ("roc_auc", "gini", "ks", "brier", "log_loss")
-                    ],
+                    *[b.fmt(getattr(theirs, x, None)) for x in compared],
                     str(c.entry.seq),
                 ]
             )
@@ -1014,13 +1006,13 @@ def _s8_explainability(f: Facts, imp: Importance | str, figs: dict[str, Any]) ->
             )
         )
     if f.reason_table is not None:
-        p = f.reason_table.payload
+        table = f.reason_table.record
         blocks.append(
             b.fields(
                 [
                     (
                         "Reason-code table",
-                        f"version {p.get('version')}, sha256 {p.get('sha256')}",
+                        f"version {table.version}, sha256 {table.sha256}",
                         cite(f.reason_table),
                     ),
                     (
@@ -1044,18 +1036,17 @@ def _s8_explainability(f: Facts, imp: Importance | str, figs: dict[str, Any]) ->
         )
     if f.explanations:
         rows = []
-        for e in f.explanations:
-            p = e.payload
-            fid = p.get("fidelity") or {}
+        for x in f.explanations:
+            r = x.record
             rows.append(
                 [
-                    str(e.seq),
-                    p.get("kind"),
-                    (p.get("data") or {}).get("ref") or (p.get("data") or {}).get("file"),
-                    b.fmt(fid.get("rows")),
-                    "passed" if fid.get("passed") else "failed",
-                    b.fmt(fid.get("max_abs_error")),
-                    (p.get("report") or {}).get("sha256"),
+                    str(x.seq),
+                    r.kind,
+                    r.data.ref or r.data.file,
+                    b.fmt(r.fidelity.rows),
+                    "passed" if r.fidelity.passed else "failed",
+                    b.fmt(r.fidelity.max_abs_error),
+                    r.report.sha256,
                 ]
             )
         blocks.append(
@@ -1087,7 +1078,7 @@ def _s9_fairness(f: Facts) -> list[b.Block]:
 
 
 def _s10_limitations(f: Facts) -> list[b.Block]:
-    lim = str(f.payload.get("limitations") or "").strip()
+    lim = f.registration.limitations.strip()
     blocks: list[b.Block] = []
     if lim:
         blocks.append(
@@ -1112,27 +1103,21 @@ def _s10_limitations(f: Facts) -> list[b.Block]:
 
 
 def _s11_implementation(f: Facts) -> list[b.Block]:
-    p = f.payload
-    code = p.get("code") or {}
-    art = p.get("artifact") or {}
-    env = p.get("environment") or {}
+    r = f.registration
+    code, art, env = r.code, r.artifact, r.environment
     return [
         b.fields(
             [
-                ("Code commit", code.get("commit"), _reg(f)),
-                ("Repository", code.get("remote"), _reg(f)),
-                ("Branch", code.get("branch"), _reg(f)),
-                ("Path in repository", code.get("path"), _reg(f)),
-                (
-                    "Uncommitted changes",
-                    b.fmt(code.get("dirty")) if "dirty" in code else None,
-                    _reg(f),
-                ),
-                ("Artifact SHA-256", art.get("sha256"), _reg(f)),
-                ("Artifact format", art.get("format"), _reg(f)),
-                ("Artifact size (bytes)", b.fmt(art.get("size")), _reg(f)),
-                ("Trusted pickle", b.fmt(art.get("trusted_pickle")), _reg(f)),
-                ("Converted from", art.get("converted_from") or "not converted", _reg(f)),
+                ("Code commit", code.commit, _reg(f)),
+                ("Repository", code.remote, _reg(f)),
+                ("Branch", code.branch, _reg(f)),
+                ("Path in repository", code.path, _reg(f)),
+                ("Uncommitted changes", b.fmt(code.dirty), _reg(f)),
+                ("Artifact SHA-256", art.sha256, _reg(f)),
+                ("Artifact format", art.format, _reg(f)),
+                ("Artifact size (bytes)", b.fmt(art.size), _reg(f)),
+                ("Trusted pickle", b.fmt(art.trusted_pickle), _reg(f)),
+                ("Converted from", art.converted_from or "not converted", _reg(f)),
             ],
             title="Code and artifact",
         ),
@@ -1148,19 +1133,19 @@ def _s11_implementation(f: Facts) -> list[b.Block]:
 
 
 def _s12_use(f: Facts) -> list[b.Block]:
-    p = f.payload
+    r = f.registration
     pos, _neg = _positive_negative(f)
-    if p.get("task") == "classification":
+    if r.task == "classification":
         output = f"the probability of the class {pos!r} (score in [0, 1])"
-        rule = f"score >= {p.get('threshold')} predicts {pos!r}"
+        rule = f"score >= {r.threshold} predicts {pos!r}"
     else:
-        output, rule = f"a prediction of {p.get('target')}", None
+        output, rule = f"a prediction of {r.target}", None
     blocks: list[b.Block] = [
         b.fields(
             [
                 ("Output", output, _reg(f)),
-                ("Target", p.get("target"), _reg(f)),
-                ("Decision threshold", p.get("threshold"), _reg(f)),
+                ("Target", r.target, _reg(f)),
+                ("Decision threshold", r.threshold, _reg(f)),
                 ("Decision rule", rule, _reg(f)),
             ]
         ),
@@ -1172,7 +1157,7 @@ def _s12_use(f: Facts) -> list[b.Block]:
                 ["Entry", "Action", "Environment", "By", "When", "Override"],
                 [
                     [
-                        str(d.seq),
+                        str(d.entry),
                         d.action,
                         d.env,
                         d.actor,
@@ -1302,18 +1287,17 @@ def _s14_governance(f: Facts) -> list[b.Block]:
 
 
 def _s15_appendix(f: Facts, coverages: Sequence[cov.Coverage]) -> list[b.Block]:
-    p = f.payload
+    r = f.registration
     manifest: list[list[str | None]] = [
-        ["model artifact", (p.get("artifact") or {}).get("sha256"), str(f.entry.seq)],
+        ["model artifact", r.artifact.sha256, str(f.entry.seq)],
     ]
     for d in f.datasets:
         manifest.append([f"{d.role} data {d.ref}", d.sha256, str(d.entry.seq) if d.entry else None])
-    manifest.append(["code commit", (p.get("code") or {}).get("commit"), str(f.entry.seq)])
+    manifest.append(["code commit", r.code.commit, str(f.entry.seq)])
     manifest.append(
         [
             "configuration: threshold, features, target",
-            f"threshold {p.get('threshold')}, {len(p.get('features') or [])} features, "
-            f"target {p.get('target')}",
+            f"threshold {r.threshold}, {len(r.features)} features, target {r.target}",
             str(f.entry.seq),
         ]
     )
@@ -1325,7 +1309,7 @@ def _s15_appendix(f: Facts, coverages: Sequence[cov.Coverage]) -> list[b.Block]:
         )
     if f.reason_table is not None:
         manifest.append(
-            ["reason-code table", f.reason_table.payload.get("sha256"), str(f.reason_table.seq)]
+            ["reason-code table", f.reason_table.record.sha256, str(f.reason_table.seq)]
         )
     entries = [[str(e.seq), e.kind, e.ts, e.actor, e.leaf.hex()] for e in f.all_entries]
     cov_rows = [
@@ -1384,38 +1368,39 @@ def _s15_appendix(f: Facts, coverages: Sequence[cov.Coverage]) -> list[b.Block]:
 
 
 def _mct(f: Facts, coverages: Sequence[cov.Coverage], diff: str) -> dict[str, Any]:
-    p = f.payload
+    r = f.registration
     n = f.narrative
-    code = p.get("code") or {}
-    refs = [{"reference": str(code["remote"])}] if code.get("remote") else []
+    code = r.code
+    refs = [{"reference": code.remote}] if code.remote else []
     refs += [{"reference": pk.primary_text} for pk in _packs()]
-    est = p.get("estimator") or {}
+    est = r.estimator
     metrics = []
     for d in f.holdouts:
-        m = f.metrics.get(d.ref) or {}
-        for label, key in (
-            CLASSIFICATION_METRICS if p.get("task") != "regression" else REGRESSION_METRICS
-        ):
-            if m.get(key) is not None:
+        if d.ref not in f.metrics:
+            continue
+        m = f.holdout_metrics(d.ref)
+        for label, key in CLASSIFICATION_METRICS if r.task != "regression" else REGRESSION_METRICS:
+            value = getattr(m, key, None)
+            if value is not None:
                 metrics.append(
-                    {"type": key, "value": repr(m[key]), "slice": d.ref, "description": label}
+                    {"type": key, "value": repr(value), "slice": d.ref, "description": label}
                 )
     users = [{"description": n.sections["users"]}] if n and n.get("users") else []
     limitations = []
-    if str(p.get("limitations") or "").strip():
-        limitations.append({"description": str(p["limitations"])})
+    if r.limitations.strip():
+        limitations.append({"description": r.limitations})
     if n and n.get("limitations"):
         limitations.append({"description": n.sections["limitations"]})
     ethical = [
         {
-            "name": f"the feature {x['name']} may relate to a prohibited basis "
-            f"({', '.join(prohibited_matches(x['name']))})",
+            "name": f"the feature {x.name} may relate to a prohibited basis "
+            f"({', '.join(prohibited_matches(x.name))})",
             "mitigation_strategy": n.sections["features"]
             if n and n.get("features")
             else b.NOT_RECORDED,
         }
-        for x in p.get("features") or []
-        if prohibited_matches(x["name"])
+        for x in r.features
+        if prohibited_matches(x.name)
     ]
     if n and n.get("fairness"):
         ethical.append(
@@ -1427,38 +1412,36 @@ def _mct(f: Facts, coverages: Sequence[cov.Coverage], diff: str) -> dict[str, An
     return {
         "model_details": {
             "name": f.name,
-            "overview": str(p.get("intended_use") or ""),
+            "overview": r.intended_use,
             "documentation": n.sections["purpose"] if n and n.get("purpose") else b.NOT_RECORDED,
-            "owners": [{"name": str(p.get("owner")), "contact": b.NOT_RECORDED}],
+            "owners": [{"name": r.owner, "contact": b.NOT_RECORDED}],
             "version": {"name": str(f.version), "date": f.entry.ts, "diff": diff},
             "licenses": [],
             "references": refs,
             "citations": [],
-            "path": f"sha256:{(p.get('artifact') or {}).get('sha256')}",
+            "path": f"sha256:{r.artifact.sha256}",
             "regulatory_requirements": ", ".join(c.pack.short for c in coverages),
         },
         "model_parameters": {
-            "model_architecture": str(est.get("final_estimator") or est.get("class")),
+            "model_architecture": str(est.final_estimator or est.class_),
             "data": [
                 {
                     "name": d.ref,
-                    "link": str(d.payload.get("source") or ""),
+                    "link": (d.record.source if d.record else None) or "",
                     "description": f"{d.role} data",
                     "sha256": d.sha256,
                 }
                 for d in f.datasets
             ],
-            "input_format": ", ".join(
-                f"{x['name']} ({x.get('dtype')})" for x in p.get("features") or []
-            ),
-            "output_format": f"probability of {p.get('positive_label')!s}"
-            if p.get("task") == "classification"
-            else f"prediction of {p.get('target')}",
+            "input_format": ", ".join(f"{x.name} ({x.dtype})" for x in r.features),
+            "output_format": f"probability of {r.positive_label!s}"
+            if r.task == "classification"
+            else f"prediction of {r.target}",
         },
         "quantitative_analysis": {"performance_metrics": metrics},
         "considerations": {
             "users": users,
-            "use_cases": [{"description": str(p.get("intended_use") or "")}],
+            "use_cases": [{"description": r.intended_use}],
             "limitations": limitations,
             "tradeoffs": [],
             "ethical_considerations": ethical,
@@ -1474,7 +1457,7 @@ def card_data(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The card's JSON data and the specifications of its figures (drawn only for HTML)."""
     coverages = [cov.check_pack(f, cov.load(name)) for name in cov.DEFAULT_PACKS]
-    issued = [d for d in f.documents if d.payload.get("model") == f.ref]
+    issued = [d for d in f.documents if d.record.model == f.ref]
     card_version = f"{f.version}.{len(issued) + 1}"
     loaded = _load_model(reg, f)
     imp: Importance | str = (
@@ -1564,11 +1547,11 @@ def draw(specs: Mapping[str, Any]) -> dict[str, str]:
         if kind == "roc":
             out[key] = plots.roc(arg)
         elif kind == "calibration":
-            out[key] = plots.calibration(arg["mean_score"], arg["observed_rate"], arg["count"])
+            out[key] = plots.calibration(arg.mean_score, arg.observed_rate, arg.count)
         elif kind == "scores":
             hist, labels, threshold = arg
             out[key] = plots.score_distribution(
-                hist["edges"], hist["positive"], hist["negative"], labels, threshold
+                hist.edges, hist.positive, hist.negative, labels, threshold
             )
         elif kind == "importance":
             names, values, label = arg

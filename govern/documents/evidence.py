@@ -11,17 +11,32 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from govern.documents import narrative as narrative_mod
 from govern.documents.narrative import Narrative
 from govern.errors import SignatureInvalid
 from govern.ledger import Entry, Head
+from govern.records import (
+    ApprovalSigned,
+    ClassifierMetrics,
+    DatasetRegistered,
+    DocumentGenerated,
+    ExplanationGenerated,
+    JSONObject,
+    ModelRegistered,
+    PersonEnrolled,
+    PredictionLogged,
+    ReasonTableRegistered,
+    Recorded,
+    RegressorMetrics,
+    subjects,
+)
+from govern.registry import catalog, models, signing
 from govern.registry import findings as findings_mod
-from govern.registry import models, signing
-from govern.registry import projections as proj
+from govern.registry.entities import DeploymentEvent, Finding, ModelVersion
 from govern.registry.policy import TIERS, Policy, TierRule
-from govern.registry.status import APPROVED, DEPLOYED, Status, status
+from govern.registry.status import APPROVED, DEPLOYED, Status, deployment_history, status
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -39,10 +54,7 @@ class DatasetFacts:
     role: str  # "training" or "holdout"
     sha256: str
     entry: Entry | None
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        return {} if self.entry is None else self.entry.payload
+    record: DatasetRegistered | None  # None when the version is not registered here
 
 
 @dataclass(frozen=True)
@@ -51,10 +63,16 @@ class Challenger:
 
     ref: str
     entry: Entry
+    registration: ModelRegistered
     dataset: str  # the shared dataset as the challenger names it
     ours: str  # the same bytes as this version names them
     sha256: str
-    metrics: Mapping[str, Any]
+
+    def classifier_metrics(self) -> ClassifierMetrics | None:
+        """The challenger's metrics on the shared holdout (None for a regressor)."""
+        if self.registration.task != "classification":
+            return None
+        return self.registration.classifier_metrics(self.dataset)
 
 
 @dataclass(frozen=True)
@@ -78,26 +96,31 @@ class Facts:
     name: str
     version: int
     entry: Entry
-    payload: dict[str, Any]
-    row: Any
+    row: ModelVersion
     head: Head
     at: str  # the ledger's time: the ts of its last entry
     checkpoint: tuple[int, int, str, str] | None  # (n, size, root base64, ts), covered by head
     policy: Policy
     status: Status
     datasets: tuple[DatasetFacts, ...]
-    findings: tuple[Any, ...]
+    findings: tuple[Finding, ...]
     approvals: tuple[Approval, ...]
     narrative: Narrative | None
     validation_narrative: Narrative | None
-    explanations: tuple[Entry, ...]
-    reason_table: Entry | None
-    deployments: tuple[Any, ...]
+    explanations: tuple[Recorded[ExplanationGenerated], ...]
+    reason_table: Recorded[ReasonTableRegistered] | None
+    deployments: tuple[DeploymentEvent, ...]
     monitoring: tuple[Entry, ...]
-    documents: tuple[Entry, ...]  # document.generated for this model name, oldest first
+    # document.generated for this model name, oldest first
+    documents: tuple[Recorded[DocumentGenerated], ...]
     challengers: tuple[Challenger, ...]
     predictions: int
     versions: tuple[int, ...]  # every version of this model name
+
+    @property
+    def registration(self) -> ModelRegistered:
+        """The version's ``model.registered`` record."""
+        return self.row.record
 
     @property
     def model_leaf(self) -> str:
@@ -121,9 +144,15 @@ class Facts:
         return self.policy.tier(self.row.risk_tier)
 
     @property
-    def metrics(self) -> Mapping[str, Any]:
-        metrics: Mapping[str, Any] = self.payload.get("metrics") or {}
-        return metrics
+    def metrics(self) -> Mapping[str, JSONObject]:
+        """Holdout NAME@V -> the metrics recorded at registration."""
+        return self.registration.metrics
+
+    def holdout_metrics(self, holdout: str) -> ClassifierMetrics | RegressorMetrics:
+        """The metrics recorded on ``holdout``, typed by the version's task."""
+        if self.registration.task == "regression":
+            return self.registration.regressor_metrics(holdout)
+        return self.registration.classifier_metrics(holdout)
 
     @property
     def all_entries(self) -> tuple[Entry, ...]:
@@ -134,14 +163,15 @@ class Facts:
                 found[d.entry.seq] = d.entry
         for a in self.approvals:
             found[a.entry.seq] = a.entry
-        for group in (self.explanations, self.monitoring):
-            for e in group:
-                found[e.seq] = e
+        for x in self.explanations:
+            found[x.seq] = x.entry
+        for e in self.monitoring:
+            found[e.seq] = e
         for n in (self.narrative, self.validation_narrative):
             if n is not None:
                 found[n.seq] = _stub(n)
         if self.reason_table is not None:
-            found[self.reason_table.seq] = self.reason_table
+            found[self.reason_table.seq] = self.reason_table.entry
         return tuple(found[k] for k in sorted(found))
 
 
@@ -158,7 +188,17 @@ def _stub(n: Narrative) -> Entry:
     )
 
 
-def cite(entry: Entry | None) -> str | None:
+class Citable(Protocol):
+    """An entry, or a record with its entry (``Recorded``)."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
+
+
+def cite(entry: Citable | None) -> str | None:
     """How a document names an entry: its seq and kind (the appendix lists its leaf hash)."""
     if entry is None:
         return None
@@ -168,23 +208,27 @@ def cite(entry: Entry | None) -> str | None:
 def gather(reg: Registry, ref: str) -> Facts:
     """Read what the ledger holds about ``ref`` as of its head."""
     row = models.resolve(reg, ref)
-    model = f"{row.name}@{row.version}"
+    model = row.ref
     head = reg.ledger.head()
     stop = head.size
     entry = reg.entry(row.seq)
-    payload = entry.payload
+    registration = row.record
     at = head.last_ts
     datasets = []
-    for role, key in (("training", "training_data"), ("holdout", "validation_data")):
-        for d in payload.get(key) or []:
-            ds_rows = reg.rows(
-                proj.datasets,
-                proj.datasets.c.name == d["name"],
-                proj.datasets.c.version == d["version"],
-            )
-            ds_entry = reg.entry(ds_rows[0].seq) if ds_rows else None
+    for role, refs in (
+        ("training", registration.training_data),
+        ("holdout", registration.validation_data),
+    ):
+        for d in refs:
+            found = catalog.find(reg, d.name, d.version)
             datasets.append(
-                DatasetFacts(f"{d['name']}@{d['version']}", role, d["sha256"], ds_entry)
+                DatasetFacts(
+                    d.ref,
+                    role,
+                    d.sha256,
+                    None if found is None else reg.entry(found.seq),
+                    None if found is None else found.record,
+                )
             )
     checkpoint = None
     for n, size, root, ts, _note in reg.ledger.checkpoints():
@@ -192,38 +236,41 @@ def gather(reg: Registry, ref: str) -> Facts:
             checkpoint = (n, size, base64.b64encode(root).decode("ascii"), ts)
     approvals = tuple(_approvals(reg, model, stop))
     explanations = tuple(
-        e
-        for e in reg.ledger.entries(subject=f"explanation:{model}", stop=stop)
-        if e.kind == "explanation.generated"
+        Recorded.of(ExplanationGenerated, e)
+        for e in reg.ledger.entries(
+            subject=subjects.explanation(model), kind=ExplanationGenerated.KIND, stop=stop
+        )
     )
-    reason_table = next(
+    table = next(
         iter(
             reg.ledger.entries(
-                subject=f"reason-table:{row.name}", stop=stop, newest_first=True, limit=1
+                subject=subjects.reason_table(row.name),
+                kind=ReasonTableRegistered.KIND,
+                stop=stop,
+                newest_first=True,
+                limit=1,
             )
         ),
         None,
     )
+    reason_table = None if table is None else Recorded.of(ReasonTableRegistered, table)
     monitoring = tuple(
         e
-        for e in reg.ledger.entries(subject=f"model:{model}", stop=stop)
+        for e in reg.ledger.entries(subject=subjects.model(model), stop=stop)
         if e.kind.startswith("monitoring.")
     )
     documents = tuple(
-        e
-        for e in reg.ledger.entries(kind="document.generated", stop=stop)
-        if str(e.payload.get("model", "")).partition("@")[0] == row.name
+        released
+        for e in reg.ledger.entries(kind=DocumentGenerated.KIND, stop=stop)
+        for released in (Recorded.of(DocumentGenerated, e),)
+        if released.record.model.partition("@")[0] == row.name
     )
-    versions = tuple(
-        r.version
-        for r in reg.rows(proj.models, proj.models.c.name == row.name, order=proj.models.c.version)
-    )
+    versions = tuple(sorted(v.version for v in models.versions(reg, row.name)))
     return Facts(
         ref=model,
         name=row.name,
         version=row.version,
         entry=entry,
-        payload=payload,
         row=row,
         head=head,
         at=at,
@@ -237,14 +284,10 @@ def gather(reg: Registry, ref: str) -> Facts:
         validation_narrative=narrative_mod.latest(reg, model, "validation.narrative", stop=stop),
         explanations=explanations,
         reason_table=reason_table,
-        deployments=tuple(
-            reg.rows(
-                proj.deployments, proj.deployments.c.model == model, order=proj.deployments.c.seq
-            )
-        ),
+        deployments=tuple(deployment_history(reg, model)),
         monitoring=monitoring,
         documents=documents,
-        challengers=tuple(_challengers(reg, model, payload, stop)),
+        challengers=tuple(_challengers(reg, model, registration, stop)),
         predictions=_predictions(reg, model, entry.leaf.hex(), stop),
         versions=versions,
     )
@@ -253,14 +296,16 @@ def gather(reg: Registry, ref: str) -> Facts:
 def _approvals(reg: Registry, model: str, stop: int) -> list[Approval]:
     out = []
     ns = signing.namespace("approval", reg.origin)
-    for e in reg.ledger.entries(subject=f"approval:{model}", kind="approval.signed", stop=stop):
-        p = e.payload
-        st = p["statement"]
+    for e in reg.ledger.entries(
+        subject=subjects.approval(model), kind=ApprovalSigned.KIND, stop=stop
+    ):
+        signed = ApprovalSigned.from_entry(e)
+        st = signed.statement
         enrolment = next(
             iter(
                 reg.ledger.entries(
-                    subject=f"person:{st['signer']}",
-                    kind="person.enrolled",
+                    subject=subjects.person(st.signer),
+                    kind=PersonEnrolled.KIND,
                     stop=e.seq,
                     newest_first=True,
                     limit=1,
@@ -270,46 +315,40 @@ def _approvals(reg: Registry, model: str, stop: int) -> list[Approval]:
         )
         verified = False
         if enrolment is not None:
+            key = PersonEnrolled.from_entry(enrolment).ssh_public_key
             try:
-                signing.verify(st, p["signature"], enrolment.payload["ssh_public_key"], ns)
+                signing.verify(st, signed.signature, key, ns)
                 verified = True
             except SignatureInvalid:
                 verified = False
         out.append(
-            Approval(
-                e,
-                st["role"],
-                st["decision"],
-                st["signer"],
-                st.get("conditions"),
-                st.get("expires"),
-                verified,
-            )
+            Approval(e, st.role, st.decision, st.signer, st.conditions, st.expires, verified)
         )
     return out
 
 
 def _challengers(
-    reg: Registry, model: str, payload: Mapping[str, Any], stop: int
+    reg: Registry, model: str, registration: ModelRegistered, stop: int
 ) -> list[Challenger]:
     """Other versions (of any model) with metrics on a holdout of identical bytes."""
-    ours = {
-        d["sha256"]: f"{d['name']}@{d['version']}" for d in payload.get("validation_data") or []
-    }
+    ours = {d.sha256: d.ref for d in registration.validation_data}
     if not ours:
         return []
     out = []
-    for r in reg.rows(proj.models, order=proj.models.c.seq):
-        other = f"{r.name}@{r.version}"
-        if other == model or r.seq >= stop:
+    for other in models.versions(reg):
+        if other.ref == model or other.seq >= stop:
             continue
-        e = reg.entry(r.seq)
-        p = e.payload
-        for d in p.get("validation_data") or []:
-            key = f"{d['name']}@{d['version']}"
-            if d["sha256"] in ours and key in (p.get("metrics") or {}):
+        for d in other.record.validation_data:
+            if d.sha256 in ours and d.ref in other.record.metrics:
                 out.append(
-                    Challenger(other, e, key, ours[d["sha256"]], d["sha256"], p["metrics"][key])
+                    Challenger(
+                        other.ref,
+                        reg.entry(other.seq),
+                        other.record,
+                        d.ref,
+                        ours[d.sha256],
+                        d.sha256,
+                    )
                 )
     return out
 
@@ -317,10 +356,10 @@ def _challengers(
 def _predictions(reg: Registry, model: str, leaf: str, stop: int) -> int:
     count = 0
     for e in reg.ledger.entries(
-        kind="prediction.logged", stop=stop, newest_first=True, limit=PREDICTION_SEARCH
+        kind=PredictionLogged.KIND, stop=stop, newest_first=True, limit=PREDICTION_SEARCH
     ):
-        p = e.payload
-        if p.get("model") == model or p.get("model_entry") == leaf:
+        p = PredictionLogged.from_entry(e)
+        if p.model == model or p.model_entry == leaf:
             count += 1
     return count
 
@@ -362,7 +401,7 @@ def _registration(f: Facts) -> Evidence:
 def _intended_use(f: Facts) -> Evidence:
     return _ev(
         "intended_use",
-        bool(str(f.payload.get("intended_use", "")).strip()),
+        bool(f.registration.intended_use.strip()),
         f"intended use recorded at registration (entry {f.entry.seq})",
         "no intended use recorded",
         (f.entry.seq,),
@@ -371,7 +410,7 @@ def _intended_use(f: Facts) -> Evidence:
 
 def _limitations(f: Facts) -> Evidence:
     seqs = []
-    if str(f.payload.get("limitations", "")).strip():
+    if f.registration.limitations.strip():
         seqs.append(f.entry.seq)
     if f.narrative is not None and f.narrative.get("limitations"):
         seqs.append(f.narrative.seq)
@@ -385,11 +424,11 @@ def _limitations(f: Facts) -> Evidence:
 
 
 def _methodology(f: Facts) -> Evidence:
-    est = f.payload.get("estimator") or {}
+    est = f.registration.estimator
     return _ev(
         "methodology",
-        bool(est.get("class")),
-        f"estimator {est.get('class')} and its parameters (entry {f.entry.seq})",
+        bool(est.class_),
+        f"estimator {est.class_} and its parameters (entry {f.entry.seq})",
         "no estimator description recorded",
         (f.entry.seq,),
     )
@@ -407,7 +446,7 @@ def _training_data(f: Facts) -> Evidence:
 
 
 def _data_profile(f: Facts) -> Evidence:
-    profiled = [d for d in f.datasets if d.payload.get("profile")]
+    profiled = [d for d in f.datasets if d.record is not None and d.record.profile]
     seqs = [d.entry.seq for d in profiled if d.entry is not None]
     return _ev(
         "data_profile",
@@ -467,11 +506,7 @@ def _challenger(f: Facts) -> Evidence:
 
 
 def _explanation(f: Facts) -> Evidence:
-    good = [
-        e
-        for e in f.explanations
-        if e.payload.get("kind") == "global" and (e.payload.get("fidelity") or {}).get("passed")
-    ]
+    good = [x for x in f.explanations if x.record.kind == "global" and x.record.fidelity.passed]
     return _ev(
         "explanation",
         bool(good),
@@ -486,33 +521,31 @@ def _reason_codes(f: Facts) -> Evidence:
     return _ev(
         "reason_codes",
         e is not None,
-        f"reason-code table {e.payload.get('version')} registered (entry {e.seq})"
-        if e is not None
-        else "",
+        f"reason-code table {e.record.version} registered (entry {e.seq})" if e is not None else "",
         "no reason-code table registered for this model",
         [e.seq] if e is not None else [],
     )
 
 
 def _code_version(f: Facts) -> Evidence:
-    code = f.payload.get("code") or {}
-    ok = bool(code.get("commit")) and not code.get("dirty")
+    code = f.registration.code
+    ok = bool(code.commit) and not code.dirty
     return _ev(
         "code_version",
         ok,
-        f"code commit {code.get('commit')} (clean tree)",
+        f"code commit {code.commit} (clean tree)",
         "no clean code commit recorded"
-        if not code.get("commit")
+        if not code.commit
         else "the code was registered from a tree with uncommitted changes",
         (f.entry.seq,),
     )
 
 
 def _environment(f: Facts) -> Evidence:
-    env = f.payload.get("environment") or {}
+    env = f.registration.environment
     return _ev(
         "environment",
-        bool(env.get("python")),
+        "python" in env,
         f"Python {env.get('python')} and {len(env) - 1} library versions",
         "no environment recorded",
         (f.entry.seq,),

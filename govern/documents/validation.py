@@ -23,6 +23,7 @@ from govern.documents.evidence import Facts, cite
 from govern.documents.narrative import title_of
 from govern.documents.render import check_template_dir
 from govern.errors import GovernError
+from govern.records import ClassifierMetrics, PersonEnrolled, subjects
 from govern.registry import models
 
 if TYPE_CHECKING:
@@ -213,8 +214,8 @@ def _s_scope(reg: Registry, f: Facts) -> list[b.Block]:
         enrolled = next(
             iter(
                 reg.ledger.entries(
-                    subject=f"person:{name}",
-                    kind="person.enrolled",
+                    subject=subjects.person(name),
+                    kind=PersonEnrolled.KIND,
                     stop=f.head.size,
                     newest_first=True,
                     limit=1,
@@ -223,7 +224,7 @@ def _s_scope(reg: Registry, f: Facts) -> list[b.Block]:
             None,
         )
         if enrolled is not None:
-            roles = ", ".join(enrolled.payload.get("roles") or [])
+            roles = ", ".join(PersonEnrolled.from_entry(enrolled).roles)
         independent = name not in (owner, registrant)
         rows.append(
             [
@@ -269,7 +270,7 @@ def _s_scope(reg: Registry, f: Facts) -> list[b.Block]:
 
 
 def _s_soundness(f: Facts) -> list[b.Block]:
-    est = f.payload.get("estimator") or {}
+    est = f.registration.estimator
     n = f.narrative
     have = [
         title_of(k)
@@ -279,8 +280,8 @@ def _s_soundness(f: Facts) -> list[b.Block]:
     blocks: list[b.Block] = [
         b.fields(
             [
-                ("Estimator", est.get("class"), cite(f.entry)),
-                ("Features", f"{len(f.payload.get('features') or [])}", cite(f.entry)),
+                ("Estimator", est.class_, cite(f.entry)),
+                ("Features", f"{len(f.registration.features)}", cite(f.entry)),
                 ("Training data", ", ".join(d.ref for d in f.training) or None, cite(f.entry)),
                 (
                     "Developer's documentation",
@@ -352,7 +353,7 @@ def _s_replication(reg: Registry, f: Facts, replicate: bool) -> list[b.Block]:
                                 "identical" if same else "DIFFERS",
                             ]
                         )
-            art = (f.payload.get("artifact") or {}).get("sha256", "")
+            art = f.registration.artifact.sha256
             blocks.append(
                 b.note(
                     f"The artifact (sha256 {art[:16]}) and the holdout data were loaded from the "
@@ -387,13 +388,14 @@ def _s_benchmarking(f: Facts) -> list[b.Block]:
     ]
     if f.challengers:
         rows = []
+        compared = ("roc_auc", "gini", "ks", "brier")
         for d in f.holdouts:
-            mine = f.metrics.get(d.ref) or {}
+            mine = f.holdout_metrics(d.ref) if d.ref in f.metrics else None
             rows.append(
                 [
                     f"{f.ref} (validated)",
                     d.ref,
-                    *[b.fmt(mine.get(x)) for x in ("roc_auc", "gini", "ks", "brier")],
+                    *[b.fmt(getattr(mine, x, None)) for x in compared],
                     "(reference)",
                     str(f.entry.seq),
                 ]
@@ -401,14 +403,17 @@ def _s_benchmarking(f: Facts) -> list[b.Block]:
             for c in f.challengers:
                 if c.ours != d.ref:
                     continue
+                theirs = c.classifier_metrics()
+                ours_auc = getattr(mine, "roc_auc", None)
+                their_auc = None if theirs is None else theirs.roc_auc
                 delta = None
-                if mine.get("roc_auc") is not None and c.metrics.get("roc_auc") is not None:
-                    delta = f"{float(mine['roc_auc']) - float(c.metrics['roc_auc']):+.4f}"
+                if ours_auc is not None and their_auc is not None:
+                    delta = f"{float(ours_auc) - float(their_auc):+.4f}"
                 rows.append(
                     [
                         c.ref,
                         c.dataset,
-                        *[b.fmt(c.metrics.get(x)) for x in ("roc_auc", "gini", "ks", "brier")],
+                        *[b.fmt(getattr(theirs, x, None)) for x in compared],
                         delta,
                         str(c.entry.seq),
                     ]
@@ -447,23 +452,23 @@ def _s_outcomes(f: Facts) -> list[b.Block]:
     if f.holdouts:
         rows = []
         for d in f.holdouts:
-            m = f.metrics.get(d.ref) or {}
-            cal = m.get("calibration") or {}
-            gaps = [
-                abs(float(s) - float(o))
-                for s, o in zip(
-                    cal.get("mean_score") or [], cal.get("observed_rate") or [], strict=False
-                )
-                if s is not None and o is not None
-            ]
+            m = f.holdout_metrics(d.ref) if d.ref in f.metrics else None
+            gaps = []
+            if isinstance(m, ClassifierMetrics):
+                cal = m.calibration
+                gaps = [
+                    abs(float(s) - float(o))
+                    for s, o in zip(cal.mean_score, cal.observed_rate, strict=False)
+                    if s is not None and o is not None
+                ]
             rows.append(
                 [
                     d.ref,
                     "yes" if d.sha256 not in trained else "NO (same bytes as training data)",
-                    b.fmt(m.get("n")),
-                    b.fmt(m.get("roc_auc")),
-                    b.fmt(m.get("ks")),
-                    b.fmt(m.get("brier")),
+                    b.fmt(getattr(m, "n", None)),
+                    b.fmt(getattr(m, "roc_auc", None)),
+                    b.fmt(getattr(m, "ks", None)),
+                    b.fmt(getattr(m, "brier", None)),
                     b.fmt(max(gaps)) if gaps else None,
                 ]
             )

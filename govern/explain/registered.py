@@ -32,10 +32,13 @@ from govern.records import (
     BackgroundUsed,
     DataUsed,
     ExplanationGenerated,
+    ExplanationMethod,
+    FidelityCheck,
     ModelRegistered,
     ReasonTableRef,
     ReasonTableRegistered,
     ReportFile,
+    from_json,
     subjects,
 )
 from govern.registry import catalog, models
@@ -223,8 +226,8 @@ def _record(
                 file=bg.path,
                 sample=f"{BACKGROUND_ROWS} rows, random_state=0",
             ),
-            method=report.data["explanation"],
-            fidelity=report.data["fidelity"],
+            method=from_json(ExplanationMethod, report.data["explanation"], what="method"),
+            fidelity=from_json(FidelityCheck, report.data["fidelity"], what="fidelity"),
             report=ReportFile(
                 format=path.suffix.lstrip(".").lower(),
                 sha256=hashlib.sha256(path.read_bytes()).hexdigest(),

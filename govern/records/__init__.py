@@ -7,8 +7,8 @@ they are.
 """
 
 from govern.records import subjects
-from govern.records._codec import JSON, JSONObject
-from govern.records.base import KINDS, Record, UnknownRecord, read
+from govern.records._codec import JSON, JSONObject, from_json, to_json
+from govern.records.base import KINDS, Record, Recorded, UnknownRecord, read
 from govern.records.data import (
     CategoricalBins,
     CategoricalColumn,
@@ -35,6 +35,8 @@ from govern.records.documents import (
     DataUsed,
     DocumentGenerated,
     ExplanationGenerated,
+    ExplanationMethod,
+    FidelityCheck,
     NarrativeRecorded,
     PackCoverage,
     ReasonTableRef,
@@ -98,7 +100,9 @@ __all__ = [
     "DocumentGenerated",
     "Estimator",
     "ExplanationGenerated",
+    "ExplanationMethod",
     "Feature",
+    "FidelityCheck",
     "FileDigest",
     "FindingClosed",
     "FindingRaised",
@@ -124,6 +128,7 @@ __all__ = [
     "ReasonTableRef",
     "ReasonTableRegistered",
     "Record",
+    "Recorded",
     "RegressorMetrics",
     "ReleasedFile",
     "ReportFile",
@@ -133,6 +138,8 @@ __all__ = [
     "TopValue",
     "UnknownRecord",
     "ValidationNarrative",
+    "from_json",
     "read",
     "subjects",
+    "to_json",
 ]

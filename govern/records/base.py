@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from govern.errors import EntryMalformed
 from govern.ledger import Entry
@@ -69,6 +69,37 @@ class UnknownRecord(Record):
 
     def to_payload(self) -> JSONObject:
         return dict(self.payload)
+
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True)
+class Recorded(Generic[R]):
+    """A record and the entry that holds it (its position, time, author and hash)."""
+
+    entry: Entry
+    record: R
+
+    @classmethod
+    def of(cls, kind: type[R], entry: Entry) -> Recorded[R]:
+        return cls(entry, kind.from_entry(entry))
+
+    @property
+    def seq(self) -> int:
+        return self.entry.seq
+
+    @property
+    def ts(self) -> str:
+        return self.entry.ts
+
+    @property
+    def actor(self) -> str:
+        return self.entry.actor
+
+    @property
+    def kind(self) -> str:
+        return self.entry.kind
 
 
 def read(entry: Entry) -> Record:

@@ -78,6 +78,32 @@ class ReasonTableRef:
 
 
 @dataclass(frozen=True)
+class ExplanationMethod:
+    """How contributions were obtained: the SHAP method, its output space and base value."""
+
+    method: str
+    method_name: str
+    output_space: str
+    base_value: float | None
+    classes: tuple[str | int | float | bool, ...] | None
+    positive_class: str | int | float | bool | None
+    settings: Mapping[str, JSON]
+
+
+@dataclass(frozen=True)
+class FidelityCheck:
+    """Base value + contributions against the model's own output, at the worst row."""
+
+    max_abs_error: float | None
+    tolerance: float
+    passed: bool
+    reference: str
+    output_space: str
+    worst_row: str | None
+    rows: int
+
+
+@dataclass(frozen=True)
 class ExplanationGenerated(Record, kind="explanation.generated"):
     """An explanation report written to a file, its digest and how it was obtained. A global
     explanation records ``rows`` and ``sample``; a decision's its ``row``, ``reasons`` and
@@ -89,8 +115,8 @@ class ExplanationGenerated(Record, kind="explanation.generated"):
     kind: str  # "global" or "decision"
     data: DataUsed
     background: BackgroundUsed | None
-    method: Mapping[str, JSON]
-    fidelity: Mapping[str, JSON]
+    method: ExplanationMethod
+    fidelity: FidelityCheck
     report: ReportFile
     rows: int | None = optional()
     sample: int | None = optional()
@@ -103,10 +129,6 @@ class ExplanationGenerated(Record, kind="explanation.generated"):
         if self.kind == "global":
             payload.setdefault("sample", None)  # a global explanation says "no sample" as null
         return payload
-
-    @property
-    def fidelity_passed(self) -> bool:
-        return self.fidelity.get("passed") is True
 
 
 @dataclass(frozen=True)

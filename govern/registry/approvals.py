@@ -19,8 +19,14 @@ from typing import TYPE_CHECKING, Any
 from govern.errors import BadInput, EntryMalformed, PolicyViolation, SignatureInvalid
 from govern.ledger import Entry
 from govern.ledger.entry import now_ts
-from govern.records import APPROVAL_TYPE, ApprovalSigned, ApprovalStatement, LogState, subjects
-from govern.records._codec import from_json
+from govern.records import (
+    APPROVAL_TYPE,
+    ApprovalSigned,
+    ApprovalStatement,
+    LogState,
+    from_json,
+    subjects,
+)
 from govern.registry import findings, models, people, signing
 from govern.registry import projections as proj
 from govern.registry.entities import Person, SignedApproval

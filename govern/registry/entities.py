@@ -96,6 +96,12 @@ class DatasetVersion:
     def format(self) -> str | None:
         return self.record.format
 
+    @property
+    def rows(self) -> int | None:
+        """Rows in the data, from its profile (None when no profile was recorded)."""
+        profile = self.record.profile_view
+        return None if profile is None else profile.rows
+
 
 @dataclass(frozen=True)
 class Person:

@@ -24,9 +24,9 @@ from govern.records import (
     Estimator,
     Feature,
     ModelRegistered,
+    from_json,
     subjects,
 )
-from govern.records._codec import from_json
 from govern.registry import catalog
 from govern.registry import projections as proj
 from govern.registry.codeversion import CodeVersion, capture
