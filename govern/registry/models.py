@@ -132,7 +132,7 @@ def register_model(
         saved = reg.artifacts.save_model(model)
     else:
         raise BadInput("give the fitted model or its artifact file")
-    from govern.registry.artifacts import model_fingerprint
+    from govern.registry.fingerprint import model_fingerprint
 
     task = _task(model)
     if task == "classification":
