@@ -36,7 +36,7 @@ from govern.provenance.records import ERASED, OVERRIDDEN, events, logged_entry
 from govern.provenance.retention import Retention, retention
 from govern.provenance.scorer import PAD
 from govern.registry import models
-from govern.registry.datasets import Schema
+from govern.registry.schema import Schema
 from govern.registry.status import DEPLOYED, RETIRED, status
 
 if TYPE_CHECKING:

@@ -55,8 +55,9 @@ from govern.provenance import inputs
 from govern.provenance.canonical import SALT_BYTES, canonical_rows
 from govern.provenance.records import KINDS, LOGGED
 from govern.registry import models
-from govern.registry.datasets import Schema, read_table
+from govern.registry.schema import Schema
 from govern.registry.status import DEPLOYED, status
+from govern.registry.tables import read_table
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry

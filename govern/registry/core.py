@@ -2,7 +2,7 @@
 
 ``Registry`` ties a ledger to its artifact store and the person acting. Every write is one ledger
 entry (or one batch) whose projections are updated in the same transaction; reads come from the
-projections. The idea modules (datasets, models, people, findings, approvals, deployments,
+projections. The idea modules (catalog, models, people, findings, approvals, deployments,
 status, inventory) hold the logic; this class is their shared handle.
 """
 

@@ -22,10 +22,10 @@ from govern.ledger import Entry
 from govern.registry import catalog
 from govern.registry import projections as proj
 from govern.registry.codeversion import CodeVersion, capture
-from govern.registry.datasets import Schema
 from govern.registry.metrics import regression_metrics, score_classifier
 from govern.registry.policy import TIERS
 from govern.registry.refs import Ref, check_name, parse_ref
+from govern.registry.schema import Schema
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
