@@ -11,7 +11,6 @@ Everything is checked when it is appended and again by ``govern verify``.
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ from govern.ledger import Entry
 from govern.ledger.entry import now_ts
 from govern.registry import findings, models, people, signing
 from govern.registry import projections as proj
+from govern.registry.dates import parse_date
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -27,20 +27,6 @@ if TYPE_CHECKING:
 DECISIONS = ("approve", "reject", "conditional")
 ROLES = ("validator", "approver")
 TYPE = "govern.approval/v1"
-
-
-def parse_date(text: str) -> str:
-    """``YYYY-MM-DD`` (end of that day, UTC) or a full RFC 3339 time, as a ledger timestamp."""
-    try:
-        if len(text) == 10:
-            moment = datetime.strptime(text, "%Y-%m-%d").replace(
-                hour=23, minute=59, second=59, tzinfo=UTC
-            )
-        else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError as exc:
-        raise BadInput(f"{text!r} is not a date", hint="write it as YYYY-MM-DD") from exc
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def statement(
