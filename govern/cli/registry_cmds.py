@@ -30,6 +30,7 @@ from govern.registry import (
 )
 from govern.registry import policy as policy_mod
 from govern.registry.codeversion import given
+from govern.registry.dates import parse_date
 from govern.registry.inventory import inventory as inventory_rows
 from govern.registry.sshsig import new_keypair
 from govern.registry.status import status as status_of
@@ -235,7 +236,7 @@ def people_add(
             _read(ssh_key),
             admin=reg.actor,
             admin_key=sign_with,
-            valid_until=approvals.parse_date(until) if until else None,
+            valid_until=parse_date(until) if until else None,
         )
     console.print(f"{name} enrolled as {', '.join(sorted(role))} (entry {entry.seq})")
 
@@ -307,7 +308,7 @@ def finding_add(
             severity=severity,
             text=text,
             type=kind,
-            due=approvals.parse_date(due) if due else None,
+            due=parse_date(due) if due else None,
         )
     raised = FindingRaised.from_entry(entry)
     console.print(f"finding #{raised.number} raised on {raised.model}")
@@ -451,7 +452,7 @@ def status(
 ) -> None:
     """A version's lifecycle status now, or as of a past moment."""
     with registry(ctx, db, readonly=True) as reg:
-        st = status_of(reg, ref, approvals.parse_date(as_of) if as_of else None)
+        st = status_of(reg, ref, parse_date(as_of) if as_of else None)
     data = {
         "model": st.model,
         "as_of": st.as_of,
@@ -503,7 +504,7 @@ def inventory(
 ) -> None:
     """The model inventory (SR 11-7 section VI)."""
     with registry(ctx, db, readonly=True) as reg:
-        rows = inventory_rows(reg, approvals.parse_date(as_of) if as_of else None)
+        rows = inventory_rows(reg, parse_date(as_of) if as_of else None)
     if as_json:
         _dump([r.as_dict() for r in rows])
     elif as_csv:

@@ -26,8 +26,7 @@ from govern.documents.evidence import Facts, cite
 from govern.documents.render import check_template_dir
 from govern.errors import GovernError
 from govern.records import CategoricalColumn, ClassifierMetrics, ExplanationGenerated, Recorded
-from govern.registry import catalog, models
-from govern.registry import datasets as ds
+from govern.registry import catalog, models, profiles
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -767,7 +766,7 @@ def _psi_rows(reg: Registry, f: Facts, loaded: Loaded) -> tuple[list[list[str | 
         sprof: dict[str, Any] | None = None  # the score's profile on the training data
         for d in f.holdouts:
             frame = catalog.load(reg, d.ref)
-            shares = ds.bin_frame(frame, dict(profile), columns=names)
+            shares = profiles.bin_frame(frame, dict(profile), columns=names)
             if loaded.model is not None and f.registration.task == "classification":
                 import pandas as pd
 
@@ -775,12 +774,16 @@ def _psi_rows(reg: Registry, f: Facts, loaded: Loaded) -> tuple[list[list[str | 
                 proba = loaded.model.predict_proba
                 if sprof is None:
                     train_frame = catalog.load(reg, train.ref)
-                    sprof = ds.profile(pd.DataFrame({"score": proba(train_frame[names])[:, pos]}))
+                    sprof = profiles.profile(
+                        pd.DataFrame({"score": proba(train_frame[names])[:, pos]})
+                    )
                 now = pd.DataFrame({"score": proba(frame[names])[:, pos]})
-                score_psi = ds.psi(sprof["bins"]["score"], ds.bin_frame(now, sprof)["score"])
+                score_psi = profiles.psi(
+                    sprof["bins"]["score"], profiles.bin_frame(now, sprof)["score"]
+                )
                 rows.append([d.ref, "model score", b.fmt(score_psi)])
             for name in names:
-                rows.append([d.ref, name, b.fmt(ds.psi(dict(view.bins[name]), shares[name]))])
+                rows.append([d.ref, name, b.fmt(profiles.psi(dict(view.bins[name]), shares[name]))])
     except GovernError as exc:
         return [], exc.message
     return rows, ""

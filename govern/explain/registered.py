@@ -42,7 +42,8 @@ from govern.records import (
     subjects,
 )
 from govern.registry import catalog, models
-from govern.registry import datasets as ds
+from govern.registry.digests import dataset_digest
+from govern.registry.tables import read_table
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -91,8 +92,8 @@ def load_data(reg: Registry, source: str, *, id_col: str | None = None) -> DataS
     """A registered dataset version (``NAME@V``) or a CSV/Parquet file."""
     path = Path(source)
     if path.exists():
-        frame = ds.read_table(path)
-        digest = ds.dataset_digest(path)
+        frame = read_table(path)
+        digest = dataset_digest(path)
         src = DataSource(frame, None, digest, path.name)
     elif "@" in source:
         row = catalog.resolve(reg, source)

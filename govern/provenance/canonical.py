@@ -30,7 +30,7 @@ import pandas as pd
 
 from govern.errors import BadInput
 from govern.ledger.jcs import canonicalize, loads_strict
-from govern.registry.datasets import Schema, kind_of
+from govern.registry.schema import Schema, kind_of
 
 __all__ = [
     "SALT_BYTES",

@@ -45,8 +45,8 @@ from govern.records import (
     subjects,
 )
 from govern.registry import models
-from govern.registry.datasets import Schema
 from govern.registry.entities import Deployment, ModelVersion, Signoff
+from govern.registry.schema import Schema
 from govern.registry.status import DEPLOYED, RETIRED, status
 
 if TYPE_CHECKING:

@@ -12,13 +12,12 @@ time), and says so: a notice sent later extends the period by as much.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
-from datetime import date
 
 from govern.ledger.entry import parse_ts
+from govern.registry.dates import add_months
 
-__all__ = ["EU_AI_ACT_MONTHS", "REG_B_MONTHS", "Retention", "add_months", "retention"]
+__all__ = ["EU_AI_ACT_MONTHS", "REG_B_MONTHS", "Retention", "retention"]
 
 REG_B_MONTHS = 25
 EU_AI_ACT_MONTHS = 6
@@ -27,14 +26,6 @@ BASIS = (
     "26(6): logs at least 6 months. Counted from the decision's time: if the notice was sent "
     "later, count from the notice."
 )
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later; the month's last day when it is shorter (31 Jan + 1 =
-    28/29 Feb), never an earlier date than the period requires."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,8 @@ from govern.provenance.canonical import SALT_BYTES, canonical_rows
 from govern.provenance.events import KINDS, LOGGED
 from govern.records import PredictionLogged, PredictionOutput, ScoringOverride
 from govern.registry import models
-from govern.registry.datasets import read_table
 from govern.registry.status import DEPLOYED, status
+from govern.registry.tables import read_table
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +28,7 @@ from govern.records import (
 )
 from govern.registry import findings, models, people, signing
 from govern.registry import projections as proj
+from govern.registry.dates import parse_date
 from govern.registry.entities import Person, SignedApproval
 
 if TYPE_CHECKING:
@@ -37,20 +37,6 @@ if TYPE_CHECKING:
 DECISIONS = ("approve", "reject", "conditional")
 ROLES = ("validator", "approver")
 TYPE = APPROVAL_TYPE
-
-
-def parse_date(text: str) -> str:
-    """``YYYY-MM-DD`` (end of that day, UTC) or a full RFC 3339 time, as a ledger timestamp."""
-    try:
-        if len(text) == 10:
-            moment = datetime.strptime(text, "%Y-%m-%d").replace(
-                hour=23, minute=59, second=59, tzinfo=UTC
-            )
-        else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError as exc:
-        raise BadInput(f"{text!r} is not a date", hint="write it as YYYY-MM-DD") from exc
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def statement(

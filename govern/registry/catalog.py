@@ -1,7 +1,7 @@
 """The data catalog: dataset versions registered in the ledger by their content digest.
 
 A dataset version is the SHA-256 of its bytes (a folder: of its sorted manifest, see
-``datasets.folder_digest``), a profile kept as the drift baseline, and a copy of the bytes in the
+``digests.folder_digest``), a profile kept as the drift baseline, and a copy of the bytes in the
 artifact store so models can be re-scored and explained from exactly what was registered.
 Registering identical bytes under the same name again returns the existing version.
 """
@@ -17,7 +17,7 @@ import pandas as pd
 from govern.errors import BadInput, NotFound
 from govern.ledger import Entry
 from govern.records import DatasetProfile, DatasetRegistered, FileDigest, subjects
-from govern.registry import datasets as ds
+from govern.registry import digests, profiles, tables
 from govern.registry import projections as proj
 from govern.registry.entities import DatasetVersion
 from govern.registry.refs import Ref, check_name, parse_ref
@@ -54,19 +54,19 @@ def add_dataset(
     """Register a file, folder or DataFrame as the next version of ``name``."""
     check_name(name, "dataset")
     if isinstance(data, pd.DataFrame):
-        raw = ds.frame_to_parquet_bytes(data)
+        raw = tables.frame_to_parquet_bytes(data)
         frame, fmt, size = data, "parquet", len(raw)
         digest = _sha(raw)
         files: list[dict[str, Any]] | None = None
     else:
         path = Path(data)
         fmt = _format_of(path) if path.exists() else "csv"
-        frame = ds.read_table(path)  # NotFound / BadInput with the parser's reason
+        frame = tables.read_table(path)  # NotFound / BadInput with the parser's reason
         if fmt == "folder":
-            digest, files = ds.folder_digest(path)
+            digest, files = digests.folder_digest(path)
             size = sum(int(f["size"]) for f in files)
         else:
-            digest, files = ds.file_digest(path), None
+            digest, files = digests.file_digest(path), None
             size = path.stat().st_size
         raw = b""
     if target is not None and target not in frame.columns:
@@ -83,7 +83,7 @@ def add_dataset(
         root = Path(data)
         for f in files:
             reg.artifacts.put_file(root / f["path"])
-        reg.artifacts.put_bytes(ds.manifest_bytes(files))
+        reg.artifacts.put_bytes(digests.manifest_bytes(files))
     else:
         reg.artifacts.put_file(Path(data))
     versions = reg.rows(proj.datasets, proj.datasets.c.name == name)
@@ -99,7 +99,7 @@ def add_dataset(
         files=None
         if files is None
         else tuple(FileDigest(f["path"], f["sha256"], int(f["size"])) for f in files),
-        profile=ds.profile(frame, target=target),
+        profile=profiles.profile(frame, target=target),
     )
     entry = reg.record(record)
     return DatasetVersion(record, entry.seq, entry.leaf.hex(), entry.ts, entry.actor, True)
@@ -163,13 +163,13 @@ def load(reg: Registry, ref: str | Ref | DatasetVersion) -> pd.DataFrame:
                 target = Path(tmp) / f.path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(reg.artifacts.get_bytes(f.sha256))
-            return ds.read_table(Path(tmp))
+            return tables.read_table(Path(tmp))
     data = reg.artifacts.get_bytes(row.sha256)
     suffix = "." + (row.format or "csv")
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         handle.write(data)
         handle.flush()
-        return ds.read_table(Path(handle.name))
+        return tables.read_table(Path(handle.name))
 
 
 def profile_of(reg: Registry, ref: str | Ref) -> DatasetProfile:

@@ -30,11 +30,11 @@ from govern.records import (
 from govern.registry import catalog
 from govern.registry import projections as proj
 from govern.registry.codeversion import CodeVersion, capture
-from govern.registry.datasets import Schema
 from govern.registry.entities import DatasetVersion, ModelVersion
 from govern.registry.metrics import regression_metrics, score_classifier
 from govern.registry.policy import TIERS
 from govern.registry.refs import Ref, check_name, parse_ref
+from govern.registry.schema import Schema
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -129,7 +129,7 @@ def register_model(
         saved = reg.artifacts.save_model(model)
     else:
         raise BadInput("give the fitted model or its artifact file")
-    from govern.registry.artifacts import model_fingerprint
+    from govern.registry.fingerprint import model_fingerprint
 
     task = _task(model)
     if task == "classification":

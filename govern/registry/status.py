@@ -15,6 +15,7 @@ from govern.errors import NotFound
 from govern.ledger.entry import format_ts, now_ts, parse_ts
 from govern.registry import approvals, findings, models
 from govern.registry import projections as proj
+from govern.registry.dates import add_months
 from govern.registry.entities import (
     Deployment,
     DeploymentEvent,
@@ -55,14 +56,6 @@ class Status:
         return self.status in (APPROVED, DEPLOYED)
 
 
-def add_months(ts: str, months: int) -> str:
-    moment = parse_ts(ts)
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    day = min(moment.day, 28)
-    return format_ts(moment.replace(year=year, month=month, day=day))
-
-
 def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
     """The status of ``ref`` as the ledger stood at ``as_of`` (now by default)."""
     at = as_of or now_ts()
@@ -78,7 +71,9 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
         latest[a.role] = a  # the latest decision per role stands
     signoffs = []
     for a in signed:
-        expires = a.expires or add_months(a.signed_at, rule.revalidation_months)
+        expires = a.expires or format_ts(
+            add_months(parse_ts(a.signed_at), rule.revalidation_months)
+        )
         in_force = latest[a.role] is a and a.decision != "reject" and expires > at
         signoffs.append(
             Signoff(

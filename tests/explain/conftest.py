@@ -1,4 +1,5 @@
-"""Trained models for the explanation tests (session-scoped: training is the slow part)."""
+"""Trained models for the explanation tests (session-scoped: training is the slow part), and the
+check that an explanation adds up to the model's own output."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from govern.demo import german_credit_path
+from govern.explain import Explanation
 
 TARGET = "creditability"
+ROWS = 120
 
 
 @dataclass(frozen=True)
@@ -142,3 +145,18 @@ def hgb_categorical(synthetic: Data) -> tuple[HistGradientBoostingClassifier, pd
     X = synthetic.X.astype({"region": "category", "channel": "category"})
     model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(X, synthetic.y)
     return model, X
+
+
+def raw_output(model: Any, X: pd.DataFrame, space: str) -> np.ndarray:
+    """The model's own output, computed here independently of govern."""
+    if space == "probability":
+        return np.asarray(model.predict_proba(X))[:, 1]
+    return np.asarray(model.decision_function(X), dtype=np.float64)
+
+
+def assert_adds_up(result: Explanation, expected: np.ndarray, tolerance: float) -> None:
+    total = result.base_value + result.contributions.to_numpy().sum(axis=1)
+    assert np.abs(total - expected).max() <= tolerance
+    assert result.fidelity.passed
+    assert result.fidelity.max_abs_error <= tolerance
+    assert result.fidelity.max_abs_error == pytest.approx(np.abs(total - expected).max(), abs=1e-15)

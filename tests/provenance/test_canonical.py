@@ -21,7 +21,7 @@ from govern.provenance.canonical import (
     parse_row,
     utf16_order,
 )
-from govern.registry.datasets import Schema
+from govern.registry.schema import Schema
 
 
 def _plain(value: object) -> object:

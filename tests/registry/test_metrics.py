@@ -35,13 +35,14 @@ from sklearn.svm import LinearSVC
 import govern
 from govern.errors import BadInput
 from govern.ledger.jcs import canonicalize
-from govern.registry.datasets import profile, read_table
 from govern.registry.metrics import (
     MAX_ROC_POINTS,
     classification_metrics,
     regression_metrics,
     score_classifier,
 )
+from govern.registry.profiles import profile
+from govern.registry.tables import read_table
 
 GERMAN = Path(govern.__file__).parent / "data" / "germancredit.csv"
 TARGET = "creditability"
