@@ -50,6 +50,7 @@ from govern.demo import (  # noqa: E402
 )
 from govern.ledger.logkey import load_key  # noqa: E402
 from govern.provenance import Lookup, inputs, scorer  # noqa: E402
+from govern.provenance.scorer import Scorer  # noqa: E402
 from govern.registry import (  # noqa: E402
     Registry,
     approvals,
@@ -159,7 +160,7 @@ class Phases:
 
 def bench_logging(reg: Registry, ref: str, batches: int, ids: list[str]) -> dict[str, Any]:
     """Logged batches of BATCH rows beside the bare predict_proba of the same rows."""
-    s = reg.scorer(ref)
+    s = Scorer(reg, ref)
     X = applications(BATCH, seed=1)
     s.model.predict_proba(X)
     s.predict_proba(X)  # one logged batch untimed: first-call costs are not throughput
@@ -196,7 +197,7 @@ def bench_logging(reg: Registry, ref: str, batches: int, ids: list[str]) -> dict
 def bench_given_ids(reg: Registry, ref: str, batches: int, ids: list[str]) -> dict[str, Any]:
     """Logged ``decide`` batches with the caller's ids (what `govern score --id-col` does): the
     duplicate-id check against the whole ledger is included. Ids are "APP-<batch>-<row>"."""
-    s = reg.scorer(ref)
+    s = Scorer(reg, ref)
     times = []
     for b in range(batches):
         X = applications(BATCH, seed=900 + b)
@@ -217,7 +218,7 @@ def fill(
     reg: Registry, ref: str, target: int, ids: dict[str, list[str]], say: Callable[[str], None]
 ) -> float:
     """Log predictions of ``ref`` until ``target`` are logged in all (ids by model)."""
-    s = reg.scorer(ref)
+    s = Scorer(reg, ref)
     t0 = time.perf_counter()
     seed = 10_000
     mine = ids.setdefault(ref, [])

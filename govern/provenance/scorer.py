@@ -1,4 +1,4 @@
-"""Scoring with a registered model, every prediction logged: ``registry.scorer("credit-risk@3")``.
+"""Scoring with a registered model, every prediction logged: ``Scorer(registry, "credit-risk@3")``.
 
 A ``Scorer`` wraps a registered model version. ``predict_proba`` and ``predict`` return what the
 estimator returns; ``decide`` applies the registered threshold. Every call logs its predictions

@@ -336,3 +336,19 @@ __all__ = [
     "normalize_digest",
     "sha256_hex",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "model_fingerprint":  # moved to fingerprint.py; the old name goes in govern 0.3
+        import warnings
+
+        from govern.registry import fingerprint
+
+        warnings.warn(
+            "govern.registry.artifacts.model_fingerprint moved to "
+            "govern.registry.fingerprint.model_fingerprint; the old name goes in govern 0.3",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return fingerprint.model_fingerprint
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,7 @@ from govern.demo import TARGET
 from govern.errors import BadInput, Conflict, DuplicatePrediction, ModelNotDeployed
 from govern.ledger.logkey import load_key
 from govern.provenance import erase, provenance, receipt, render_html, render_text, write
+from govern.provenance.scorer import Scorer
 from tests.conftest import World
 from tests.provenance.conftest import approve_and_deploy, register
 from tests.provenance.helpers import state
@@ -25,10 +26,10 @@ def test_scored_before_approval_is_flagged(world: World, pipeline, german_split)
 
     before = state(reg)
     with pytest.raises(ModelNotDeployed, match="credit-risk@1 is registered, not deployed"):
-        reg.scorer(mv.ref).decide(X, ids=[f"pre-{i}" for i in range(50)])
+        Scorer(reg, mv.ref).decide(X, ids=[f"pre-{i}" for i in range(50)])
     assert state(reg) == before
 
-    early = reg.scorer(mv.ref, override="pilot before sign-off, ticket MRM-42")
+    early = Scorer(reg, mv.ref, override="pilot before sign-off, ticket MRM-42")
     batch = early.decide(X, ids=[f"pre-{i}" for i in range(50)])
     assert reg.entry(batch.first_seq).payload["override"] == {
         "reason": "pilot before sign-off, ticket MRM-42",
@@ -37,7 +38,7 @@ def test_scored_before_approval_is_flagged(world: World, pipeline, german_split)
 
     approve_and_deploy(world, mv.ref)
     reg.actor = "batch-svc"
-    after = reg.scorer(mv.ref).decide(X, ids=[f"post-{i}" for i in range(50)])
+    after = Scorer(reg, mv.ref).decide(X, ids=[f"post-{i}" for i in range(50)])
     assert after.override is None
 
     flagged = provenance(reg, "pre-7", key=key)
@@ -67,9 +68,9 @@ def test_scored_before_approval_is_flagged(world: World, pipeline, german_split)
     # duplicates against the ledger, and bad input, leave nothing behind
     before = state(reg)
     with pytest.raises(DuplicatePrediction, match="'post-3' is already logged"):
-        reg.scorer(mv.ref).decide(X.iloc[:5], ids=["new-1", "new-2", "post-3", "n4", "n5"])
+        Scorer(reg, mv.ref).decide(X.iloc[:5], ids=["new-1", "new-2", "post-3", "n4", "n5"])
     with pytest.raises(BadInput, match="missing column age_in_years"):
-        reg.scorer(mv.ref).decide(X.drop(columns=["age_in_years"]))
+        Scorer(reg, mv.ref).decide(X.drop(columns=["age_in_years"]))
     assert state(reg) == before
 
     # erasure, receipts and verification on this backend
@@ -124,7 +125,7 @@ def test_a_regressor_is_logged_without_a_decision(world: World, german_split) ->
         validation_data=[],
         positive_label=None,
     )
-    scorer = reg.scorer(mv.ref, override="shadow mode")
+    scorer = Scorer(reg, mv.ref, override="shadow mode")
     with pytest.raises(BadInput, match="regressor"):
         scorer.decide(X.iloc[:3])
     predicted = scorer.predict(X.iloc[:3], ids=["amt-1", "amt-2", "amt-3"])

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from govern.cli.main import app
+from govern.provenance.scorer import Scorer
 from govern.registry import deployments
 from tests.provenance.conftest import Demo
 from tests.provenance.helpers import state
@@ -193,7 +194,7 @@ def test_score_draws_a_progress_bar_on_a_terminal(demo: Demo, applications: Path
 
 
 def test_every_format_to_a_file(demo: Demo, tmp_path: Path) -> None:
-    demo.reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:4], ids=["f1", "f2", "f3", "f4"])
+    Scorer(demo.reg, "credit-risk@1").decide(demo.holdout.iloc[:4], ids=["f1", "f2", "f3", "f4"])
     written = {}
     for fmt in ("text", "json", "html", "pdf"):
         path = tmp_path / f"f3.{fmt}"

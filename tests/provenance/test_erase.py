@@ -6,6 +6,7 @@ import pytest
 
 from govern.errors import BadInput, Conflict, NotFound
 from govern.provenance import erase, inputs, provenance
+from govern.provenance.scorer import Scorer
 from tests.provenance.conftest import Demo
 from tests.provenance.helpers import stored_inputs
 
@@ -24,7 +25,7 @@ def test_no_trace_of_an_erased_input(demo: Demo) -> None:
     X, ids = demo.applications()
     X = X.iloc[:200].copy()
     X["purpose"] = [MARK.format(i) for i in range(len(X))]  # an unknown category: still scored
-    batch = reg.scorer("credit-risk@1").decide(X, ids=ids[:200])
+    batch = Scorer(reg, "credit-risk@1").decide(X, ids=ids[:200])
     kept = stored_inputs(reg)
     target = 117
     with reg.ledger.engine.connect() as conn:
@@ -67,7 +68,7 @@ def test_no_trace_of_an_erased_input(demo: Demo) -> None:
 
 def test_erasure_refusals(demo: Demo) -> None:
     reg = demo.reg
-    reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:1], ids=["e1"])
+    Scorer(reg, "credit-risk@1").decide(demo.holdout.iloc[:1], ids=["e1"])
     reg.actor = "ada"
     size, kept = reg.ledger.size, stored_inputs(reg)
     with pytest.raises(BadInput, match="reason"):

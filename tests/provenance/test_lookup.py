@@ -16,6 +16,7 @@ from govern.errors import NotFound, ProvenanceCheckFailed
 from govern.explain.registered import explain_row, register_reason_table
 from govern.ledger import merkle
 from govern.provenance import Lookup, inputs, provenance, record_override, render_text, write
+from govern.provenance.scorer import Scorer
 from govern.records import DocumentGenerated, LogState
 from govern.registry import catalog, models
 from govern.registry.dates import add_months
@@ -26,7 +27,9 @@ def test_provenance_of_a_declined_applicant_field_by_field(demo: Demo) -> None:
     reg = demo.reg
     X, ids = demo.applications()
     keys = [f"cust-{i:04d}" for i in range(len(X))]
-    batch = reg.scorer("credit-risk@1", product="retail-loan").decide(X, ids=ids, subject_keys=keys)
+    batch = Scorer(reg, "credit-risk@1", product="retail-loan").decide(
+        X, ids=ids, subject_keys=keys
+    )
     worst = min(range(len(X)), key=lambda i: float(batch.scores[i]))
     pid, seq = ids[worst], batch.first_seq + worst
     assert batch.decisions[worst] == "bad"
@@ -167,7 +170,7 @@ def pdf_text(path: Path) -> str:
 def test_documents_render_as_html_and_pdf(demo: Demo, tmp_path: Path) -> None:
     reg = demo.reg
     keys = ["cust-1", "cust-2", "cust-3"]
-    batch = reg.scorer("credit-risk@1", product="retail-loan").decide(
+    batch = Scorer(reg, "credit-risk@1", product="retail-loan").decide(
         demo.holdout.iloc[:3], ids=["h1", "h2", "h3"], subject_keys=keys
     )
     p = provenance(reg, "h2", key=demo.key)
@@ -232,7 +235,7 @@ def test_card_reason_table_and_overrides_as_they_stood(demo: Demo, tmp_path: Pat
         return reg.record(record).seq
 
     issued = card("1.1")
-    reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:2], ids=["r1", "r2"])
+    Scorer(reg, "credit-risk@1").decide(demo.holdout.iloc[:2], ids=["r1", "r2"])
     card("1.2")
     newer = tmp_path / "reasons.toml"
     newer.write_text(
@@ -252,7 +255,7 @@ def test_card_reason_table_and_overrides_as_they_stood(demo: Demo, tmp_path: Pat
 
 def test_tampered_input_fails_the_check(demo: Demo) -> None:
     reg = demo.reg
-    batch = reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:2], ids=["t1", "t2"])
+    batch = Scorer(reg, "credit-risk@1").decide(demo.holdout.iloc[:2], ids=["t1", "t2"])
     table = inputs.table
     with reg.ledger.engine.begin() as conn:
         row = conn.execute(select(table.c.input_row).where(table.c.seq == batch.first_seq)).one()
@@ -272,7 +275,7 @@ def test_unknown_id_and_no_key(demo: Demo) -> None:
     reg = demo.reg
     with pytest.raises(NotFound, match="no prediction with id 'nobody'"):
         provenance(reg, "nobody")
-    reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:1], ids=["k1"])
+    Scorer(reg, "credit-risk@1").decide(demo.holdout.iloc[:1], ids=["k1"])
     p = provenance(reg, "k1", explain=False)  # the demo's checkpoint predates it; no key
     assert not p.integrity.verified and "no signed checkpoint covers entry" in p.integrity.detail
     assert p.ok and any("integrity not verified" in w for w in p.warnings)
@@ -293,7 +296,7 @@ def test_retention_dates() -> None:
 
 def test_a_tampered_artifact_is_reported_not_hidden(demo: Demo) -> None:
     reg = demo.reg
-    reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:1], ids=["art-1"])
+    Scorer(reg, "credit-risk@1").decide(demo.holdout.iloc[:1], ids=["art-1"])
     digest = models.resolve(reg, "credit-risk@1").artifact.sha256
     path = reg.artifacts.path_of(digest)
     path.chmod(0o644)

@@ -14,6 +14,7 @@ from govern.errors import NoCheckpoint
 from govern.ledger.note import generate_signer_key, verifier_from_signer
 from govern.ledger.receipt import open_receipt, parse_proof
 from govern.provenance import receipt
+from govern.provenance.scorer import Scorer
 from tests.interop.test_go_interop import Run, b64, go  # noqa: F401 (the fixture)
 from tests.provenance.conftest import Demo
 
@@ -41,7 +42,7 @@ def run_script(path: Path, key: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def declined_receipt(demo: Demo, tmp_path: Path) -> tuple[bytes, str, int]:
     X, ids = demo.applications()
-    batch = demo.reg.scorer("credit-risk@1").decide(X, ids=ids)
+    batch = Scorer(demo.reg, "credit-risk@1").decide(X, ids=ids)
     worst = min(range(len(X)), key=lambda i: float(batch.scores[i]))
     text = receipt(demo.reg, ids[worst], key=demo.key)
     return text.encode("utf-8"), demo.verifier_key, batch.first_seq + worst
@@ -142,7 +143,7 @@ def test_any_changed_byte_fails(declined_receipt: tuple[bytes, str, int], tmp_pa
 
 
 def test_no_checkpoint_and_no_key(demo: Demo) -> None:
-    demo.reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:1], ids=["late"])
+    Scorer(demo.reg, "credit-risk@1").decide(demo.holdout.iloc[:1], ids=["late"])
     with pytest.raises(NoCheckpoint) as caught:
         receipt(demo.reg, "late")
     assert caught.value.exit_code == 43 and "govern checkpoint" in (caught.value.hint or "")

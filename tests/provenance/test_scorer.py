@@ -29,7 +29,7 @@ def test_every_prediction_is_logged_with_its_commitment(demo: Demo) -> None:
     X, ids = demo.applications()
     X, ids = X.iloc[:40], ids[:40]
     keys = [f"cust-{i}" for i in range(40)]
-    scorer = reg.scorer("credit-risk@1", product="retail-loan")
+    scorer = Scorer(reg, "credit-risk@1", product="retail-loan")
     batch = scorer.decide(X, ids=ids, subject_keys=keys)
 
     model_row = models.resolve(reg, "credit-risk@1")
@@ -76,7 +76,7 @@ def test_every_prediction_is_logged_with_its_commitment(demo: Demo) -> None:
 def test_estimator_interface_and_generated_ids(demo: Demo) -> None:
     reg = demo.reg
     X = demo.holdout.iloc[:33]
-    scorer = reg.scorer("credit-risk@1")
+    scorer = Scorer(reg, "credit-risk@1")
     proba = scorer.predict_proba(X)
     np.testing.assert_array_equal(proba, scorer.model.predict_proba(padded(X))[:33])
     ids = scorer.last.ids  # type: ignore[union-attr]
@@ -95,7 +95,7 @@ def test_ids_that_need_escaping(demo: Demo) -> None:
     reg = demo.reg
     ids = ['quote"d', "back\\slash", "ünïcödé", "emoji 😀", "tab-free %s %b"]
     keys = ["k\n1", "k\t2", "k3", "k4", "k5"]  # keys may hold what ids may not
-    batch = reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:5], ids=ids, subject_keys=keys)
+    batch = Scorer(reg, "credit-risk@1").decide(demo.holdout.iloc[:5], ids=ids, subject_keys=keys)
     for seq, pid in zip(batch.seqs, ids, strict=True):
         entry = reg.entry(seq)
         assert entry.subject == pid and entry.payload["subject"] == pid
@@ -125,7 +125,7 @@ def test_ids_that_need_escaping(demo: Demo) -> None:
     ids=["missing", "extra", "text-for-number", "number-for-text", "empty", "not-a-frame"],
 )
 def test_bad_input_is_refused_and_nothing_logged(demo: Demo, change, error, message) -> None:  # type: ignore[no-untyped-def]
-    scorer = demo.reg.scorer("credit-risk@1")
+    scorer = Scorer(demo.reg, "credit-risk@1")
     before = state(demo.reg)
     with pytest.raises(error, match=message):
         scorer.decide(change(demo.holdout.iloc[:10]))
@@ -134,7 +134,7 @@ def test_bad_input_is_refused_and_nothing_logged(demo: Demo, change, error, mess
 
 def test_duplicate_ids_are_refused_and_nothing_logged(demo: Demo) -> None:
     reg = demo.reg
-    scorer = reg.scorer("credit-risk@1")
+    scorer = Scorer(reg, "credit-risk@1")
     X = demo.holdout.iloc[:10]
     before = state(reg)
     ids = [f"d{i}" for i in range(9)] + ["d3"]
@@ -162,7 +162,7 @@ def test_duplicate_ids_are_refused_and_nothing_logged(demo: Demo) -> None:
 
 def test_unknown_model_and_regressors_of_the_wrong_kind(demo: Demo) -> None:
     with pytest.raises(NotFound, match="no model version credit-risk@9"):
-        demo.reg.scorer("credit-risk@9")
+        Scorer(demo.reg, "credit-risk@9")
     with pytest.raises(BadInput, match="reason"):
         Scorer(demo.reg, "credit-risk@1", override="  ")
 
@@ -174,9 +174,9 @@ def test_a_version_not_deployed_is_refused_unless_overridden(demo: Demo) -> None
     reg.actor = "scoring-svc"
     before = state(reg)
     with pytest.raises(ModelNotDeployed, match="credit-risk@1 is retired, not deployed"):
-        reg.scorer("credit-risk@1").decide(demo.holdout.iloc[:4])
+        Scorer(reg, "credit-risk@1").decide(demo.holdout.iloc[:4])
     assert state(reg) == before
-    scorer = reg.scorer("credit-risk@1", override="back-testing on 2025 applications")
+    scorer = Scorer(reg, "credit-risk@1", override="back-testing on 2025 applications")
     batch = scorer.decide(demo.holdout.iloc[:4])
     assert batch.override == ScoringOverride("back-testing on 2025 applications", "retired")
     for seq in batch.seqs:
@@ -190,7 +190,7 @@ def test_status_is_decided_again_when_another_writer_came_first(demo: Demo) -> N
     """A retirement recorded (by another connection) after the status check but before the
     append refuses the batch inside the append's transaction; other predictions do not."""
     reg = demo.reg
-    scorer = reg.scorer("credit-risk@1")
+    scorer = Scorer(reg, "credit-risk@1")
     X = demo.holdout.iloc[:20]
 
     def between(action):  # type: ignore[no-untyped-def]
@@ -207,7 +207,7 @@ def test_status_is_decided_again_when_another_writer_came_first(demo: Demo) -> N
 
     def other_predictions(other: Registry) -> None:
         other.actor = "scoring-svc-2"
-        other.scorer("credit-risk@1").decide(X.iloc[:3], ids=["o1", "o2", "o3"])
+        Scorer(other, "credit-risk@1").decide(X.iloc[:3], ids=["o1", "o2", "o3"])
 
     batch, _raw = scorer.log(
         X, ids=[f"m{i}" for i in range(20)], progress=between(other_predictions)
@@ -227,3 +227,9 @@ def test_status_is_decided_again_when_another_writer_came_first(demo: Demo) -> N
     assert (size, kept) == (before[0] + 1, before[1])  # the retirement only
     assert reg.entry(size - 1).kind != "prediction.logged"
     reg.verify()
+
+
+def test_the_registry_shortcut_still_works_and_says_where_it_went(demo: Demo) -> None:
+    with pytest.warns(DeprecationWarning, match=r"govern\.provenance\.Scorer"):
+        scorer = demo.reg.scorer("credit-risk@1")
+    assert isinstance(scorer, Scorer) and scorer.ref == "credit-risk@1"
