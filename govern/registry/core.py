@@ -13,7 +13,7 @@ import getpass
 import importlib
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from sqlalchemy import Connection, inspect, select
 
 from govern.ledger import Appended, Entry, Ledger, resolve_url, verify_ledger
 from govern.ledger.db import sqlite_path
+from govern.ledger.note import Verifier
 from govern.ledger.verify import VerifyReport
 from govern.records import PolicySet, Record
 from govern.registry import policy as policy_mod
@@ -245,12 +246,26 @@ class Registry:
             proj.rebuild(conn, entries)
         return len(entries)
 
-    def verify(self, **kwargs: Any) -> VerifyReport:
-        """Verify the ledger, then that the projections agree with it."""
+    def verify(
+        self,
+        *,
+        checkpoint: str | None = None,
+        verifier: Verifier | None = None,
+        progress: Callable[[int], None] | None = None,
+        parallel: bool | None = None,
+    ) -> VerifyReport:
+        """Verify the ledger (``verify_ledger``), then the signed entries, then that the
+        projections agree with it."""
         from govern.registry.signatures import KINDS as SIGNED
         from govern.registry.signatures import check_signed_entries
 
-        report = verify_ledger(self.ledger, **kwargs)
+        report = verify_ledger(
+            self.ledger,
+            checkpoint=checkpoint,
+            verifier=verifier,
+            progress=progress,
+            parallel=parallel,
+        )
         check_signed_entries(self.ledger.entries(kinds=SIGNED), self.origin)
         with self.ledger.engine.connect() as conn:
             if inspect(conn).has_table(proj.people.name):
