@@ -239,6 +239,11 @@ def _public_key_from_blob(blob: bytes) -> PublicKey:
     return PublicKey(_decode_key(blob).key_type, blob)
 
 
+def ed25519_public_key(raw: bytes) -> PublicKey:
+    """The OpenSSH public key of a raw 32-byte Ed25519 public key."""
+    return PublicKey(ED25519, _string(ED25519.encode()) + _string(raw))
+
+
 # --- SSHSIG (PROTOCOL.sshsig) ------------------------------------------------------------------
 
 
