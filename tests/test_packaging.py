@@ -23,7 +23,7 @@ out = {"editable": bool(direct.get("dir_info", {}).get("editable")),
        "files": sorted(str(f) for f in dist.files or [])}
 import govern
 from govern.documents import coverage
-from govern.documents.render import packaged_template_dir
+from govern.presentation import packaged_template_dir
 from govern.demo import german_credit_path, narrative_path, reason_table_path
 out["package"] = str(pathlib.Path(govern.__file__).parent)
 out["packs"] = sorted(coverage.load(p).id for p in coverage.DEFAULT_PACKS)

@@ -2,7 +2,7 @@
 
 A global report (mean |SHAP| bars, beeswarm, dependence plots, fidelity, digests) and a
 one-decision report (waterfall, contributions, reason codes) render to HTML or PDF through
-govern.documents.render, and to JSON for machines (sorted keys, no timestamps: the same
+govern.presentation, and to JSON for machines (sorted keys, no timestamps: the same
 explanation gives the same bytes). Figures are drawn on matplotlib Figure objects, never pyplot,
 so the caller's backend and global state are left alone.
 """
@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 
 from govern._version import __version__
-from govern.documents.render import render_html, write_document
 from govern.errors import BadInput
 from govern.explain.explainers import DecisionExplanation, Explanation
 from govern.explain.reasons import format_value
+from govern.presentation import render_template as render_html
+from govern.presentation.pdf import write_document
 
 FORMAT = 1
 DPI = 150

@@ -275,7 +275,7 @@ def render_text(prov: Provenance) -> str:
 
 def render_html(prov: Provenance, template_dir: Path | None = None) -> str:
     """The provenance as an HTML document (templates/provenance.html.j2)."""
-    from govern.documents.render import render_html as render
+    from govern.presentation import render_template as render
 
     context = {"p": prov, "req": REQUIREMENTS, "not_recorded": NOT_RECORDED, "v": _v}
     return render(TEMPLATE, context, template_dir)
@@ -298,7 +298,7 @@ def write(prov: Provenance, path: Path, fmt: str) -> Path:
         raise BadInput(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     path = Path(path)
     if fmt == "pdf":
-        from govern.documents.render import html_to_pdf
+        from govern.presentation import html_to_pdf
 
         html_to_pdf(render_html(prov), path)
     else:

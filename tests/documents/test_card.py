@@ -15,7 +15,7 @@ import jsonschema
 import pypdf
 
 from govern.documents.card import SECTIONS, build_card
-from govern.documents.render import packaged_template_dir
+from govern.presentation import packaged_template_dir
 from govern.registry import models
 from tests.documents.conftest import NARRATIVE, Demo, govern, ok, one_line_error, register_copy
 
