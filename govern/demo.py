@@ -222,7 +222,8 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         step(f"challenger registered on the same holdout: {challenger}, ROC AUC {ch_auc:.3f}")
 
         from govern.documents import narrative
-        from govern.explain.registered import explain_global, explain_row, register_reason_table
+        from govern.documents.explanation import explain_global, explain_row
+        from govern.explain.registered import register_reason_table
 
         narrative.record(reg, ref, narrative_path("card"))
         reports = directory / "reports"

@@ -62,7 +62,8 @@ def test_the_wheel_ships_templates_packs_and_data(installed: dict[str, object]) 
         "govern/_templates/card.html.j2",
         "govern/_templates/card.css",
         "govern/_templates/provenance.html.j2",
-        "govern/_templates/explain_decision.html.j2",
+        "govern/_templates/explanation.html.j2",
+        "govern/_templates/layout.html.j2",
         "govern/documents/packs/sr11-7.toml",
         "govern/documents/packs/sr26-2.toml",
         "govern/data/germancredit.csv",
@@ -74,4 +75,5 @@ def test_the_installed_package_loads_them(installed: dict[str, object]) -> None:
     assert installed["packs"] == ["sr11-7", "sr26-2"]
     templates = set(installed["templates"])  # type: ignore[call-overload]
     assert {"card.html.j2", "card.md.j2", "validation.html.j2", "provenance.html.j2"} <= templates
+    assert {"layout.html.j2", "explanation.html.j2", "document_blocks.html.j2"} <= templates
     assert installed["data"] == [True, True, True, True]

@@ -15,8 +15,9 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import StreamObject
 
+from govern.errors import BadInput
 from govern.presentation import Document, ResourceRefused, html_to_pdf, packaged_template_dir
-from govern.presentation.pdf import local_file
+from govern.presentation.pdf import local_file, write_document
 
 
 def png(rgb: tuple[int, int, int], size: int = 8) -> bytes:
@@ -163,3 +164,12 @@ def test_html_to_pdf_writes_a_pdf(tmp_path: Path) -> None:
     html_to_pdf("<h1>Hello PDF</h1>", tmp_path / "doc.pdf")
     assert (tmp_path / "doc.pdf").read_bytes().startswith(b"%PDF-")
     assert "Hello PDF" in PdfReader(tmp_path / "doc.pdf").pages[0].extract_text()
+
+
+def test_write_document_by_suffix(tmp_path: Path) -> None:
+    write_document("<h1>Hello</h1>", tmp_path / "doc.html")
+    assert (tmp_path / "doc.html").read_text(encoding="utf-8") == "<h1>Hello</h1>"
+    write_document("<h1>Hello PDF</h1>", tmp_path / "doc.PDF")
+    assert "Hello PDF" in PdfReader(tmp_path / "doc.PDF").pages[0].extract_text()
+    with pytest.raises(BadInput, match=r"use a \.html or \.pdf file name"):
+        write_document("<h1>x</h1>", tmp_path / "doc.docx")

@@ -35,8 +35,9 @@ def test_the_packaged_templates(tmp_path: Path) -> None:
     names = {p.name for p in packaged_template_dir().iterdir()}
     for name in ("layout.html.j2", "layout.md.j2", "document_blocks.html.j2", "base.css"):
         assert name in names
-    for doc in ("card", "validation"):
+    for doc in ("card", "validation", "explanation"):
         assert {f"{doc}.html.j2", f"{doc}.md.j2"} <= names
+    assert not any(n.startswith("explain_") for n in names)  # merged into the shared ones
 
 
 def test_render_errors(tmp_path: Path) -> None:

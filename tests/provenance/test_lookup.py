@@ -12,8 +12,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from govern.demo import reason_table_path
+from govern.documents.explanation import explain_row
 from govern.errors import NotFound, ProvenanceCheckFailed
-from govern.explain.registered import explain_row, register_reason_table
+from govern.explain.registered import register_reason_table
 from govern.ledger import merkle
 from govern.provenance import Lookup, inputs, provenance, record_override, render_text, write
 from govern.provenance.retention import add_months
