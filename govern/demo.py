@@ -279,7 +279,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         applications.insert(0, APPLICATION_ID, [f"demo-{i:04d}" for i in range(len(data))])
         applications.to_csv(split / "applications.csv", index=False)
         from govern.provenance import Lookup, receipt, score_file
-        from govern.provenance import write as write_provenance
+        from govern.provenance.report import write as write_provenance
 
         reg.actor = SERVICE
         batch = score_file(

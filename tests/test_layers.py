@@ -35,6 +35,23 @@ def test_explain_returns_data_and_renders_nothing(statement: str) -> None:
     assert heavy(loaded_after(statement), PRESENTATION) == []
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import govern.provenance.scorer",
+        "from govern.provenance import Scorer, score_file",
+        "import govern.registry",
+    ],
+)
+def test_scoring_loads_no_template_plot_or_pdf_code(statement: str) -> None:
+    assert heavy(loaded_after(statement), PRESENTATION) == []
+
+
+def test_the_look_up_is_loaded_when_first_used() -> None:
+    modules = loaded_after("from govern.provenance import Lookup")
+    assert "govern.provenance.lookup" in modules and "govern.provenance.report" not in modules
+
+
 def test_the_presentation_layer_is_below_every_document() -> None:
     modules = loaded_after("import govern.presentation")
     assert heavy(modules, ("govern.documents", "govern.provenance", "govern.cli")) == []

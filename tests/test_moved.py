@@ -43,6 +43,10 @@ MOVED = [
     ("govern.documents.blocks", "fmt", "govern.presentation", "fmt"),
     ("govern.documents.blocks", "NOT_RECORDED", "govern.presentation", "NOT_RECORDED"),
     ("govern.documents.blocks", "format_of", "govern.presentation", "format_of"),
+    ("govern.provenance", "render_text", "govern.provenance.report", "render_text"),
+    ("govern.provenance", "render_html", "govern.provenance.report", "render_html"),
+    ("govern.provenance", "to_json", "govern.provenance.report", "to_json"),
+    ("govern.provenance", "write", "govern.provenance.report", "write"),
 ]
 
 

@@ -60,8 +60,9 @@ def _block(block: Block) -> list[str]:
     if kind == "fields":
         rows = block["rows"]
         width = max((len(r["label"]) for r in rows), default=0)
+        indent = INDENT if block.get("title") else ""  # rows under a title are indented
         return _titled(block) + [
-            f"{r['label'].ljust(width)}  {_value(r['value'])}"
+            f"{indent}{r['label'].ljust(width)}  {_value(r['value'])}"
             + (f"  ({shown(r['source'])})" if r.get("source") else "")
             for r in rows
         ]
@@ -82,14 +83,15 @@ def _block(block: Block) -> list[str]:
     if kind == "alert":
         heading = [f"{block['heading']}:"] if block.get("heading") else []
         bullet = f"{INDENT}- " if heading else ""
-        return [BAR, *heading, *(f"{bullet}{line}" for line in block["lines"]), BAR]
+        return [BAR, *heading, *(f"{bullet}{shown(line)}" for line in block["lines"]), BAR]
     if kind == "text":
         lines = _titled(block) + block["markdown"].rstrip("\n").split("\n")
         return [*lines, f"Source: {shown(block['source'])}"]
     if kind == "note":
         return [shown(block["text"])]
     if kind == "code":
-        return _titled(block) + [f"{INDENT}{x}" for x in block["text"].rstrip("\n").split("\n")]
+        lines = block["text"].rstrip("\n").split("\n")
+        return _titled(block) + [f"{INDENT}{x}".rstrip() for x in lines]
     if kind == "figure":
         source = f". Source: {shown(block['source'])}" if block.get("source") else ""
         return [*_titled(block), f"Figure: {shown(block['caption'])}{source} (in HTML and PDF)."]

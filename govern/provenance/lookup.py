@@ -29,6 +29,7 @@ from govern.explain.reasons import REG_B_MAX_REASONS
 from govern.ledger import Entry, merkle
 from govern.ledger.entry import decode, now_ts
 from govern.ledger.note import Signer
+from govern.presentation import NOT_RECORDED
 from govern.provenance import inputs
 from govern.provenance.canonical import commitment, frame_from_rows, parse_row
 from govern.provenance.receipt import covering_checkpoint
@@ -60,8 +61,6 @@ __all__ = [
     "Signoff",
     "provenance",
 ]
-
-NOT_RECORDED = "not recorded"
 
 
 @dataclass(frozen=True)
