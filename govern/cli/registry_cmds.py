@@ -17,6 +17,7 @@ from rich.table import Table
 from govern.cli.app import DbOption, actor_of, app, console
 from govern.errors import BadInput
 from govern.ledger.jcs import loads_strict
+from govern.presentation import fmt
 from govern.registry import (
     Registry,
     approvals,
@@ -184,7 +185,7 @@ def model_add(
     for ref, m in metrics.items():
         if "roc_auc" in m:
             console.print(
-                f"  {ref}: ROC AUC {m['roc_auc']:.4f}, Gini {m['gini']:.4f}, KS {m['ks']:.4f}"
+                f"  {ref}: ROC AUC {fmt(m['roc_auc'])}, Gini {fmt(m['gini'])}, KS {fmt(m['ks'])}"
             )
 
 

@@ -403,7 +403,7 @@ def _s_benchmarking(f: Facts) -> list[b.Block]:
                     continue
                 delta = None
                 if mine.get("roc_auc") is not None and c.metrics.get("roc_auc") is not None:
-                    delta = f"{float(mine['roc_auc']) - float(c.metrics['roc_auc']):+.4f}"
+                    delta = b.fmt(float(mine["roc_auc"]) - float(c.metrics["roc_auc"]), sign=True)
                 rows.append(
                     [
                         c.ref,
