@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from govern.demo import run_demo  # noqa: E402
 from govern.documents.card import build_card  # noqa: E402
-from govern.documents.render import html_to_pdf, packaged_template_dir  # noqa: E402
+from govern.presentation import html_to_pdf, packaged_template_dir  # noqa: E402
 from govern.registry import Registry  # noqa: E402
 
 REF = "credit-risk@1"

@@ -35,7 +35,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
 
-from govern.explain import ModelExplainer, global_report  # noqa: E402
+from govern.documents.explanation import global_report  # noqa: E402
+from govern.explain import ModelExplainer  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:

@@ -140,6 +140,8 @@ def _demo_code_version() -> CodeVersion:
 
 def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> DemoResult:
     """Run the demo into ``directory`` (created; must be empty or absent)."""
+    from govern.presentation import fmt
+
     directory.mkdir(parents=True, exist_ok=True)
     if any(directory.iterdir()):
         raise BadInput(
@@ -213,16 +215,17 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
             limitations="Trained on 1,000 German applications from the 1970s; not for business "
             "credit; personal_status_and_sex and foreign_worker need prohibited-basis review.",
         )
-        step(f"model registered: {ref}, holdout ROC AUC {auc:.3f}")
+        step(f"model registered: {ref}, holdout ROC AUC {fmt(auc)}")
         challenger, ch_auc = register(
             train_challenger(train),
             f"{MODEL}-challenger",
             intended_use=f"Challenger to {MODEL}: benchmark only, not for decisions.",
         )
-        step(f"challenger registered on the same holdout: {challenger}, ROC AUC {ch_auc:.3f}")
+        step(f"challenger registered on the same holdout: {challenger}, ROC AUC {fmt(ch_auc)}")
 
         from govern.documents import narrative
-        from govern.explain.registered import explain_global, explain_row, register_reason_table
+        from govern.documents.explanation import explain_global, explain_row
+        from govern.explain.registered import register_reason_table
 
         narrative.record(reg, ref, narrative_path("card"))
         reports = directory / "reports"
@@ -278,7 +281,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         applications.insert(0, APPLICATION_ID, [f"demo-{i:04d}" for i in range(len(data))])
         applications.to_csv(split / "applications.csv", index=False)
         from govern.provenance import Lookup, receipt, score_file
-        from govern.provenance import write as write_provenance
+        from govern.provenance.report import write as write_provenance
 
         reg.actor = SERVICE
         batch = score_file(
@@ -308,7 +311,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
             output=reports / f"decision-{pid}.pdf",
         )
         step(
-            f"declined applicant {pid} (score {float(batch.scores[lowest]):.3f}) explained; "
+            f"declined applicant {pid} (score {fmt(float(batch.scores[lowest]))}) explained; "
             "principal reasons: " + "; ".join(r.statement for r in decision.reasons)
         )
 

@@ -23,7 +23,7 @@ out = {"editable": bool(direct.get("dir_info", {}).get("editable")),
        "files": sorted(str(f) for f in dist.files or [])}
 import govern
 from govern.documents import coverage
-from govern.documents.render import packaged_template_dir
+from govern.presentation import packaged_template_dir
 from govern.demo import german_credit_path, narrative_path, reason_table_path
 out["package"] = str(pathlib.Path(govern.__file__).parent)
 out["packs"] = sorted(coverage.load(p).id for p in coverage.DEFAULT_PACKS)
@@ -62,7 +62,8 @@ def test_the_wheel_ships_templates_packs_and_data(installed: dict[str, object]) 
         "govern/_templates/card.html.j2",
         "govern/_templates/card.css",
         "govern/_templates/provenance.html.j2",
-        "govern/_templates/explain_decision.html.j2",
+        "govern/_templates/explanation.html.j2",
+        "govern/_templates/layout.html.j2",
         "govern/documents/packs/sr11-7.toml",
         "govern/documents/packs/sr26-2.toml",
         "govern/data/germancredit.csv",
@@ -74,4 +75,5 @@ def test_the_installed_package_loads_them(installed: dict[str, object]) -> None:
     assert installed["packs"] == ["sr11-7", "sr26-2"]
     templates = set(installed["templates"])  # type: ignore[call-overload]
     assert {"card.html.j2", "card.md.j2", "validation.html.j2", "provenance.html.j2"} <= templates
+    assert {"layout.html.j2", "explanation.html.j2", "document_blocks.html.j2"} <= templates
     assert installed["data"] == [True, True, True, True]

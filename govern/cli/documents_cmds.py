@@ -11,10 +11,11 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
+from govern import presentation
 from govern.cli.app import DbOption, app, console
 from govern.cli.ledger_cmds import _key_path
 from govern.cli.registry_cmds import ArtifactsOption, registry
-from govern.documents import blocks, coverage, narrative
+from govern.documents import coverage, narrative
 from govern.documents.card import build_card
 from govern.documents.release import release as release_version
 from govern.documents.validation import build_validation_report
@@ -58,21 +59,21 @@ PackOption = typer.Option(
 )
 
 
-def _format(fmt: str | None, output: Path | None) -> blocks.Format:
+def _format(fmt: str | None, output: Path | None) -> presentation.Format:
     """The output format, checked before any work is done: --format, else -o's suffix, else md."""
     if fmt:
-        chosen = blocks.check_format(fmt)
+        chosen = presentation.check_format(fmt)
         if (
             output is not None
-            and output.suffix.lower() in blocks.SUFFIXES
-            and blocks.format_of(output) != chosen
+            and output.suffix.lower() in presentation.SUFFIXES
+            and presentation.format_of(output) != chosen
         ):
             raise BadInput(
                 f"--format {chosen} does not match the file name {output.name!r}",
                 hint="drop --format (the suffix decides) or rename the file",
             )
     elif output is not None:
-        chosen = blocks.format_of(output)
+        chosen = presentation.format_of(output)
     else:
         chosen = "md"
     if chosen == "pdf" and output is None:
@@ -80,7 +81,7 @@ def _format(fmt: str | None, output: Path | None) -> blocks.Format:
     return chosen
 
 
-def _emit(doc: blocks.Document, chosen: blocks.Format, output: Path | None) -> None:
+def _emit(doc: presentation.Document, chosen: presentation.Format, output: Path | None) -> None:
     if output is None:
         typer.echo(doc.text(chosen), nl=False)
         return

@@ -11,6 +11,7 @@ from rich.table import Table
 from govern.cli.app import DbOption, app, console
 from govern.cli.progress import progress_bar
 from govern.cli.registry_cmds import registry
+from govern.presentation import fmt
 
 reasons_app = typer.Typer(
     help="Reason-code tables (Reg B adverse-action reasons).", no_args_is_help=True
@@ -31,13 +32,13 @@ def explain(
     ),
     reasons: int = typer.Option(4, "--reasons", help="At most this many principal reasons."),
     output: Path | None = typer.Option(
-        None, "-o", "--output", help="Write the report: .html, .pdf or .json (recorded)."
+        None, "-o", "--output", help="Write the report: .html, .pdf, .md or .json (recorded)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report's JSON."),
     db: str | None = DbOption,
 ) -> None:
     """Explain a registered model globally, or one decision with its reason codes."""
-    from govern.explain.registered import explain_global, explain_row
+    from govern.documents.explanation import explain_global, explain_row
 
     with registry(ctx, db) as reg:
         if row is None:
@@ -69,8 +70,8 @@ def explain(
     fid = doc["fidelity"]
     console.print(
         f"{doc['title']}: {doc['explanation'].get('method_name', '')}; fidelity: largest "
-        f"|base + contributions - output| = {fid['max_abs_error']:.2e} "
-        f"({'within' if fid['passed'] else 'OUTSIDE'} {fid['tolerance']:.0e}, "
+        f"|base + contributions - output| = {fmt(fid['max_abs_error'])} "
+        f"({'within' if fid['passed'] else 'OUTSIDE'} {fmt(fid['tolerance'])}, "
         f"{fid['output_space']})"
     )
     if row is None:
@@ -79,15 +80,13 @@ def explain(
         table.add_column("feature")
         table.add_column("mean |contribution|", justify="right")
         for item in doc["importance"][:15]:
-            table.add_row(
-                str(item["rank"]), item["feature"], f"{item['mean_abs_contribution']:.4f}"
-            )
+            table.add_row(str(item["rank"]), item["feature"], fmt(item["mean_abs_contribution"]))
         console.print(table)
     else:
         d = doc["decision"]
-        prob = f", probability {d['probability']:.3f}" if d.get("probability") is not None else ""
+        prob = f", probability {fmt(d['probability'])}" if d.get("probability") is not None else ""
         console.print(
-            f"output {d['model_output']:.4f} ({d['output_space']}{prob}) "
+            f"output {fmt(d['model_output'])} ({d['output_space']}{prob}) "
             f"for class {d['positive_class']}; adverse outcome: {d['adverse']}"
         )
         table = Table(title="principal reasons (toward the adverse outcome)")
@@ -99,7 +98,7 @@ def explain(
                 r["code"],
                 r["statement"],
                 ", ".join(r["values"]),
-                f"{r['contribution']:+.4f}",
+                fmt(r["contribution"], sign=True),
             )
         console.print(table)
     if output is not None and entry is not None:

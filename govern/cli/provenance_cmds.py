@@ -23,9 +23,8 @@ from govern.provenance import (
     receipt,
     record_override,
     score_input,
-    write,
 )
-from govern.provenance.report import FORMATS, render
+from govern.provenance.report import FORMATS, render, write
 from govern.records import PredictionOverridden
 
 KeyOption = typer.Option(

@@ -17,6 +17,7 @@ from rich.table import Table
 from govern.cli.app import DbOption, actor_of, app, console
 from govern.errors import BadInput
 from govern.ledger.jcs import loads_strict
+from govern.presentation import fmt
 from govern.records import FindingRaised, ModelDeployed, PolicySet, subjects
 from govern.registry import (
     Registry,
@@ -199,8 +200,7 @@ def model_add(
     if mv.task == "classification":
         for ref in mv.record.metrics:
             m = mv.record.classifier_metrics(ref)
-            if m.roc_auc is not None and m.gini is not None and m.ks is not None:
-                console.print(f"  {ref}: ROC AUC {m.roc_auc:.4f}, Gini {m.gini:.4f}, KS {m.ks:.4f}")
+            console.print(f"  {ref}: ROC AUC {fmt(m.roc_auc)}, Gini {fmt(m.gini)}, KS {fmt(m.ks)}")
 
 
 @model_app.command("show")

@@ -6,10 +6,10 @@ commands are: ``coverage.coverage`` (and the regulation packs), ``narrative.reco
 ``release.release`` and ``release.check``.
 """
 
-from govern.documents.blocks import Document
 from govern.documents.card import build_card
 from govern.documents.coverage import Coverage
 from govern.documents.release import Release
 from govern.documents.validation import build_validation_report
+from govern.presentation import Document
 
 __all__ = ["Coverage", "Document", "Release", "build_card", "build_validation_report"]

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govern import presentation as b
 from govern._version import __version__
-from govern.documents import blocks as b
 from govern.documents import coverage as cov
 from govern.documents import evidence as ev
 from govern.documents import plots
 from govern.documents.evidence import Facts, cite
-from govern.documents.render import check_template_dir
 from govern.errors import GovernError
+from govern.presentation import check_template_dir
 from govern.records import CategoricalColumn, ClassifierMetrics, ExplanationGenerated, Recorded
 from govern.registry import catalog, models, profiles
 

@@ -1,4 +1,5 @@
-"""The figures of govern's documents: ROC, calibration, score distributions, importance.
+"""The figures of govern's documents: ROC, calibration, score distributions, importance, and the
+SHAP figures of explanation reports (mean |contribution| bars, beeswarm, dependence, waterfall).
 
 Drawn with matplotlib's Agg renderer on Figure objects (never pyplot, so the caller's backend
 and global state are left alone), as PNG at 150 dpi embedded as base64 data URIs. Deterministic:
@@ -13,7 +14,16 @@ import functools
 import io
 import itertools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from govern.explain.reasons import format_value
+from govern.presentation import fmt
+
+if TYPE_CHECKING:
+    from govern.explain.explainers import DecisionExplanation, Explanation
 
 DPI = 150
 _BLUE, _RED, _GREY, _ORANGE = "#1f77b4", "#d62728", "#8c8c8c", "#ff7f0e"
@@ -50,10 +60,29 @@ def _styled(draw: Callable[..., Any]) -> Callable[..., str]:
     return wrapper
 
 
-def png_data_uri(fig: Any) -> str:
+def _tight(draw: Callable[..., Any]) -> Callable[..., str]:
+    """As ``_styled``, cropped to what is drawn (figures whose height follows their rows)."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: Any, **kwargs: Any) -> str:
+        import matplotlib
+
+        with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
+            return png_data_uri(draw(*args, **kwargs), tight=True)
+
+    return wrapper
+
+
+def png_data_uri(fig: Any, *, tight: bool = False) -> str:
     """The figure as a PNG data URI: 150 dpi, no metadata that changes between runs."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    fig.savefig(
+        buffer,
+        format="png",
+        dpi=DPI,
+        metadata={"Software": None},
+        bbox_inches="tight" if tight else None,
+    )
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -171,4 +200,202 @@ def importance(features: Sequence[str], values: Sequence[float], xlabel: str) ->
     fig.subplots_adjust(
         left=0.42, right=0.97, bottom=0.6 / (0.9 + 0.22 * n) + 0.05, top=1 - 0.3 / (0.9 + 0.22 * n)
     )
+    return fig
+
+
+# ---- explanation reports -----------------------------------------------------------------------
+
+
+def _axis_label(expl: Explanation) -> str:
+    if expl.positive_class is None:
+        return f"contribution ({expl.output_space})"
+    return f"contribution to the {expl.output_space} of {expl.positive_class!r}"
+
+
+def _numeric(series: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(series)) and not pd.api.types.is_bool_dtype(series)
+
+
+def _short(text: object, width: int = 28) -> str:
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _bare(ax: Any) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+@_tight
+def mean_abs_bars(importance: pd.Series, output_space: str, max_display: int) -> Any:
+    """Mean |contribution| per feature, largest at the top; the rest summed in one bar."""
+    shown = importance.iloc[:max_display]
+    labels = [_short(f, 40) for f in shown.index]
+    values = [float(v) for v in shown.to_numpy()]
+    rest = importance.iloc[max_display:]
+    if len(rest):
+        labels.append(f"sum of {len(rest)} other features")
+        values.append(float(rest.sum()))
+    fig = _figure(7.0, 0.6 + 0.32 * len(values))
+    ax = fig.subplots()
+    y = np.arange(len(values))[::-1]
+    ax.barh(y, values, color=_RED, height=0.7)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel(f"mean |contribution| ({output_space})", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    _bare(ax)
+    for yi, v in zip(y, values, strict=True):
+        ax.text(v, yi, f" {fmt(v)}", va="center", fontsize=7)
+    return fig
+
+
+def _swarm(values: np.ndarray, nbins: int = 100, width: float = 0.4) -> np.ndarray:
+    """Vertical offsets that stack points of similar value (a deterministic beeswarm)."""
+    n = len(values)
+    if n == 0:
+        return np.zeros(0)
+    order = np.argsort(values, kind="stable")
+    low, span = float(values.min()), float(np.ptp(values)) or 1.0
+    bins = np.round(nbins * (values[order] - low) / span).astype(np.int64)
+    _, first, counts = np.unique(bins, return_index=True, return_counts=True)
+    layer = np.arange(n) - np.repeat(first, counts)
+    offsets = np.ceil(layer / 2.0) * np.where(layer % 2 == 0, 1.0, -1.0)
+    offsets *= width / max(float(np.abs(offsets).max()), 1.0)
+    out = np.empty(n)
+    out[order] = offsets
+    return out
+
+
+def _colour_values(series: pd.Series) -> np.ndarray | None:
+    if not _numeric(series):
+        return None
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0:
+        return None
+    low, high = np.percentile(finite, [5, 95])
+    if high <= low:
+        low, high = float(finite.min()), float(finite.max())
+    if high <= low:
+        return np.full(len(values), 0.5)
+    scaled: np.ndarray = np.clip((values - low) / (high - low), 0.0, 1.0)
+    return scaled
+
+
+@_tight
+def beeswarm(expl: Explanation, features: list[str]) -> Any:
+    """One point per row and feature, at its contribution, coloured by the feature's value."""
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+
+    cmap = colormaps["coolwarm"]
+    fig = _figure(7.0, 0.8 + 0.4 * len(features))
+    ax = fig.subplots()
+    contributions, data = expl.contributions, expl.data
+    for i, feature in enumerate(features):
+        y = len(features) - 1 - i
+        shap_values = contributions[feature].to_numpy(dtype=np.float64)
+        offsets = _swarm(shap_values)
+        colour = _colour_values(data[feature])
+        if colour is None:
+            ax.scatter(shap_values, y + offsets, s=5, c=_GREY, linewidths=0, rasterized=True)
+        else:
+            missing = np.isnan(colour)
+            ax.scatter(
+                shap_values[missing],
+                y + offsets[missing],
+                s=5,
+                c=_GREY,
+                linewidths=0,
+                rasterized=True,
+            )
+            ax.scatter(
+                shap_values[~missing],
+                y + offsets[~missing],
+                s=5,
+                c=colour[~missing],
+                cmap=cmap,
+                vmin=0,
+                vmax=1,
+                linewidths=0,
+                rasterized=True,
+            )
+    ax.axvline(0.0, color="#999999", linewidth=0.8, zorder=0)
+    ax.set_yticks(range(len(features))[::-1], [_short(f, 40) for f in features], fontsize=8)
+    ax.set_xlabel(_axis_label(expl), fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    _bare(ax)
+    bar = fig.colorbar(ScalarMappable(cmap=cmap), ax=ax, aspect=40, pad=0.02)
+    bar.set_ticks([0, 1], labels=["low", "high"], fontsize=7)
+    bar.set_label("feature value (grey: categorical or missing)", fontsize=7)
+    return fig
+
+
+@_tight
+def dependence(expl: Explanation, feature: str) -> Any:
+    """A feature's contribution against its value (categories ordered by mean contribution)."""
+    fig = _figure(6.0, 3.2)
+    ax = fig.subplots()
+    y = expl.contributions[feature].to_numpy(dtype=np.float64)
+    column = expl.data[feature]
+    if _numeric(column):
+        x = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        ax.scatter(x, y, s=6, c=_BLUE, alpha=0.6, linewidths=0, rasterized=True)
+    else:
+        labels = column.astype(object).where(column.notna(), "missing").astype(str)
+        means = pd.Series(y, index=labels.index).groupby(labels.to_numpy()).mean()
+        cats = sorted(means.index, key=lambda c: (float(means[c]), c))
+        position = {c: i for i, c in enumerate(cats)}
+        x = np.array([position[c] for c in labels], dtype=np.float64)
+        jitter = np.zeros(len(x))
+        for c in cats:
+            mask = labels.to_numpy() == c
+            jitter[mask] = _swarm(y[mask], width=0.35)
+        ax.scatter(x + jitter, y, s=6, c=_BLUE, alpha=0.6, linewidths=0, rasterized=True)
+        ax.set_xticks(
+            range(len(cats)), [_short(c, 24) for c in cats], rotation=30, ha="right", fontsize=7
+        )
+    ax.set_xlabel(_short(feature, 60), fontsize=8)
+    ax.axhline(0.0, color="#999999", linewidth=0.8, zorder=0)
+    ax.set_ylabel(f"contribution ({expl.output_space})", fontsize=8)
+    ax.tick_params(labelsize=7)
+    _bare(ax)
+    return fig
+
+
+@_tight
+def waterfall(decision: DecisionExplanation, max_display: int) -> Any:
+    """From the base value to the model output, one bar per feature, the largest at the top."""
+    expl = decision.explanation
+    contributions = decision.contributions
+    values = decision.values
+    order = sorted(contributions.index, key=lambda f: (-abs(float(contributions[f])), str(f)))
+    shown = order[:max_display]
+    rest = order[max_display:]
+    items = [
+        (f"{_short(f, 32)} = {_short(format_value(values[f]), 24)}", float(contributions[f]))
+        for f in shown
+    ]
+    if rest:
+        items.append((f"{len(rest)} other features", float(sum(contributions[f] for f in rest))))
+    items = items[::-1]  # drawn bottom-up: the largest at the top
+    fig = _figure(7.0, 0.9 + 0.36 * len(items))
+    ax = fig.subplots()
+    # Bottom-up from the base value, as shap draws it: the top bar ends at the model output.
+    position = expl.base_value
+    for i, (_, v) in enumerate(items):
+        ax.barh(i, v, left=position, color=_RED if v > 0 else _BLUE, height=0.65)
+        ax.text(max(position, position + v), i, f" {fmt(v, sign=True)}", va="center", fontsize=7)
+        position += v
+    start = position
+    ax.set_yticks(range(len(items)), [label for label, _ in items], fontsize=7)
+    ax.axvline(expl.base_value, color="#999999", linestyle="--", linewidth=0.8)
+    ax.axvline(start, color="#333333", linestyle="-", linewidth=0.8)
+    ax.set_xlabel(
+        f"{expl.output_space}: base value {fmt(expl.base_value)} (dashed) to model output "
+        f"{fmt(start)} (solid)",
+        fontsize=8,
+    )
+    ax.tick_params(axis="x", labelsize=7)
+    _bare(ax)
     return fig

@@ -26,7 +26,6 @@ from govern.documents import coverage as cov
 from govern.documents import evidence as ev
 from govern.documents.card import build_card, key_fields
 from govern.documents.evidence import Facts
-from govern.documents.render import check_template_dir
 from govern.documents.validation import build_validation_report
 from govern.errors import (
     ApprovalLapsed,
@@ -39,6 +38,7 @@ from govern.errors import (
 from govern.ledger import Entry
 from govern.ledger.entry import now_ts
 from govern.ledger.logkey import load_key
+from govern.presentation import check_template_dir
 from govern.records import DocumentGenerated, LogState, PackCoverage, ReleasedFile, subjects
 from govern.registry import models
 from govern.registry.status import APPROVED, DEPLOYED, EXPIRED, REJECTED, status

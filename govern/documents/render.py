@@ -1,125 +1,16 @@
-"""Render govern's documents: jinja2 templates to HTML, HTML to PDF (weasyprint).
+"""Moved to ``govern.presentation`` (templates and PDF writing); the old names work for one
+release with a DeprecationWarning (docs/python-api.md, "Moved names")."""
 
-Templates are looked up in an override directory first (a bank's own house style), then in the
-packaged templates (`govern._templates`, the repository's templates/ directory). Output is
-deterministic: the same context gives the same bytes.
-"""
+from govern._moved import moved
 
-from __future__ import annotations
-
-import functools
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
-import jinja2
-
-from govern.errors import BadInput, NotFound
-
-HTML_SUFFIXES = (".html", ".htm")
-
-
-def packaged_template_dir() -> Path:
-    """The directory of govern's own templates: ``govern/_templates`` in an installed wheel
-    (package data mapped from the repository's ``templates/``), else the repository's."""
-    installed = Path(__file__).resolve().parents[1] / "_templates"
-    if (installed / "base.css").is_file():
-        return installed
-    return Path(__file__).resolve().parents[2] / "templates"
-
-
-def _listing(override: Path) -> tuple[tuple[str, int, int], ...]:
-    """The override directory's files (name, size, mtime): a new or changed file there must
-    win over a template already cached from the packaged directory."""
-    return tuple(
-        sorted(
-            (p.relative_to(override).as_posix(), st.st_size, st.st_mtime_ns)
-            for p in override.rglob("*")
-            if p.is_file()
-            for st in (p.stat(),)
-        )
-    )
-
-
-def check_template_dir(template_dir: Path | None) -> Path | None:
-    """``template_dir`` resolved, or NotFound when it is not a directory (checked before any
-    work is done, so a typo costs nothing)."""
-    if template_dir is None:
-        return None
-    path = Path(template_dir)
-    if not path.is_dir():
-        raise NotFound(
-            f"template directory {template_dir} does not exist",
-            hint="give --template-dir a folder holding only the templates you override",
-        )
-    return path.resolve()
-
-
-def _environment(override: Path | None) -> jinja2.Environment:
-    return _cached_environment(override, _listing(override) if override is not None else ())
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_environment(
-    override: Path | None, _listing: tuple[tuple[str, int, int], ...]
-) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
-    if override is not None:
-        loaders.append(jinja2.FileSystemLoader(str(override)))
-    loaders.append(jinja2.FileSystemLoader(str(packaged_template_dir())))
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def render_html(
-    template_name: str, context: Mapping[str, Any], template_dir: Path | None = None
-) -> str:
-    """Render `template_name` with `context`; `template_dir` overrides the packaged templates."""
-    env = _environment(check_template_dir(template_dir))
-    try:
-        return env.get_template(template_name).render(**context)
-    except jinja2.UndefinedError as exc:
-        raise BadInput(
-            f"template {template_name!r} needs a value it was not given: {exc}"
-        ) from None
-    except jinja2.TemplateNotFound as exc:
-        included = "" if exc.name == template_name else f" (included by {template_name!r})"
-        raise NotFound(f"template {exc.name!r}{included} was not found") from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise BadInput(
-            f"template {exc.filename or exc.name} has a syntax error on line {exc.lineno}: "
-            f"{exc.message}"
-        ) from None
-
-
-def html_to_pdf(html: str, path: Path) -> None:
-    """Write `html` as a PDF at `path` (weasyprint; images must be embedded as data URIs)."""
-    import logging
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # optional HarfBuzz-Subset notice
-        import weasyprint
-
-    # weasyprint logs every CSS property it ignores; those are not the reader's concern.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    weasyprint.HTML(string=html, base_url=str(packaged_template_dir())).write_pdf(str(path))
-
-
-def write_document(html: str, path: Path) -> None:
-    """Write `html` to `path` as HTML (.html, .htm) or PDF (.pdf), chosen by the suffix."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in HTML_SUFFIXES:
-        path.write_text(html, encoding="utf-8")
-    elif suffix == ".pdf":
-        html_to_pdf(html, path)
-    else:
-        raise BadInput(f"cannot write a document as {path.name!r}: use a .html or .pdf file name")
+__getattr__ = moved(
+    __name__,
+    {
+        "HTML_SUFFIXES": "govern.presentation.pdf:HTML_SUFFIXES",
+        "packaged_template_dir": "govern.presentation:packaged_template_dir",
+        "check_template_dir": "govern.presentation:check_template_dir",
+        "render_html": "govern.presentation:render_template",
+        "html_to_pdf": "govern.presentation:html_to_pdf",
+        "write_document": "govern.presentation.pdf:write_document",
+    },
+)

@@ -15,14 +15,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govern import presentation as b
 from govern._version import __version__
-from govern.documents import blocks as b
 from govern.documents import coverage as cov
 from govern.documents import evidence as ev
 from govern.documents.evidence import Facts, cite
 from govern.documents.narrative import title_of
-from govern.documents.render import check_template_dir
 from govern.errors import GovernError
+from govern.presentation import check_template_dir
 from govern.records import ClassifierMetrics, PersonEnrolled, subjects
 from govern.registry import models
 
@@ -408,7 +408,7 @@ def _s_benchmarking(f: Facts) -> list[b.Block]:
                 their_auc = None if theirs is None else theirs.roc_auc
                 delta = None
                 if ours_auc is not None and their_auc is not None:
-                    delta = f"{float(ours_auc) - float(their_auc):+.4f}"
+                    delta = b.fmt(float(ours_auc) - float(their_auc), sign=True)
                 rows.append(
                     [
                         c.ref,

@@ -1,8 +1,11 @@
-"""Explain a model's scores and decisions: SHAP contributions, fidelity, reason codes, reports.
+"""Explain a model's scores and decisions: SHAP contributions, fidelity, reason codes.
 
 The public API; docs/explain.md shows it in use. `shap` is imported only when a method needs it.
+This package returns data and renders nothing: the reports are documents
+(``govern.documents.explanation``).
 """
 
+from govern._moved import moved as _moved
 from govern.explain.explainers import (
     DEFAULT_TOLERANCE,
     XGBOOST_TOLERANCE,
@@ -26,7 +29,6 @@ from govern.explain.reasons import (
     parse_reason_table,
     select_reasons,
 )
-from govern.explain.report import Report, decision_report, global_report
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -42,13 +44,19 @@ __all__ = [
     "ReasonGroup",
     "ReasonRule",
     "ReasonTable",
-    "Report",
-    "decision_report",
     "default_reason_table",
     "explain",
     "explain_decision",
-    "global_report",
     "load_reason_table",
     "parse_reason_table",
     "select_reasons",
 ]
+
+__getattr__ = _moved(
+    __name__,
+    {
+        "Report": "govern.presentation:Document",
+        "decision_report": "govern.documents.explanation:decision_report",
+        "global_report": "govern.documents.explanation:global_report",
+    },
+)

@@ -1,44 +1,32 @@
-"""Explaining registered models: what `govern explain` does, as a library.
+"""Explaining registered models: the data `govern explain` works on, as a library.
 
 A model version is loaded from the artifact store (its digest checked), the data is a registered
 dataset version (``NAME@V``) or a file, the background (for the methods that need one) is a
-registered dataset version recorded with the explanation, the reason-code table is the one
+registered dataset version recorded with the explanation, and the reason-code table is the one
 registered for the model (``reason_table.registered``) or the default derived from feature
-names, and every report written to a file has its digest and parameters recorded in the ledger
-(``explanation.generated``).
+names. The reports, and the ``explanation.generated`` entries recording them, are written by
+``govern.documents.explanation``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from govern._moved import moved
 from govern.errors import BadInput, NotFound
-from govern.explain.explainers import DecisionExplanation, Explanation, ModelExplainer
-from govern.explain.reasons import (
-    REG_B_MAX_REASONS,
-    ReasonTable,
-    default_reason_table,
-    parse_reason_table,
-)
-from govern.explain.report import Report, decision_report, global_report
+from govern.explain.explainers import ModelExplainer
+from govern.explain.reasons import ReasonTable, default_reason_table, parse_reason_table
 from govern.ledger import Entry
 from govern.records import (
-    BackgroundUsed,
     DataUsed,
-    ExplanationGenerated,
-    ExplanationMethod,
-    FidelityCheck,
     ModelRegistered,
-    ReasonTableRef,
     ReasonTableRegistered,
-    ReportFile,
-    from_json,
     subjects,
 )
 from govern.registry import catalog, models
@@ -193,123 +181,10 @@ def prepare(
     )
 
 
-def _digests(prep: Prepared, data: DataSource) -> dict[str, str | None]:
-    return {
-        "model": prep.registration.artifact.sha256,
-        "data": data.sha256,
-        "background": prep.background.sha256 if prep.background else None,
-        "reason_table": prep.table.digest,
-    }
-
-
-def _record(
-    reg: Registry,
-    prep: Prepared,
-    data: DataSource,
-    report: Report,
-    path: Path,
-    **extra: Any,
-) -> Entry:
-    bg = prep.background
-    return reg.record(
-        ExplanationGenerated(
-            subject=subjects.explanation(prep.ref),
-            model=prep.ref,
-            model_entry=models.resolve(reg, prep.ref).leaf,
-            kind=report.kind,
-            data=data.record(),
-            background=None
-            if bg is None
-            else BackgroundUsed(
-                ref=bg.ref,
-                sha256=bg.sha256,
-                rows=len(bg.frame),
-                file=bg.path,
-                sample=f"{BACKGROUND_ROWS} rows, random_state=0",
-            ),
-            method=from_json(ExplanationMethod, report.data["explanation"], what="method"),
-            fidelity=from_json(FidelityCheck, report.data["fidelity"], what="fidelity"),
-            report=ReportFile(
-                format=path.suffix.lstrip(".").lower(),
-                sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-                file=path.name,
-            ),
-            **extra,
-        )
-    )
-
-
-def explain_global(
-    reg: Registry,
-    ref: str,
-    data: str,
-    *,
-    sample: int | None = None,
-    background: str | None = None,
-    output: Path | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[Explanation, Report, Entry | None]:
-    """The global explanation of a registered model over ``data`` (optionally a sample)."""
-    prep = prepare(reg, ref, background=background)
-    src = load_data(reg, data)
-    frame = features_of(prep.registration, src.frame, data)
-    if sample is not None:
-        if sample < 1:
-            raise BadInput("--sample must be at least 1")
-        frame = frame.sample(n=min(sample, len(frame)), random_state=0).sort_index()
-    explanation = prep.explainer.explain(frame, progress=progress)
-    report = global_report(
-        explanation,
-        title=f"Explanation of {prep.ref} on {src.ref or src.path}",
-        digests=_digests(prep, src),
-    )
-    entry = None
-    if output is not None:
-        report.write(output)
-        entry = _record(reg, prep, src, report, output, rows=len(frame), sample=sample)
-    return explanation, report, entry
-
-
-def explain_row(
-    reg: Registry,
-    ref: str,
-    data: str,
-    row_id: str,
-    *,
-    id_col: str | None = None,
-    max_reasons: int = REG_B_MAX_REASONS,
-    background: str | None = None,
-    output: Path | None = None,
-    prepared: Prepared | None = None,
-) -> tuple[DecisionExplanation, Report, Entry | None]:
-    """One decision: contributions, waterfall and at most ``max_reasons`` principal reasons."""
-    prep = prepared or prepare(reg, ref, background=background)
-    src = load_data(reg, data, id_col=id_col)
-    frame = features_of(prep.registration, src.frame, data)
-    key: Hashable = row_id
-    if id_col is None:
-        if not row_id.isdigit():
-            raise BadInput(
-                f"row {row_id!r}: without --id-col, a row is named by its number (0, 1, ...)"
-            )
-        key = int(row_id)
-    decision = prep.explainer.decision(
-        frame, key, table=prep.table, max_reasons=max_reasons, adverse=prep.adverse_label
-    )
-    report = decision_report(
-        decision, title=f"Decision {row_id} by {prep.ref}", digests=_digests(prep, src)
-    )
-    entry = None
-    if output is not None:
-        report.write(output)
-        entry = _record(
-            reg,
-            prep,
-            src,
-            report,
-            output,
-            row=row_id,
-            reasons=tuple(r.code for r in decision.reasons),
-            reason_table=ReasonTableRef(version=prep.table.version, digest=prep.table.digest),
-        )
-    return decision, report, entry
+__getattr__ = moved(
+    __name__,
+    {
+        "explain_global": "govern.documents.explanation:explain_global",
+        "explain_row": "govern.documents.explanation:explain_row",
+    },
+)

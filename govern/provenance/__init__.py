@@ -1,15 +1,17 @@
 """Prediction provenance: log every prediction, look one up, prove it, erase its input.
 
-The public API; docs/provenance.md shows it in use and defines the formats.
+The public API; docs/provenance.md shows it in use and defines the formats. Scoring loads no
+template, plot or PDF code: the renderings of a provenance record are in
+``govern.provenance.report``.
 """
 
+from govern._moved import moved as _moved
 from govern.provenance.canonical import canonical_rows, commitment
 from govern.provenance.erase import Erasure, erase
 from govern.provenance.events import ERASED, LOGGED, OVERRIDDEN
 from govern.provenance.lookup import Lookup, Provenance, provenance
 from govern.provenance.overrides import record_override
 from govern.provenance.receipt import receipt
-from govern.provenance.report import render_html, render_text, to_json, write
 from govern.provenance.retention import Retention, retention
 from govern.provenance.scorer import (
     PAD,
@@ -42,11 +44,15 @@ __all__ = [
     "read_scoring_file",
     "receipt",
     "record_override",
-    "render_html",
-    "render_text",
     "retention",
     "score_file",
     "score_input",
-    "to_json",
-    "write",
 ]
+
+__getattr__ = _moved(
+    __name__,
+    {
+        name: f"govern.provenance.report:{name}"
+        for name in ("render_html", "render_text", "to_json", "write")
+    },
+)

@@ -35,6 +35,7 @@ from govern.provenance.receipt import covering_checkpoint
 from govern.provenance.retention import Retention, retention
 from govern.provenance.scorer import PAD
 from govern.records import (
+    NOT_RECORDED,
     DatasetRef,
     DocumentGenerated,
     PredictionErased,
@@ -70,8 +71,6 @@ __all__ = [
     "Signoff",
     "provenance",
 ]
-
-NOT_RECORDED = "not recorded"
 
 
 @dataclass(frozen=True)

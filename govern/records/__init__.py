@@ -8,7 +8,7 @@ they are.
 
 from govern.records import subjects
 from govern.records._codec import JSON, JSONObject, from_json, to_json
-from govern.records.base import KINDS, Record, Recorded, UnknownRecord, read
+from govern.records.base import KINDS, NOT_RECORDED, Record, Recorded, UnknownRecord, read
 from govern.records.data import (
     CategoricalBins,
     CategoricalColumn,
@@ -80,6 +80,7 @@ __all__ = [
     "APPROVAL_TYPE",
     "JSON",
     "KINDS",
+    "NOT_RECORDED",
     "OVERRIDE_TYPE",
     "ApprovalSigned",
     "ApprovalStatement",

@@ -17,6 +17,8 @@ from govern.ledger import Entry
 from govern.records._codec import JSON, JSONObject, from_json, to_json
 
 KINDS: dict[str, type[Record]] = {}
+#: What every reader of the ledger says of evidence it does not hold (documents print it).
+NOT_RECORDED = "not recorded"
 
 
 @dataclass(frozen=True)

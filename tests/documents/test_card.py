@@ -15,7 +15,7 @@ import jsonschema
 import pypdf
 
 from govern.documents.card import SECTIONS, build_card
-from govern.documents.render import packaged_template_dir
+from govern.presentation import packaged_template_dir
 from govern.registry import models
 from tests.documents.conftest import NARRATIVE, Demo, govern, ok, one_line_error, register_copy
 
@@ -200,6 +200,28 @@ def test_template_override_through_the_cli(demo: Demo, tmp_path: Path) -> None:
     html = out.read_text(encoding="utf-8")
     assert "<h1>Acme Bank | Model card: credit-risk@1</h1>" in html
     assert "4. Methodology</h2>" in html  # the blocks still come from govern's templates
+
+
+def test_a_standalone_card_template_still_works(demo: Demo, tmp_path: Path) -> None:
+    """A bank's own page that does not extend layout.html.j2 (as every card template did
+    before the shared layout) still gets govern's blocks and helpers."""
+    override = tmp_path / "own"
+    override.mkdir()
+    (override / "card.html.j2").write_text(
+        '{% import "document_blocks.html.j2" as blocks with context %}'
+        "<html><head><style>{% include 'base.css' %}</style></head><body>"
+        "<h1>Acme | {{ doc.title }}</h1>{% for s in doc.sections %}{{ blocks.section(s) }}"
+        '{% endfor %}<footer>"{{ not_recorded }}"</footer></body></html>',
+        encoding="utf-8",
+    )
+    with demo.open() as reg:
+        html = build_card(reg, "credit-risk@1", explain=False, template_dir=override).html
+    assert (
+        html.startswith("<html><head><style>")
+        and "<h1>Acme | Model card: credit-risk@1</h1>" in html
+    )
+    assert "4. Methodology</h2>" in html and '<footer>"not recorded"</footer>' in html
+    assert "<nav" not in html  # the page is the bank's: no contents unless it asks
 
 
 def test_narrative_fills_the_people_written_sections(demo: Demo, tmp_path: Path) -> None:

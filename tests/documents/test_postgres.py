@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sklearn.pipeline import Pipeline
 
+from govern.documents.explanation import explain_global
 from govern.documents.release import release
 from govern.errors import NotApproved
-from govern.explain.registered import explain_global
 from govern.registry import Registry, approvals, catalog, findings, models, people
 from govern.registry.bootstrap import init_registry
 from govern.registry.sshsig import new_keypair

@@ -8,7 +8,8 @@ import pytest
 from govern.demo import TARGET
 from govern.errors import BadInput, Conflict, DuplicatePrediction, ModelNotDeployed
 from govern.ledger.logkey import load_key
-from govern.provenance import erase, provenance, receipt, render_html, render_text, write
+from govern.provenance import erase, provenance, receipt
+from govern.provenance.report import render_html, render_text, write
 from govern.provenance.scorer import Scorer
 from tests.conftest import World
 from tests.provenance.conftest import approve_and_deploy, register
@@ -51,7 +52,7 @@ def test_scored_before_approval_is_flagged(world: World, pipeline, german_split)
     # loud: before everything else in the text, framed, in capitals; and in the PDF
     lines = render_text(flagged).splitlines()
     assert lines[3] == "!" * 78 and lines[4].startswith("WARNING: credit-risk@1 was NOT APPROVED")
-    assert lines.index("Decision") > 4 and "status at the decision         REGISTERED" in lines
+    assert lines.index("Decision") > 4 and "Status at the decision         REGISTERED" in lines
     write(flagged, world.folder / "flagged.pdf", "pdf")
     shown = pdf_text(world.folder / "flagged.pdf")
     assert shown.index("WARNING: credit-risk@1 was NOT APPROVED when this decision was made") < (

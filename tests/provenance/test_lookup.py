@@ -11,11 +11,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from govern import presentation
 from govern.demo import reason_table_path
+from govern.documents.explanation import explain_row
 from govern.errors import NotFound, ProvenanceCheckFailed
-from govern.explain.registered import explain_row, register_reason_table
+from govern.explain.registered import register_reason_table
 from govern.ledger import merkle
-from govern.provenance import Lookup, inputs, provenance, record_override, render_text, write
+from govern.provenance import Lookup, inputs, provenance, record_override
+from govern.provenance.report import render_text, write
 from govern.provenance.scorer import Scorer
 from govern.records import DocumentGenerated, LogState
 from govern.registry import catalog, models
@@ -154,7 +157,7 @@ def test_provenance_of_a_declined_applicant_field_by_field(demo: Demo) -> None:
         pid,
         "credit-risk@1",
         "matches its commitment",
-        "same:",
+        "Same output:",
         "2026.11-demo",
         p.retention.keep_until,
         m.artifact_sha256,
@@ -184,7 +187,7 @@ def test_documents_render_as_html_and_pdf(demo: Demo, tmp_path: Path) -> None:
     train = p.data.training[0]
     for shown in (
         "Provenance of decision h2",
-        f"Time (UTC) {p.decision.time}",
+        f"Time {presentation.shown(p.decision.time)}",
         f"Ledger entry {batch.first_seq + 1}",
         "Pseudonymous subject key cust-2",
         "Product retail-loan",
@@ -201,9 +204,9 @@ def test_documents_render_as_html_and_pdf(demo: Demo, tmp_path: Path) -> None:
         "Principal reasons (Reg B: at most four)",
         p.explanation.reasons[0]["statement"],
         f"toward the {p.explanation.reasons[0]['direction']} outcome",
-        "Same output.",
+        "Same output:",
         f"Keep the record until {p.retention.keep_until}",
-        "Verified.",
+        "Verified:",
     ):
         assert shown in text, shown
     # long digests may be broken across lines in the PDF: compare without spaces
