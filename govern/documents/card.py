@@ -1,4 +1,4 @@
-"""The model card: the development documentation of one model version (DOCUMENTS.md, sections
+"""The model card: the development documentation of one model version (docs/documents.md, sections
 0-15), generated from the ledger.
 
 Every number comes from a ledger entry or from an artifact whose digest the ledger holds (the

@@ -3,7 +3,7 @@
 Reg B (12 CFR 1002.9(b)(2)) asks for the specific principal reasons for an adverse action; the
 official commentary says more than four are unlikely to help, hence the default of four. A table
 maps features (optionally a value range, some categories, or a missing value) to statements;
-groups of features that express one reason are summed before ranking (EXPLAIN.md: this steadies
+groups of features that express one reason are summed before ranking (docs/explain.md: this steadies
 the top reason). The format is documented in docs/reason-codes.md.
 """
 

@@ -1,4 +1,4 @@
-"""Ledger entries: the exact bytes of one event (LEDGER.md, "Entries").
+"""Ledger entries: the exact bytes of one event (docs/ledger-format.md, "Entries").
 
 An entry is the RFC 8785 serialization of
 ``{"v": 1, "log": origin, "seq": int, "kind": str, "ts": RFC 3339, "actor": str, "prev": hex,

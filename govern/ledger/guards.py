@@ -1,4 +1,4 @@
-"""Database guards that make the ledger tables append-only (LEDGER.md, "Append-only").
+"""Database guards that make the ledger tables append-only (docs/ledger-format.md, "Append-only").
 
 The guards stop accidents and bugs: an UPDATE, DELETE, TRUNCATE, INSERT OR REPLACE or
 ON CONFLICT DO UPDATE is refused by the database itself. They do not stop a database

@@ -1,4 +1,4 @@
-"""The ledger's tables, as SQLModel models (LEDGER.md, "Merkle tree" and "Append-only").
+"""The ledger's tables, as SQLModel models (docs/ledger-format.md, "Merkle tree" and "Append-only").
 
 - ``ledger_entries``: one row per entry: the verbatim bytes, the leaf hash, and indexed columns
   that verification checks against the bytes. ``seq`` is written by the appender, never by a

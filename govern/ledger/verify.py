@@ -1,4 +1,4 @@
-"""Full verification of a stored ledger (LEDGER.md; `govern verify`).
+"""Full verification of a stored ledger (docs/ledger-format.md; `govern verify`).
 
 Recomputes every leaf hash from the stored bytes, the hash chain, every stored subtree node, the
 root and the head; checks the indexed columns against the bytes, every kept checkpoint, that the

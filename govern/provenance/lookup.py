@@ -1,4 +1,4 @@
-"""The provenance of one decision: everything DOCUMENTS.md lists, each part checked.
+"""The provenance of one decision: everything docs/documents.md lists, each part checked.
 
 ``provenance(reg, id)`` gathers, for a logged prediction: the decision (id, time, subject key,
 product), the model version and what was in force for it at that moment (status, sign-offs,

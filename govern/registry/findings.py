@@ -1,6 +1,6 @@
 """Validation findings: what an independent validator raises against a model version.
 
-SR 11-7 section V / DOCUMENTS.md "findings register": id, type (validation issue, policy
+SR 11-7 section V / docs/documents.md, "findings register": id, type (validation issue, policy
 exception, limitation), severity, owner, due date, status. An open finding of a blocking
 severity (high, by default) stops approval.
 """

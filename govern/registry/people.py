@@ -1,4 +1,4 @@
-"""People and their keys (LEDGER.md, "Signatures of people").
+"""People and their keys (docs/ledger-format.md, "Signatures of people").
 
 A person is enrolled by an entry carrying their name, roles, OpenSSH public key and validity
 window, signed by an administrator enrolled before them (the first one at ``govern init``).

@@ -34,7 +34,7 @@ def statement_bytes(statement: Signable) -> bytes:
 
 
 def namespace(purpose: str, origin: str) -> str:
-    """SSHSIG namespace: ``approval@<origin host>`` and the like (LEDGER.md)."""
+    """SSHSIG namespace: ``approval@<origin host>`` and the like (docs/ledger-format.md)."""
     return f"{purpose}@{origin.split('/', 1)[0]}"
 
 

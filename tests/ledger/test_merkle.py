@@ -53,7 +53,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 # Vectors we deliberately do not follow. Both expect success for two equal 12-byte placeholder
 # roots ("don't care 2") at equal tree sizes: transparency-dev/merkle only compares the roots
-# there, but RFC 9162 roots are 32-byte SHA-256 hashes and LEDGER.md asks that every hash be
+# there, but RFC 9162 roots are 32-byte SHA-256 hashes and docs/ledger-format.md asks that every hash be
 # checked for length, so govern refuses them.
 DEVIATIONS = {
     "consistency/additional/sizes-are-equal-one-and-proof-is-empty.json",
