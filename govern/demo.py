@@ -39,6 +39,18 @@ from govern.registry.codeversion import CodeVersion
 from govern.registry.inventory import InventoryRow, inventory
 from govern.registry.sshsig import new_keypair
 
+__all__ = [
+    "MODEL",
+    "ORIGIN",
+    "DemoResult",
+    "german_credit_path",
+    "narrative_path",
+    "reason_table_path",
+    "run_demo",
+    "train_challenger",
+    "train_pipeline",
+]
+
 ORIGIN = "demo.example/govern/credit-models"
 TARGET = "creditability"
 MODEL = "credit-risk"

@@ -7,6 +7,40 @@ listed in docs/exit-codes.md; keep the two in step.
 
 from __future__ import annotations
 
+__all__ = [
+    "ApprovalLapsed",
+    "ArtifactTampered",
+    "BadInput",
+    "ChainBroken",
+    "CheckpointInvalid",
+    "Conflict",
+    "CoverageIncomplete",
+    "DuplicatePrediction",
+    "EntryCorrupt",
+    "EntryMalformed",
+    "ExplainerUnsupported",
+    "FidelityError",
+    "GovernError",
+    "GuardsMissing",
+    "HeadMismatch",
+    "InconsistentWithCheckpoint",
+    "IndexMismatch",
+    "LedgerCorrupt",
+    "ModelNotDeployed",
+    "NoCheckpoint",
+    "NotApproved",
+    "NotFound",
+    "OpenFinding",
+    "PolicyViolation",
+    "ProjectionStale",
+    "ProofInvalid",
+    "ProvenanceCheckFailed",
+    "ReleaseRefused",
+    "SignatureInvalid",
+    "StorageError",
+    "TreeMismatch",
+]
+
 
 class GovernError(Exception):
     """Base of every error govern raises on purpose."""

@@ -3,9 +3,14 @@
 It knows nothing of models: the registry above it gives it kinds and payloads.
 """
 
+from govern.ledger import merkle
 from govern.ledger.checkpoint import Checkpoint
 from govern.ledger.db import resolve_url
-from govern.ledger.entry import Entry
+from govern.ledger.entry import Entry, read_envelope
+from govern.ledger.jcs import canonicalize
+from govern.ledger.logkey import load_key
+from govern.ledger.note import Signer, Verifier
+from govern.ledger.receipt import format_receipt, open_receipt
 from govern.ledger.store import Appended, Head, Ledger
 from govern.ledger.verify import VerifyReport, verify_ledger
 
@@ -21,8 +26,16 @@ __all__ = [
     "Entry",
     "Head",
     "Ledger",
+    "Signer",
+    "Verifier",
     "VerifyReport",
+    "canonicalize",
+    "format_receipt",
+    "load_key",
+    "merkle",
     "open_ledger",
+    "open_receipt",
+    "read_envelope",
     "resolve_url",
     "verify_ledger",
 ]

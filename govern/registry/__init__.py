@@ -3,6 +3,40 @@
 Every write is a ledger entry; what is read comes from projections rebuilt from the ledger alone.
 """
 
+from govern.registry.bootstrap import InitResult, init_registry
+from govern.registry.codeversion import CodeVersion, capture, given
 from govern.registry.core import Registry
+from govern.registry.entities import (
+    DatasetVersion,
+    Deployment,
+    DeploymentEvent,
+    Finding,
+    ModelVersion,
+    Person,
+    SignedApproval,
+    Signoff,
+)
+from govern.registry.inventory import InventoryRow
+from govern.registry.policy import Policy, TierRule
+from govern.registry.status import Status
 
-__all__ = ["Registry"]
+__all__ = [
+    "CodeVersion",
+    "DatasetVersion",
+    "Deployment",
+    "DeploymentEvent",
+    "Finding",
+    "InitResult",
+    "InventoryRow",
+    "ModelVersion",
+    "Person",
+    "Policy",
+    "Registry",
+    "SignedApproval",
+    "Signoff",
+    "Status",
+    "TierRule",
+    "capture",
+    "given",
+    "init_registry",
+]
