@@ -118,8 +118,7 @@ def _describe_source(data: Path | pd.DataFrame) -> str:
 
 
 def _version(reg: Registry, seq: int, *, created: bool = False) -> DatasetVersion:
-    entry = reg.entry(seq)
-    record = DatasetRegistered.from_entry(entry)
+    entry, record = reg.recorded(DatasetRegistered, seq)
     return DatasetVersion(record, entry.seq, entry.leaf.hex(), entry.ts, entry.actor, created)
 
 

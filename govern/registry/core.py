@@ -13,9 +13,10 @@ import getpass
 import importlib
 import os
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, inspect, select
 
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from govern.registry.entities import DatasetVersion, ModelVersion
     from govern.registry.inventory import InventoryRow
     from govern.registry.status import Status
+
+
+_RECORD_CACHE = 4096
+R = TypeVar("R", bound=Record)
 
 
 def default_artifacts_dir(url: str) -> Path:
@@ -59,6 +64,9 @@ class Registry:
         self.ledger = ledger
         self.artifacts = artifacts
         self.actor = actor
+        # Entries never change once written: their records are parsed once per process, found
+        # by (seq, leaf hash) so that another entry at that position is never taken for them.
+        self._records: OrderedDict[tuple[int, str], tuple[Entry, Record]] = OrderedDict()
         if not ledger.readonly:
             with ledger.engine.connect() as conn:
                 present = inspect(conn).has_table(proj.people.name)
@@ -227,13 +235,28 @@ class Registry:
     def entry(self, seq: int) -> Entry:
         return self.ledger.entry(seq)
 
+    def recorded(self, kind: type[R], seq: int, leaf: str | None = None) -> tuple[Entry, R]:
+        """Entry ``seq`` and its record as ``kind``, parsed once; ``leaf`` (hex), when the
+        caller knows it, finds a parsed one without reading the entry again."""
+        if leaf is not None:
+            hit = self._records.get((seq, leaf))
+            if hit is not None and isinstance(hit[1], kind):
+                self._records.move_to_end((seq, leaf))
+                return hit[0], hit[1]
+        entry = self.ledger.entry(seq)
+        record = kind.from_entry(entry)
+        self._records[(seq, entry.leaf.hex())] = (entry, record)
+        if len(self._records) > _RECORD_CACHE:
+            self._records.popitem(last=False)
+        return entry, record
+
     def policy(self, as_of: str | None = None) -> policy_mod.Policy:
         """The policy in force (the latest recorded, or the built-in defaults)."""
         where = [] if as_of is None else [proj.policies.c.ts <= as_of]
         rows = self.rows(proj.policies, *where, order=proj.policies.c.seq.desc())
         if not rows:
             return policy_mod.DEFAULT
-        recorded = PolicySet.from_entry(self.entry(rows[0].seq))
+        _entry, recorded = self.recorded(PolicySet, rows[0].seq)
         return policy_mod.from_dict(dict(recorded.policy))
 
     # ---- maintenance -----------------------------------------------------------------------

@@ -237,10 +237,8 @@ def resolve(reg: Registry, ref: str | Ref) -> ModelVersion:
             if known
             else "no model is registered yet: `govern model add`",
         )
-    entry = reg.entry(rows[0].seq)
-    return ModelVersion(
-        ModelRegistered.from_entry(entry), entry.seq, entry.leaf.hex(), entry.ts, entry.actor
-    )
+    entry, record = reg.recorded(ModelRegistered, rows[0].seq, rows[0].leaf)
+    return ModelVersion(record, entry.seq, entry.leaf.hex(), entry.ts, entry.actor)
 
 
 def schema_of(mv: ModelVersion) -> Schema:
@@ -260,16 +258,8 @@ def versions(reg: Registry, name: str | None = None) -> list[ModelVersion]:
     where = [] if name is None else [proj.models.c.name == name]
     out = []
     for row in reg.rows(proj.models, *where, order=proj.models.c.seq):
-        entry = reg.entry(row.seq)
-        out.append(
-            ModelVersion(
-                ModelRegistered.from_entry(entry),
-                entry.seq,
-                entry.leaf.hex(),
-                entry.ts,
-                entry.actor,
-            )
-        )
+        entry, record = reg.recorded(ModelRegistered, row.seq, row.leaf)
+        out.append(ModelVersion(record, entry.seq, entry.leaf.hex(), entry.ts, entry.actor))
     return out
 
 
