@@ -157,3 +157,14 @@ def test_the_docs_import_only_public_names_from_package_faces() -> None:
         if name not in listed:
             wrong.append(f"{doc}: from {module} import {name} ({name} is not in its __all__)")
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_package_ships_in_the_wheel() -> None:
+    """pyproject.toml lists the packages; a new one left out would be missing after a plain
+    `pip install .` (only CI's non-editable install would notice)."""
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+            "packages"
+        ]
+    )
+    assert set(_packages()) <= listed, f"not shipped: {sorted(set(_packages()) - listed)}"

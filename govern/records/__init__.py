@@ -45,7 +45,7 @@ from govern.records.documents import (
     ReportFile,
     ValidationNarrative,
 )
-from govern.records.log import LogCreated
+from govern.records.log import LogCreated, SignaturesRequired
 from govern.records.models import (
     Artifact,
     Calibration,
@@ -58,9 +58,10 @@ from govern.records.models import (
     RocCurve,
     ScoreHistogram,
 )
-from govern.records.people import PersonEnrolled, PersonRevoked
+from govern.records.people import KeyRotated, PersonEnrolled, PersonRevoked
 from govern.records.policy import PolicySet
 from govern.records.predictions import (
+    PredictionBatch,
     PredictionErased,
     PredictionLogged,
     PredictionOutput,
@@ -108,6 +109,7 @@ __all__ = [
     "FindingClosed",
     "FindingRaised",
     "JSONObject",
+    "KeyRotated",
     "LogCreated",
     "LogState",
     "ModelDeployed",
@@ -121,6 +123,7 @@ __all__ = [
     "PersonEnrolled",
     "PersonRevoked",
     "PolicySet",
+    "PredictionBatch",
     "PredictionErased",
     "PredictionLogged",
     "PredictionOutput",
@@ -136,6 +139,7 @@ __all__ = [
     "RocCurve",
     "ScoreHistogram",
     "ScoringOverride",
+    "SignaturesRequired",
     "TopValue",
     "UnknownRecord",
     "ValidationNarrative",

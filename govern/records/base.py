@@ -26,11 +26,27 @@ class Record:
     """A typed ledger payload. Subclasses are frozen dataclasses named by ``kind=...``."""
 
     KIND: ClassVar[str]
+    #: The SSHSIG namespace purpose its author signs in (``PURPOSE@<origin host>``); None for a
+    #: record no person signs (the log's own entries).
+    PURPOSE: ClassVar[str | None] = None
+    #: What the policy must allow the author's role to do (``registry/policy.py``).
+    ACTION: ClassVar[str | None] = None
     # The optional keys the payload it was read from did not have (see _codec).
     _absent: frozenset[str] = field(default=frozenset(), kw_only=True, repr=False, compare=False)
 
-    def __init_subclass__(cls, *, kind: str | None = None, **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls,
+        *,
+        kind: str | None = None,
+        purpose: str | None = None,
+        action: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init_subclass__(**kwargs)
+        if purpose is not None:
+            cls.PURPOSE = purpose
+        if action is not None:
+            cls.ACTION = action
         if kind is not None:
             if kind in KINDS:
                 raise TypeError(f"two record classes for {kind}")  # a bug, at import

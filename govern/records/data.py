@@ -132,7 +132,7 @@ class DatasetProfile:
 
 
 @dataclass(frozen=True)
-class DatasetRegistered(Record, kind="dataset.registered"):
+class DatasetRegistered(Record, kind="dataset.registered", purpose="data", action="register-data"):
     subject: str
     name: str
     version: int
@@ -144,6 +144,7 @@ class DatasetRegistered(Record, kind="dataset.registered"):
     size_bytes: int | None = optional()
     files: tuple[FileDigest, ...] | None = None
     profile: Mapping[str, JSON] | None = optional()
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
     @property
     def ref(self) -> str:

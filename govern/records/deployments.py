@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govern.records._codec import JSONObject, to_json
+from govern.records._codec import JSONObject, optional, to_json
 from govern.records.base import Record
 
 OVERRIDE_TYPE = "govern.deployment-override/v1"
@@ -36,18 +36,20 @@ class DeploymentOverride:
 
 
 @dataclass(frozen=True)
-class ModelDeployed(Record, kind="model.deployed"):
+class ModelDeployed(Record, kind="model.deployed", purpose="deploy", action="deploy"):
     subject: str
     model: str
     model_entry: str
     env: str
     status_at_deploy: str
     override: DeploymentOverride | None
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
 
 @dataclass(frozen=True)
-class ModelRetired(Record, kind="model.retired"):
+class ModelRetired(Record, kind="model.retired", purpose="deploy", action="retire"):
     subject: str
     model: str
     env: str
     reason: str
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)

@@ -22,20 +22,30 @@ class NarrativeRecorded(Record):
     sha256: str
     sections: tuple[str, ...]
     text: str
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
 
 @dataclass(frozen=True)
-class CardNarrative(NarrativeRecorded, kind="card.narrative"):
+class CardNarrative(
+    NarrativeRecorded, kind="card.narrative", purpose="narrative", action="card-narrative"
+):
     """The model owner's narrative of the card."""
 
 
 @dataclass(frozen=True)
-class ValidationNarrative(NarrativeRecorded, kind="validation.narrative"):
+class ValidationNarrative(
+    NarrativeRecorded,
+    kind="validation.narrative",
+    purpose="narrative",
+    action="validation-narrative",
+):
     """The validator's narrative of the validation report."""
 
 
 @dataclass(frozen=True)
-class ReasonTableRegistered(Record, kind="reason_table.registered"):
+class ReasonTableRegistered(
+    Record, kind="reason_table.registered", purpose="reasons", action="register-reasons"
+):
     """A reason-code table (TOML, docs/reason-codes.md) for every version of a model name."""
 
     subject: str
@@ -43,6 +53,7 @@ class ReasonTableRegistered(Record, kind="reason_table.registered"):
     version: str
     sha256: str
     text: str
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
 
 @dataclass(frozen=True)
@@ -104,7 +115,9 @@ class FidelityCheck:
 
 
 @dataclass(frozen=True)
-class ExplanationGenerated(Record, kind="explanation.generated"):
+class ExplanationGenerated(
+    Record, kind="explanation.generated", purpose="explanation", action="record-explanation"
+):
     """An explanation report written to a file, its digest and how it was obtained. A global
     explanation records ``rows`` and ``sample``; a decision's its ``row``, ``reasons`` and
     ``reason_table``."""
@@ -123,6 +136,7 @@ class ExplanationGenerated(Record, kind="explanation.generated"):
     row: str | None = optional()
     reasons: tuple[str, ...] | None = optional()
     reason_table: ReasonTableRef | None = optional()
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
     def to_payload(self) -> JSONObject:
         payload = super().to_payload()
@@ -146,7 +160,7 @@ class PackCoverage:
 
 
 @dataclass(frozen=True)
-class DocumentGenerated(Record, kind="document.generated"):
+class DocumentGenerated(Record, kind="document.generated", purpose="document", action="release"):
     """A release: the card and validation report written, their digests, what they covered."""
 
     subject: str
@@ -161,3 +175,4 @@ class DocumentGenerated(Record, kind="document.generated"):
     coverage: Mapping[str, PackCoverage]
     files: tuple[ReleasedFile, ...]
     key_fields: Mapping[str, str]
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)

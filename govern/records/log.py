@@ -14,3 +14,13 @@ class LogCreated(Record, kind="log.created"):
     hash: str
     verifier_key: str
     govern_version: str
+
+
+@dataclass(frozen=True)
+class SignaturesRequired(Record, kind="log.signatures_required"):
+    """From this entry on, every entry a person or service makes must be signed by them
+    (written once, by the first govern that signs, into a ledger older than signatures)."""
+
+    subject: str
+    rule: str
+    govern_version: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from govern.records._codec import JSON, JSONObject, from_json, named
+from govern.records._codec import JSON, JSONObject, from_json, named, optional
 from govern.records.base import Record
 from govern.records.data import DatasetRef, Feature
 
@@ -123,7 +123,7 @@ class RegressorMetrics:
 
 
 @dataclass(frozen=True)
-class ModelRegistered(Record, kind="model.registered"):
+class ModelRegistered(Record, kind="model.registered", purpose="model", action="register-model"):
     subject: str
     name: str
     version: int
@@ -143,6 +143,7 @@ class ModelRegistered(Record, kind="model.registered"):
     risk_tier: str
     metrics: Mapping[str, JSONObject]  # holdout NAME@V -> its metrics
     environment: Mapping[str, str]
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
     @property
     def ref(self) -> str:

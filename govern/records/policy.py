@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from govern.records._codec import JSON
+from govern.records._codec import JSON, optional
 from govern.records.base import Record
 
 
 @dataclass(frozen=True)
-class PolicySet(Record, kind="policy.set"):
+class PolicySet(Record, kind="policy.set", purpose="policy", action="set-policy"):
     subject: str
     policy: Mapping[str, JSON]
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)

@@ -41,6 +41,7 @@ class PredictionLogged(Record, kind="prediction.logged"):
     override: ScoringOverride | None
     product: str | None = optional()
     subject_key: str | None = optional()
+    batch: str | None = optional()  # the signed prediction.batch it belongs to
 
     @property
     def id(self) -> str:
@@ -48,7 +49,25 @@ class PredictionLogged(Record, kind="prediction.logged"):
 
 
 @dataclass(frozen=True)
-class PredictionErased(Record, kind="prediction.erased"):
+class PredictionBatch(
+    Record, kind="prediction.batch", purpose="prediction", action="log-predictions"
+):
+    """One signed statement for a batch of predictions: who logged them and a digest of their
+    payloads, not of their positions, so the batch signs what was decided wherever it lands in
+    the log. ``payloads_sha256`` is SHA-256 over the SHA-256 of each payload's RFC 8785 bytes,
+    in log order; every ``prediction.logged`` of the batch names it in ``batch``."""
+
+    subject: str  # the batch id
+    model: str
+    model_entry: str
+    count: int
+    payloads_sha256: str
+    nonce: str
+    signature: str | None = optional()
+
+
+@dataclass(frozen=True)
+class PredictionErased(Record, kind="prediction.erased", purpose="erasure", action="erase"):
     subject: str
     prediction_entry: int
     prediction_leaf: str
@@ -56,13 +75,17 @@ class PredictionErased(Record, kind="prediction.erased"):
     reason: str
     retain_until: str
     within_retention: bool
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
 
 @dataclass(frozen=True)
-class PredictionOverridden(Record, kind="prediction.overridden"):
+class PredictionOverridden(
+    Record, kind="prediction.overridden", purpose="override", action="override-decision"
+):
     subject: str
     prediction_entry: int
     model_decision: str | None
     decision: str
     reason: str
     reviewer: str
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govern.records._codec import JSONObject, to_json
+from govern.records._codec import JSONObject, optional, to_json
 from govern.records.base import Record
 from govern.records.data import DatasetRef
 
@@ -12,7 +12,7 @@ APPROVAL_TYPE = "govern.approval/v1"
 
 
 @dataclass(frozen=True)
-class FindingRaised(Record, kind="finding.raised"):
+class FindingRaised(Record, kind="finding.raised", purpose="finding", action="raise-finding"):
     subject: str
     model: str
     model_entry: str
@@ -21,14 +21,16 @@ class FindingRaised(Record, kind="finding.raised"):
     type: str
     text: str
     due: str | None
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
 
 @dataclass(frozen=True)
-class FindingClosed(Record, kind="finding.closed"):
+class FindingClosed(Record, kind="finding.closed", purpose="finding", action="close-finding"):
     subject: str
     model: str
     number: int
     resolution: str
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class ApprovalStatement:
 
 
 @dataclass(frozen=True)
-class ApprovalSigned(Record, kind="approval.signed"):
+class ApprovalSigned(Record, kind="approval.signed", purpose="approval", action="approve"):
     subject: str
     statement: ApprovalStatement
     signature: str

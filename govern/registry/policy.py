@@ -1,21 +1,102 @@
-"""The governance policy: what counts as an approval, and when a model may be used.
+"""The governance policy: who may do what, what counts as an approval, when a model may be used.
 
 Sensible defaults are built in (SR 11-7 section VI / SR 26-2: independent validation scaled to
 materiality, segregation of duties, periodic review). A bank records its own with
-``govern policy set FILE`` (TOML); the policy in force is the latest one recorded.
+``govern policy set FILE`` (TOML); the policy in force is the latest one recorded, and an act is
+judged by the policy in force when it was done (docs/registry.md, "Authority").
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from govern.errors import BadInput
 
 TIERS = ("high", "medium", "low")
-ROLES = ("validator", "approver")
+ROLES = ("validator", "approver")  # the roles a sign-off is given in
+
+#: Every role a person or service can be enrolled in.
+PEOPLE_ROLES = (
+    "administrator",
+    "developer",
+    "validator",
+    "approver",
+    "deployer",
+    "privacy-officer",
+    "reviewer",
+    "service",
+    "monitor",
+    "auditor",
+)
+#: What each action is (the records say which action writing them is: ``Record.ACTION``).
+ACTIONS: Mapping[str, str] = {
+    "enrol": "enrol a person or service",
+    "revoke": "revoke a key",
+    "rotate-key": "replace a person's key after a loss",
+    "set-policy": "record the governance policy",
+    "correct-clock": "correct the log's clock",
+    "register-data": "register a dataset version",
+    "register-model": "register a model version",
+    "card-narrative": "record the card narrative",
+    "register-reasons": "register a reason-code table",
+    "decision-policy": "register a decision policy",
+    "record-outcomes": "record realised outcomes",
+    "record-explanation": "record an explanation report",
+    "release": "release the model card and validation report",
+    "raise-finding": "raise a validation finding",
+    "close-finding": "close a validation finding",
+    "validation-narrative": "record the validation narrative",
+    "record-monitoring": "record monitoring results",
+    "record-comparison": "record a challenger comparison",
+    "record-fairness": "record a fair-lending analysis",
+    "approve": "sign an approval",
+    "deploy": "deploy a model version",
+    "retire": "retire a model version",
+    "override": "sign an override of a gate",
+    "override-decision": "override a logged decision",
+    "log-predictions": "log predictions",
+    "erase": "erase a logged input",
+}
+#: Who may do what, by default: administrators run the registry, developers build, validators
+#: challenge, approvers approve and (as the default deployers) deploy, services log decisions,
+#: a monitoring service records monitoring, auditors only read.
+DEFAULT_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
+    "administrator": ("enrol", "revoke", "rotate-key", "set-policy", "correct-clock", "erase"),
+    "developer": (
+        "register-data",
+        "register-model",
+        "card-narrative",
+        "register-reasons",
+        "decision-policy",
+        "record-outcomes",
+        "record-explanation",
+        "release",
+        "log-predictions",
+    ),
+    "validator": (
+        "raise-finding",
+        "close-finding",
+        "validation-narrative",
+        "record-monitoring",
+        "record-comparison",
+        "record-fairness",
+        "approve",
+        "record-explanation",
+        "release",
+        "log-predictions",
+    ),
+    "approver": ("approve", "deploy", "retire", "override", "release"),
+    "deployer": ("deploy", "retire"),
+    "privacy-officer": ("erase",),
+    "reviewer": ("override-decision",),
+    "service": ("log-predictions", "record-outcomes"),
+    "monitor": ("record-monitoring", "raise-finding"),
+    "auditor": (),
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +114,10 @@ class Policy:
     one_role_per_person: bool = True
     blocking_severities: tuple[str, ...] = ("high",)
     production_envs: tuple[str, ...] = ("production",)
+    # role -> the actions it allows; a role the recorded policy does not name keeps its default
+    permissions: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_PERMISSIONS)
+    )
     tiers: dict[str, TierRule] = field(
         default_factory=lambda: {
             "high": TierRule(("validator", "approver"), 12),
@@ -49,7 +134,29 @@ class Policy:
             k: {"requires": list(v.requires), "revalidation_months": v.revalidation_months}
             for k, v in self.tiers.items()
         }
+        data["permissions"] = {role: list(acts) for role, acts in self.permissions.items()}
         return data
+
+    def allows(self, roles: Sequence[str], action: str) -> bool:
+        """Whether any of ``roles`` may do ``action`` under this policy."""
+        return any(action in self.permissions.get(role, ()) for role in roles)
+
+    def roles_for(self, action: str) -> list[str]:
+        """The roles this policy lets do ``action``."""
+        return [role for role, acts in self.permissions.items() if action in acts]
+
+    def pinned(self, tier: str) -> dict[str, Any]:
+        """What an approval of a version of ``tier`` pins of the policy: its tier rule and the
+        segregation-of-duties settings (a later change to them makes the approval stale)."""
+        rule = self.tier(tier)
+        return {
+            "tier": tier,
+            "requires": list(rule.requires),
+            "revalidation_months": rule.revalidation_months,
+            "owner_may_approve": self.owner_may_approve,
+            "registrant_may_approve": self.registrant_may_approve,
+            "one_role_per_person": self.one_role_per_person,
+        }
 
     def tier(self, name: str) -> TierRule:
         if name not in self.tiers:
@@ -83,12 +190,27 @@ def from_dict(data: dict[str, Any]) -> Policy:
                 )
             if rule.revalidation_months < 1:
                 raise BadInput(f"tier {name!r} must be revalidated at least every few months")
+        permissions = dict(DEFAULT_PERMISSIONS)
+        for role, acts in dict(data.get("permissions") or {}).items():
+            if role not in PEOPLE_ROLES:
+                raise BadInput(
+                    f"the policy gives permissions to {role!r}, which is not a role",
+                    hint=f"roles are: {', '.join(PEOPLE_ROLES)}",
+                )
+            unknown_acts = [a for a in acts if a not in ACTIONS]
+            if unknown_acts:
+                raise BadInput(
+                    f"the policy lets {role} do {unknown_acts[0]!r}, which is not an action",
+                    hint=f"actions are: {', '.join(ACTIONS)}",
+                )
+            permissions[role] = tuple(acts)
         return Policy(
             owner_may_approve=bool(merged["owner_may_approve"]),
             registrant_may_approve=bool(merged["registrant_may_approve"]),
             one_role_per_person=bool(merged["one_role_per_person"]),
             blocking_severities=tuple(merged["blocking_severities"]),
             production_envs=tuple(merged["production_envs"]),
+            permissions=permissions,
             tiers=tiers,
         )
     except (KeyError, TypeError, ValueError) as exc:
