@@ -9,8 +9,8 @@ judged by the policy in force when it was done (docs/registry.md, "Authority").
 from __future__ import annotations
 
 import tomllib
-from dataclasses import asdict, dataclass, field
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
