@@ -72,21 +72,27 @@ def build(url: str, folder: Path) -> tuple[Registry, Path]:
     """A registry with two approved, deployed models: credit-risk@1 (linear), @2 (trees)."""
     init = init_registry(url, ORIGIN, key_path=folder / "log.key", admin="ada")
     assert init.admin_key is not None
-    reg = Registry.open(url, actor="ada", artifacts=folder / "artifacts")
     keys = {"ada": init.admin_key}
-    for name, role in (("dan", "developer"), ("vera", "validator"), ("otto", "approver")):
+    reg = Registry.open(url, key=keys["ada"], artifacts=folder / "artifacts")
+    enrolled = (
+        ("dan", "developer"),
+        ("vera", "validator"),
+        ("otto", "approver"),
+        ("scoring-svc", "service"),
+    )
+    for name, role in enrolled:
         keys[name] = folder / f"{name}_ed25519"
         pub = new_keypair(keys[name], comment=name)
-        people.enroll(reg, name, [role], pub.openssh(), admin="ada", admin_key=keys["ada"])
+        people.enroll(reg, name, [role], pub.openssh())
     data = pd.read_csv(german_credit_path())
     train = data.sample(frac=0.7, random_state=42).sort_index()
     train.to_csv(folder / "train.csv", index=False)
     data.drop(train.index).to_csv(folder / "holdout.csv", index=False)
-    reg.actor = "dan"
+    reg.use_key(keys["dan"])
     catalog.add_dataset(reg, folder / "train.csv", name="german-train", target=TARGET)
     catalog.add_dataset(reg, folder / "holdout.csv", name="german-holdout", target=TARGET)
     for fit in (train_pipeline, train_challenger):
-        reg.actor = "dan"
+        reg.use_key(keys["dan"])
         mv = models.register_model(
             reg,
             fit(train),
@@ -100,12 +106,12 @@ def build(url: str, folder: Path) -> tuple[Registry, Path]:
             positive_label="good",
             code=CODE,
         )
-        reg.actor = "vera"
-        approvals.approve(reg, mv.ref, decision="approve", role="validator", key=keys["vera"])
-        reg.actor = "otto"
-        approvals.approve(reg, mv.ref, decision="approve", role="approver", key=keys["otto"])
+        reg.use_key(keys["vera"])
+        approvals.approve(reg, mv.ref, decision="approve", role="validator")
+        reg.use_key(keys["otto"])
+        approvals.approve(reg, mv.ref, decision="approve", role="approver")
         deployments.deploy(reg, mv.ref, env="production")
-    reg.actor = "scoring-svc"
+    reg.use_key(keys["scoring-svc"])  # the service signs every batch it logs
     return reg, init.key_path
 
 
@@ -191,6 +197,37 @@ def bench_logging(reg: Registry, ref: str, batches: int, ids: list[str]) -> dict
         "phases_ms_per_batch": {
             k: round(v * 1000 / batches, 1) for k, v in sorted(phases.seconds.items())
         },
+    }
+
+
+def bench_signing(reg: Registry, ref: str, pairs: int, ids: list[str]) -> dict[str, Any]:
+    """Signed batches beside the same batches without their signed statement, alternating in
+    one run: the cost of signing a batch (the per-batch digest of its payloads, one SSHSIG and
+    one more entry). The unsigned path exists only here, as the baseline."""
+    s = Scorer(reg, ref)
+    signed, unsigned = [], []
+    sign_batch = scorer.Scorer._sign_batch
+    for b in range(pairs):
+        for kind, times in (("signed", signed), ("unsigned", unsigned)):
+            X = applications(BATCH, seed=5_000 + 2 * b + (kind == "unsigned"))
+            if kind == "unsigned":
+                scorer.Scorer._sign_batch = lambda self, batch_id, prepared: []  # type: ignore[method-assign,assignment]
+            try:
+                t0 = time.perf_counter()
+                s.predict_proba(X)
+                times.append(time.perf_counter() - t0)
+            finally:
+                scorer.Scorer._sign_batch = sign_batch  # type: ignore[method-assign]
+            ids.extend(s.last.ids)
+    rate = BATCH * pairs / sum(signed)
+    base = BATCH * pairs / sum(unsigned)
+    return {
+        "model": ref,
+        "pairs": pairs,
+        "signed_per_s": rate,
+        "unsigned_per_s": base,
+        "ratio_signed_to_unsigned": rate / base,
+        "median_ratio": statistics.median(unsigned) / statistics.median(signed),
     }
 
 
@@ -357,6 +394,14 @@ def main() -> None:
             )
             for phase, ms in figures["phases_ms_per_batch"].items():
                 say(f"    {ms:8.1f} ms per batch  {phase}")
+        out["signing"] = sign = bench_signing(
+            reg, "credit-risk@1", max(args.batches, 4), ids.setdefault("credit-risk@1", [])
+        )
+        say(
+            f"  signed batches {sign['signed_per_s']:,.0f}/s beside the same batches unsigned "
+            f"{sign['unsigned_per_s']:,.0f}/s (alternating): ratio "
+            f"{sign['ratio_signed_to_unsigned']:.3f}, of medians {sign['median_ratio']:.3f}"
+        )
         out["storage_floor"] = storage_floor(reg, folder, args.batches)
         say(
             f"  storage floor (bare sqlite3, same row sizes): "

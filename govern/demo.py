@@ -171,15 +171,22 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
     assert init.admin_key is not None
     step(f"registry created with log {ORIGIN}; administrator ada")
     keys = {"ada": init.admin_key}
-    reg = Registry.open(str(db), actor="ada")
+    reg = Registry.open(str(db), key=keys["ada"])
     try:
-        for name, role in (("dan", "developer"), ("vera", "validator"), ("otto", "approver")):
+        enrolled = (
+            ("dan", "developer"),
+            ("vera", "validator"),
+            ("otto", "approver"),
+            (SERVICE, "service"),
+        )
+        for name, role in enrolled:
             keys[name] = directory / "keys" / f"{name}_ed25519"
             keys[name].parent.mkdir(exist_ok=True)
             pub = new_keypair(keys[name], comment=f"{name}@demo")
-            people.enroll(reg, name, [role], pub.openssh(), admin="ada", admin_key=keys["ada"])
+            people.enroll(reg, name, [role], pub.openssh())
         step(
-            "people enrolled with new SSH keys: dan (developer), vera (validator), otto (approver)"
+            "people enrolled with new SSH keys, each enrolment signed by ada: dan (developer), "
+            f"vera (validator), otto (approver), and the scoring service {SERVICE}"
         )
 
         data = pd.read_csv(german_credit_path())
@@ -189,7 +196,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         split.mkdir()
         train.to_csv(split / "german-train.csv", index=False)
         holdout.to_csv(split / "german-holdout.csv", index=False)
-        reg.actor = "dan"
+        reg.use_key(keys["dan"])
         source = "UCI Statlog German Credit (CC BY 4.0, Hofmann 1994), 70/30 split, seed 42"
         tr = catalog.add_dataset(
             reg, split / "german-train.csv", name="german-train", target=TARGET, source=source
@@ -249,7 +256,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
             "explanation written"
         )
 
-        reg.actor = "vera"
+        reg.use_key(keys["vera"])
         findings.raise_finding(
             reg, ref, severity="high", text="No stability analysis across age bands"
         )
@@ -261,14 +268,13 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
             "validator vera raised a high-severity finding, closed it, and recorded her "
             "validation narrative"
         )
-        approvals.approve(reg, ref, decision="approve", role="validator", key=keys["vera"])
-        reg.actor = "otto"
+        approvals.approve(reg, ref, decision="approve", role="validator")
+        reg.use_key(keys["otto"])
         approvals.approve(
             reg,
             ref,
             decision="conditional",
             role="approver",
-            key=keys["otto"],
             conditions="Monitor population stability monthly",
         )
         step("vera (validator) and otto (approver, with conditions) signed with SSH keys")
@@ -277,13 +283,13 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         # write the card and validation report (PDF, HTML, Markdown, JSON) and a checkpoint.
         from govern.documents.release import release
 
-        reg.actor = "dan"
+        reg.use_key(keys["dan"])
         issued = release(reg, ref, reports / "release", key_path=init.key_path)
         step(
             f"released: model card {issued.card_version} and validation report as PDF, HTML, "
             f"Markdown and JSON, digests recorded in entry {issued.entry.seq}"
         )
-        reg.actor = "otto"
+        reg.use_key(keys["otto"])
         deployments.deploy(reg, ref, env="production")
         step(f"{ref} deployed to production")
 
@@ -295,7 +301,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         from govern.provenance import Lookup, receipt, score_file
         from govern.provenance.report import write as write_provenance
 
-        reg.actor = SERVICE
+        reg.use_key(keys[SERVICE])
         batch = score_file(
             reg,
             ref,
@@ -313,7 +319,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         # A declined applicant challenges the decision: the most strongly declined one.
         lowest = min(range(len(batch)), key=lambda i: float(batch.scores[i]))
         pid = batch.ids[lowest]
-        reg.actor = "dan"
+        reg.use_key(keys["dan"])
         decision, _report, _entry = explain_row(
             reg,
             ref,

@@ -8,16 +8,22 @@ listed in docs/exit-codes.md; keep the two in step.
 from __future__ import annotations
 
 __all__ = [
+    "ActionNotAllowed",
+    "ActorNotEnrolled",
     "ApprovalLapsed",
     "ArtifactTampered",
+    "AuthorityBroken",
     "BadInput",
     "ChainBroken",
     "CheckpointInvalid",
+    "CompromisedSignatures",
     "Conflict",
     "CoverageIncomplete",
     "DuplicatePrediction",
     "EntryCorrupt",
     "EntryMalformed",
+    "EntrySignatureBad",
+    "EntryUnsigned",
     "ExplainerUnsupported",
     "FidelityError",
     "GovernError",
@@ -221,6 +227,59 @@ class NoCheckpoint(NotFound):
     """No signed checkpoint covers the entry yet, and no log key is at hand to sign one."""
 
     exit_code = 43
+
+
+# --- Authority (govern verify): who made each entry, and whether they were allowed to. ---
+
+
+class AuthorityBroken(GovernError):
+    """An entry is not backed by its author's enrolled key and the policy of its time: the
+    bytes are intact, but the record is not evidence of what it claims. Subclasses say which
+    check failed; ``seq`` names the entry."""
+
+    exit_code = 50
+    seq: int | None = None
+
+    def __init__(self, message: str, hint: str | None = None, seq: int | None = None) -> None:
+        super().__init__(
+            message,
+            hint
+            or "the entry was written around govern's checks (by an insider with the database, "
+            "or a bug): investigate who wrote it; `govern show SEQ` prints it",
+        )
+        self.seq = seq
+
+
+class EntryUnsigned(AuthorityBroken):
+    """An entry a person or service made carries no signature, in a ledger that requires them."""
+
+    exit_code = 51
+
+
+class EntrySignatureBad(AuthorityBroken):
+    """An entry's signature does not verify with its actor's enrolled key (or signs something
+    else, or a batch's digest does not match its predictions)."""
+
+    exit_code = 52
+
+
+class ActorNotEnrolled(AuthorityBroken):
+    """An entry's actor was not enrolled, or their key was expired or revoked, when it was made."""
+
+    exit_code = 53
+
+
+class ActionNotAllowed(AuthorityBroken):
+    """The policy in force when the entry was made did not let its actor's roles do it."""
+
+    exit_code = 54
+
+
+class CompromisedSignatures(AuthorityBroken):
+    """The ledger verifies, but some entries were signed by keys later revoked as compromised:
+    they no longer count (an approval made only by them no longer approves). A warning."""
+
+    exit_code = 55
 
 
 # --- Release refusals (govern release): one code per reason, so a CI job can tell them apart. ---

@@ -2,14 +2,16 @@
 
     python scripts/make_example_registry.py [registry.db.example]
 
-It holds the log's first entries, the German credit data set registered by its digest, a few
-events and a signed checkpoint. The log key is thrown away: the example is for reading and
-verifying (`govern verify --db registry.db.example`), not for appending.
+It holds the log's first entries (the administrator's own enrolment, signed with her key), a
+developer enrolled by her, the German credit data set registered by its digest and signed by
+him, a few events of a kind govern does not define, and a signed checkpoint. The keys are thrown
+away: the example is for reading and verifying (`govern verify --db registry.db.example`), not
+for appending. (A ledger written before signatures were required is kept for the tests in
+tests/vectors/registry-before-signatures.db.)
 """
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import sys
 import tempfile
@@ -18,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from govern.ledger import Ledger, verify_ledger  # noqa: E402
-from govern.ledger.logkey import load_key  # noqa: E402
-from govern.registry.bootstrap import init_registry  # noqa: E402
+from govern.ledger import Ledger, load_key  # noqa: E402
+from govern.registry import Registry, catalog, init_registry, people  # noqa: E402
+from govern.registry.sshsig import new_keypair  # noqa: E402
 
 ORIGIN = "example.bank/govern/credit-models"
 
@@ -30,26 +32,28 @@ def main(out: Path) -> None:
         out.unlink()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "registry.db"
-        reg = init_registry(str(db), ORIGIN, key_path=Path(tmp) / "log.key", admin="ada")
+        init = init_registry(str(db), ORIGIN, key_path=Path(tmp) / "log.key", admin="ada")
+        assert init.admin_key is not None
         data = ROOT / "govern" / "data" / "germancredit.csv"
-        with Ledger.open(reg.url) as ledger:
-            ledger.append(
-                "dataset.registered",
-                {
-                    "subject": "dataset:german-credit@1",
-                    "name": "german-credit",
-                    "version": 1,
-                    "sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
-                    "source": "UCI Statlog German Credit (CC BY 4.0, Hofmann 1994)",
-                },
-                actor="ada",
+        dan = Path(tmp) / "dan_ed25519"
+        with Registry.open(str(db), key=init.admin_key, artifacts=Path(tmp) / "artifacts") as reg:
+            people.enroll(reg, "dan", ["developer"], new_keypair(dan, comment="dan").openssh())
+            reg.use_key(dan)
+            catalog.add_dataset(
+                reg,
+                data,
+                name="german-credit",
+                target="creditability",
+                source="UCI Statlog German Credit (CC BY 4.0, Hofmann 1994)",
             )
+        with Ledger.open(init.url) as ledger:
             ledger.append_batch(
-                ("note.recorded", {"subject": f"note:{i}", "text": f"example event {i}"}, "ada")
-                for i in range(5)
+                ("note.recorded", {"subject": f"note:{i}", "text": f"example event {i}"}, "dan")
+                for i in range(3)
             )
-            ledger.sign_checkpoint(load_key(reg.key_path))
-            verify_ledger(ledger)
+            ledger.sign_checkpoint(load_key(init.key_path))
+        with Registry.open(str(db), readonly=True) as reg:
+            reg.verify()
         # One self-contained file: fold the WAL back in and leave WAL mode.
         conn = sqlite3.connect(db)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

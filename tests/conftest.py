@@ -115,6 +115,11 @@ class World:
     keys: dict[str, Path]
     folder: Path
 
+    def act(self, name: str) -> Registry:
+        """Make ``name`` the actor: the registry signs with their key from now on."""
+        self.reg.use_key(self.keys[name])
+        return self.reg
+
 
 @pytest.fixture
 def world(backend_url: str, tmp_path: Path, german_split: dict[str, Path]) -> Iterator[World]:
@@ -124,18 +129,19 @@ def world(backend_url: str, tmp_path: Path, german_split: dict[str, Path]) -> It
     )
     assert init.admin_key is not None
     keys = {"ada": init.admin_key}
-    reg = Registry.open(backend_url, actor="ada", artifacts=tmp_path / "artifacts")
+    reg = Registry.open(backend_url, key=keys["ada"], artifacts=tmp_path / "artifacts")
     roles = {
         "dan": ["developer"],
         "val": ["validator"],
         "apo": ["approver"],
         "vic": ["validator", "approver"],
+        "svc": ["service"],
     }
     for name, rs in roles.items():
         keys[name] = tmp_path / f"{name}_ed25519"
         pub = new_keypair(keys[name], comment=name)
-        people.enroll(reg, name, rs, pub.openssh(), admin="ada", admin_key=keys["ada"])
-    reg.actor = "dan"
+        people.enroll(reg, name, rs, pub.openssh())
+    reg.use_key(keys["dan"])
     catalog.add_dataset(
         reg,
         german_split["train"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from govern.cli.main import app
 from govern.cli.reference import cli_reference
 from govern.ledger import Ledger, verify_ledger
+from govern.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -50,7 +52,10 @@ def test_doc_runs(doc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
             exec(compile(body, str(doc), "exec"), {"__name__": "__doc_example__"})
             continue
         for line in body.splitlines():
-            if line.startswith("$ govern "):
+            if line.startswith("$ ssh-keygen "):  # signing elsewhere (docs/identity.md)
+                done = subprocess.run(shlex.split(line[2:]), capture_output=True, check=False)
+                assert done.returncode == 0, f"`{line[2:]}` in {doc.name}: {done.stderr!r}"
+            elif line.startswith("$ govern "):
                 args = shlex.split(line[2:])[1:]
                 result = runner.invoke(app, args)
                 assert result.exit_code == 0, f"`{line[2:]}` in {doc.name}: {result.stderr}"
@@ -61,5 +66,9 @@ def test_example_registry_verifies_clean(tmp_path: Path) -> None:
     shutil.copy(ROOT / "registry.db.example", copy)
     with Ledger.open("sqlite:///" + str(copy), readonly=True) as ledger:
         report = verify_ledger(ledger)
-    assert report.size >= 8 and report.checkpoints == 1
+    assert report.size >= 7 and report.checkpoints == 1
+    with Registry.open(str(copy), readonly=True) as reg:
+        verified = reg.verify()
+    # every entry a person made is signed: the administrator's own enrolment, dan's, his data
+    assert verified.authority.signed == 3 and verified.authority.unsigned_legacy == 0
     assert copy.read_bytes() == (ROOT / "registry.db.example").read_bytes()  # read-only open

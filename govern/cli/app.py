@@ -8,7 +8,9 @@ only with ``--debug``.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -39,6 +41,11 @@ class GovernGroup(TyperGroup):
         except (TyperException, Exit, Abort):
             raise
         except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
+            from govern.registry.statements import StatementWritten
+
+            if isinstance(exc, StatementWritten):  # the first of two steps: sign it elsewhere
+                _written(exc)
+                return None
             if os.environ.get("GOVERN_DEBUG") or (ctx.obj or {}).get("debug"):
                 raise
             err_console.print(
@@ -49,6 +56,22 @@ class GovernGroup(TyperGroup):
         except KeyboardInterrupt:
             err_console.print("interrupted: nothing was written by the unfinished step")
             raise typer.Exit(130) from None
+
+
+def _written(written: Any) -> None:
+    console.print(f"statement written: {written.path} ({written.kind}); nothing was recorded")
+    console.print("sign it on your workstation, then run the same command again with --signed:")
+    typer.echo(f"  ssh-keygen -Y sign -f YOUR_KEY -n {written.namespace} {written.path}")
+    typer.echo(f"  {_again(written.path)}")
+
+
+def _again(path: Path) -> str:
+    """The command line that records the signed statement: this one, with ``--signed``."""
+    argv = sys.argv[1:]
+    if Path(sys.argv[0]).name != "govern" or "--statement-out" not in argv:
+        return f"govern --as NAME --signed {path} ...the same command..."
+    i = argv.index("--statement-out")
+    return shlex.join(["govern", *argv[:i], "--signed", *argv[i + 1 : i + 2], *argv[i + 2 :]])
 
 
 app = typer.Typer(
@@ -79,10 +102,35 @@ def _root(
         None,
         "--as",
         envvar="GOVERN_USER",
-        help="Who is acting (an enrolled person's name); default: your login name.",
+        help="Who is acting (an enrolled person's name); it must be the signing key's person.",
+    ),
+    sign_with: Path | None = typer.Option(
+        None,
+        "--sign-with",
+        envvar="GOVERN_SIGNING_KEY",
+        help="The SSH key that signs what you record (a private key, or KEY.pub with the key "
+        "in ssh-agent); it says who you are.",
+    ),
+    statement_out: Path | None = typer.Option(
+        None,
+        "--statement-out",
+        help="Sign elsewhere: write what the command would record as a statement to sign "
+        "(ssh-keygen -Y sign), and record nothing.",
+    ),
+    signed: Path | None = typer.Option(
+        None,
+        "--signed",
+        help="Record a statement written by --statement-out and signed elsewhere (its "
+        "signature in FILE.sig).",
     ),
 ) -> None:
-    ctx.obj = {"debug": debug, "actor": as_}
+    ctx.obj = {
+        "debug": debug,
+        "actor": as_,
+        "key": sign_with,
+        "statement_out": statement_out,
+        "signed": signed,
+    }
 
 
 def actor_of(ctx: typer.Context) -> str | None:
@@ -90,3 +138,18 @@ def actor_of(ctx: typer.Context) -> str | None:
     root = ctx.find_root()
     obj = root.obj or {}
     return obj.get("actor") if isinstance(obj, dict) else None
+
+
+def option_of(ctx: typer.Context, name: str) -> Path | None:
+    """A path option of the root command (``statement_out``, ``signed``), if given."""
+    obj = ctx.find_root().obj or {}
+    value = obj.get(name) if isinstance(obj, dict) else None
+    return Path(value) if value is not None else None
+
+
+def key_of(ctx: typer.Context) -> Path | None:
+    """The ``--sign-with`` key given to the root command (or GOVERN_SIGNING_KEY), if any."""
+    root = ctx.find_root()
+    obj = root.obj or {}
+    key = obj.get("key") if isinstance(obj, dict) else None
+    return Path(key) if key is not None else None

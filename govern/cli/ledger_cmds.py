@@ -12,7 +12,7 @@ from rich.table import Table
 
 from govern.cli.app import DbOption, app, console
 from govern.cli.progress import progress_bar
-from govern.errors import BadInput
+from govern.errors import BadInput, CompromisedSignatures
 from govern.ledger import merkle, open_ledger, resolve_url
 from govern.ledger.db import sqlite_path
 from govern.ledger.logkey import default_key_path, load_key
@@ -167,7 +167,8 @@ def verify(
     with Registry.open(db, readonly=True) as reg:
         total = reg.ledger.size
         with progress_bar("verifying", total, enabled=not as_json) as advance:
-            report = reg.verify(checkpoint=note_text, verifier=verifier, progress=advance)
+            verified = reg.verify(checkpoint=note_text, verifier=verifier, progress=advance)
+    report, authority = verified.ledger, verified.authority
     summary = {
         "ok": True,
         "origin": report.origin,
@@ -178,9 +179,14 @@ def verify(
         "consistent_with": None
         if report.against is None
         else {"size": report.against.size, "root_hash": _b64(report.against.root)},
+        "signed_entries": authority.signed,
+        "unsigned_before_signatures_were_required": authority.unsigned_legacy,
+        "signatures_required_from": authority.required_from,
+        "signed_by_compromised_keys": list(authority.compromised),
     }
     if as_json:
         _dump(summary)
+        _warn_compromised(authority.compromised)
         return
     console.print(
         f"[green]ok[/green]: {report.size} entries, {report.nodes} tree nodes and "
@@ -191,6 +197,25 @@ def verify(
             f"[green]ok[/green]: the log is an append-only extension of your checkpoint "
             f"(size {report.against.size})"
         )
+    signed = f"[green]ok[/green]: {authority.signed} entries signed by their authors, each allowed"
+    console.print(signed + " by the policy of its time")
+    if authority.unsigned_legacy:
+        console.print(
+            f"{authority.unsigned_legacy} entries unsigned (written before signatures were "
+            "required)"
+        )
+    _warn_compromised(authority.compromised)
+
+
+def _warn_compromised(seqs: tuple[int, ...]) -> None:
+    if not seqs:
+        return
+    shown = ", ".join(str(s) for s in seqs[:20]) + (" ..." if len(seqs) > 20 else "")
+    raise CompromisedSignatures(
+        f"{len(seqs)} entries were signed by keys later revoked as compromised and no longer "
+        f"count: {shown}",
+        hint="an approval made only by such a key must be signed again by an unrevoked one",
+    )
 
 
 @app.command()

@@ -14,11 +14,19 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from govern.cli.app import DbOption, actor_of, app, console
+from govern.cli.app import (
+    DbOption,
+    actor_of,
+    app,
+    console,
+    err_console,
+    key_of,
+    option_of,
+)
 from govern.errors import BadInput
 from govern.ledger.jcs import loads_strict
 from govern.presentation import fmt
-from govern.records import FindingRaised, ModelDeployed, PolicySet, subjects
+from govern.records import FindingRaised, ModelDeployed, PolicySet, Record, subjects
 from govern.registry import (
     Registry,
     approvals,
@@ -34,6 +42,7 @@ from govern.registry.codeversion import given
 from govern.registry.dates import parse_date
 from govern.registry.inventory import inventory as inventory_rows
 from govern.registry.sshsig import new_keypair
+from govern.registry.statements import Presigned
 from govern.registry.status import status as status_of
 
 data_app = typer.Typer(help="Dataset versions.", no_args_is_help=True)
@@ -67,16 +76,38 @@ SignWith = typer.Option(
     None,
     "--sign-with",
     envvar="GOVERN_SIGNING_KEY",
-    help="Your SSH private key (or key.pub with the key in ssh-agent).",
+    help="Your SSH private key (or key.pub with the key in ssh-agent); it says who you are.",
 )
 
 
 @contextmanager
 def registry(
-    ctx: typer.Context, db: str | None, artifacts: Path | None = None, readonly: bool = False
+    ctx: typer.Context,
+    db: str | None,
+    artifacts: Path | None = None,
+    readonly: bool = False,
+    key: Path | None = None,
 ) -> Iterator[Registry]:
-    with Registry.open(db, actor=actor_of(ctx), artifacts=artifacts, readonly=readonly) as reg:
+    """The registry, signing with ``key`` (a command's --sign-with) or the root --sign-with."""
+    two_step = option_of(ctx, "statement_out") or option_of(ctx, "signed")
+    signing = None if readonly or two_step else (key or key_of(ctx))
+    with Registry.open(
+        db, actor=actor_of(ctx), artifacts=artifacts, readonly=readonly, key=signing
+    ) as reg:
+        reg.on_sign = _show_statement
+        if not readonly:
+            reg.statement_out = option_of(ctx, "statement_out")
+            signed = option_of(ctx, "signed")
+            reg.presigned = Presigned.read(signed) if signed is not None else None
         yield reg
+
+
+def _show_statement(record: Record) -> None:
+    """Before signing: what is being signed, in one line on stderr."""
+    subject = getattr(record, "subject", None)
+    err_console.print(
+        f"[dim]signing {record.KIND}{f' for {subject}' if subject else ''}[/dim]", markup=True
+    )
 
 
 def _dump(obj: Any) -> None:
@@ -225,17 +256,22 @@ def people_add(
     ssh_key: Path = typer.Option(..., "--ssh-key", help="Their OpenSSH public key file."),
     until: str | None = typer.Option(None, "--until", help="Key valid until (YYYY-MM-DD)."),
     sign_with: Path | None = SignWith,
+    cosign_with: Path | None = typer.Option(
+        None,
+        "--cosign-with",
+        help="A second administrator's key: dual control for validators, approvers and "
+        "administrators once the registry has two administrators.",
+    ),
     db: str | None = DbOption,
 ) -> None:
-    """Enrol a person; signed by you, an administrator."""
-    with registry(ctx, db) as reg:
+    """Enrol a person or service; signed by you, an administrator."""
+    with registry(ctx, db, key=sign_with) as reg:
         entry = people.enroll(
             reg,
             name,
             role,
             _read(ssh_key),
-            admin=reg.actor,
-            admin_key=sign_with,
+            cosigner_key=cosign_with,
             valid_until=parse_date(until) if until else None,
         )
     console.print(f"{name} enrolled as {', '.join(sorted(role))} (entry {entry.seq})")
@@ -246,13 +282,42 @@ def people_revoke(
     ctx: typer.Context,
     name: str = typer.Argument(...),
     reason: str = typer.Option(..., "--reason"),
+    compromised: bool = typer.Option(
+        False, "--compromised", help="The key was compromised: its signatures stop counting."
+    ),
+    since: int | None = typer.Option(
+        None,
+        "--since",
+        help="With --compromised: the log position from which its signatures stop counting "
+        "(default: since it was enrolled).",
+    ),
     sign_with: Path | None = SignWith,
     db: str | None = DbOption,
 ) -> None:
     """Revoke a person's key; signed by you, an administrator."""
-    with registry(ctx, db) as reg:
-        entry = people.revoke(reg, name, reason=reason, admin=reg.actor, admin_key=sign_with)
+    with registry(ctx, db, key=sign_with) as reg:
+        entry = people.revoke(
+            reg, name, reason=reason, compromised=compromised, compromised_from=since
+        )
     console.print(f"{name}'s key revoked (entry {entry.seq})")
+
+
+@people_app.command("rotate")
+def people_rotate(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    new_key: Path = typer.Option(
+        ..., "--new-key", help="The new private key (or NEW.pub with it in ssh-agent)."
+    ),
+    reason: str = typer.Option(..., "--reason"),
+    sign_with: Path | None = SignWith,
+    db: str | None = DbOption,
+) -> None:
+    """Replace a person's key: signed with their old key (or an administrator's after a loss)
+    and with the new one."""
+    with registry(ctx, db, key=sign_with) as reg:
+        entry = people.rotate(reg, name, new_key, reason=reason)
+    console.print(f"{name}'s key replaced (entry {entry.seq})")
 
 
 @people_app.command("list")
@@ -340,15 +405,12 @@ def approve(
     db: str | None = DbOption,
 ) -> None:
     """Sign and record your decision on a model version."""
-    if sign_with is None:
-        raise BadInput("an approval must be signed", hint="pass --sign-with YOUR_SSH_KEY")
-    with registry(ctx, db) as reg:
+    with registry(ctx, db, key=sign_with) as reg:
         entry = approvals.approve(
             reg,
             ref,
             decision=decision,
             role=role,
-            key=sign_with,
             conditions=conditions,
             expires=expires,
         )
@@ -419,8 +481,8 @@ def deploy(
     db: str | None = DbOption,
 ) -> None:
     """Record a deployment (refused unless approved, or an approver's signed override)."""
-    with registry(ctx, db) as reg:
-        entry = deployments.deploy(reg, ref, env=env, override=override, key=sign_with)
+    with registry(ctx, db, key=sign_with) as reg:
+        entry = deployments.deploy(reg, ref, env=env, override=override)
     deployed = ModelDeployed.from_entry(entry)
     extra = " by signed override" if deployed.override else ""
     console.print(f"{deployed.model} deployed to {env}{extra} (entry {entry.seq})")

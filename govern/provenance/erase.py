@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from govern.errors import BadInput, Conflict
 from govern.ledger import Appended, Entry
 from govern.provenance import inputs
-from govern.provenance.events import ERASED, events, logged, require_person
+from govern.provenance.events import ERASED, events, logged
 from govern.provenance.retention import retention
 from govern.records import PredictionErased
 
@@ -58,7 +58,6 @@ def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
             "an erasure needs a reason (the request it answers, e.g. 'GDPR Art. 17 request "
             "2026-118')"
         )
-    require_person(reg, "erase inputs")
     found = events(reg, prediction_id)
     entry, prediction = logged(found, prediction_id)
     done = [e for e in found if e.kind == ERASED]
@@ -78,7 +77,6 @@ def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
         retain_until=keep.keep_until,
         within_retention=keep.in_force(today),
     )
-    prepared = reg.ledger.prepare(record.KIND, record.to_payload(), reg.actor)
 
     def drop(conn: Connection, _done: Appended) -> None:
         if not inputs.delete(conn, entry.seq):
@@ -89,7 +87,7 @@ def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
                 "`govern provenance`",
             )
 
-    appended = reg.ledger.append_prepared([prepared], extra=drop)
+    written = reg.record(record, extra=drop)
     residue: tuple[str, ...] = ()
     wal: bool | None = None
     engine = reg.ledger.engine
@@ -106,7 +104,7 @@ def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
     return Erasure(
         prediction_id=prediction_id,
         prediction_entry=entry.seq,
-        entry=reg.entry(appended.first_seq),
+        entry=written,
         keep_until=keep.keep_until,
         within_retention=keep.in_force(today),
         wal_truncated=wal,

@@ -45,6 +45,7 @@ from govern.errors import (
     Conflict,
     DuplicatePrediction,
     ModelNotDeployed,
+    PolicyViolation,
 )
 from govern.ledger import Appended
 from govern.ledger.entry import PreparedEntry
@@ -53,8 +54,8 @@ from govern.ledger.template import PayloadTemplate, string_bodies
 from govern.provenance import inputs
 from govern.provenance.canonical import SALT_BYTES, canonical_rows
 from govern.provenance.events import KINDS, LOGGED
-from govern.records import PredictionLogged, PredictionOutput, ScoringOverride
-from govern.registry import models
+from govern.records import PredictionBatch, PredictionLogged, PredictionOutput, ScoringOverride
+from govern.registry import authority, models
 from govern.registry.status import DEPLOYED, status
 from govern.registry.tables import read_table
 
@@ -157,7 +158,15 @@ class Scorer:
         self.version = mv
         self.ref = mv.ref
         self.model_entry: str = mv.leaf
-        self.actor = actor or reg.actor
+        # Predictions are signed, once per batch, by the enrolled person or service whose key
+        # the registry signs with (docs/provenance.md, "Signed batches").
+        self.signer, self.person = authority.acting(reg)
+        if actor is not None and actor != self.person.name:
+            raise PolicyViolation(
+                f"the registry signs as {self.person.name}, not {actor}: a scorer logs "
+                "predictions in the name of the key that signs them"
+            )
+        self.actor = self.person.name
         self.schema = models.schema_of(mv)
         self.features = list(self.schema.names)
         self.task: str = mv.task
@@ -262,22 +271,30 @@ class Scorer:
         hexed = digests.hex().encode("ascii")
         commits = [hexed[i : i + 64] for i in range(0, 64 * n, 64)]
 
+        lead = 0  # the entries before the predictions: the batch's signed statement, and more
+
         def store(conn: Connection, done: Appended) -> None:
             if done.first_seq != seen:
                 self._recheck_status(conn, seen, done.first_seq, override)
             if given:
                 _refuse_logged(self.reg, conn, id_list, done.first_seq)
-            inputs.insert(conn, done.first_seq, salts, rows)
+            inputs.insert(conn, done.first_seq + lead, salts, rows)
 
         with _collector_paused():
+            batch_id = new_ids(1)[0]
             prepared = self._prepare(
-                method, id_list, keys, commits, scores, decisions, labels, override
+                method, id_list, keys, commits, scores, decisions, labels, override, batch_id
             )
-            done = self.reg.ledger.append_prepared(prepared, progress=progress, extra=store)
+            header = self._sign_batch(batch_id, prepared)
+            lead = len(header)
+            done = self.reg.ledger.append_prepared(
+                [*header, *prepared], progress=_without(lead, progress), extra=store
+            )
+        self.reg.signed_entries_written()
         batch = LoggedBatch(
             model=self.ref,
             ids=tuple(id_list),
-            first_seq=done.first_seq,
+            first_seq=done.first_seq + lead,
             ts=done.ts,
             scores=tuple(scores),
             decisions=tuple(decisions),
@@ -377,6 +394,7 @@ class Scorer:
         decision: str | None,
         label: str | None,
         key: str | None,
+        batch: str,
     ) -> PredictionLogged:
         """One prediction's record (the slow, obviously canonical path)."""
         return PredictionLogged(
@@ -389,7 +407,25 @@ class Scorer:
             override=override,
             product=self.product,
             subject_key=key,
+            batch=batch,
         )
+
+    def _sign_batch(self, batch_id: str, prepared: Sequence[PreparedEntry]) -> list[PreparedEntry]:
+        """The batch's signed statement (and, in a ledger older than signatures, the entry that
+        requires them from now on), prepared to lead the predictions."""
+        # Canonical JSON objects delimit themselves, so their concatenation is unambiguous.
+        digest = hashlib.sha256(b"".join([p.payload_json for p in prepared])).hexdigest()
+        statement = PredictionBatch(
+            subject=batch_id,
+            model=self.ref,
+            model_entry=self.model_entry,
+            count=len(prepared),
+            payloads_sha256=digest,
+            nonce=os.urandom(16).hex(),
+        )
+        ready, who, _marked = self.reg.sign_records([statement], key=self.signer)
+        ledger = self.reg.ledger
+        return [ledger.prepare(r.KIND, r.to_payload(), who) for r in ready]
 
     def _prepare(
         self,
@@ -401,6 +437,7 @@ class Scorer:
         decisions: list[str | None],
         labels: list[str] | None,
         override: ScoringOverride | None,
+        batch: str,
     ) -> list[PreparedEntry]:
         # The batch's payloads differ only in a few strings: one template with a slot for each
         # (ledger/template.py). A regressor's decision is a constant null.
@@ -422,6 +459,7 @@ class Scorer:
             "\x00d" if self._labels is not None else None,
             "\x00l" if labels is not None else None,
             "\x00k" if keys is not None else None,
+            batch,
         )
         template = PayloadTemplate(shape.to_payload(), list(slots))
         bodies = template.fill([slots[slot] for slot in template.slots])
@@ -434,8 +472,24 @@ class Scorer:
             decisions[0],
             labels[0] if labels else None,
             keys[0] if keys else None,
+            batch,
         )
         return self.reg.ledger.prepare_many(KIND, self.actor, bodies, ids, first=first.to_payload())
+
+
+def _without(lead: int, progress: Progress | None) -> Progress | None:
+    """``progress`` counting predictions only: the entries that lead a batch are not rows."""
+    if progress is None:
+        return None
+    left = [lead]
+
+    def step(n: int) -> None:
+        skip = min(left[0], n)
+        left[0] -= skip
+        if n > skip:
+            progress(n - skip)
+
+    return step
 
 
 @contextmanager

@@ -52,9 +52,10 @@ class PersonRevoked(Record, kind="person.revoked", purpose="revoke", action="rev
 
 
 @dataclass(frozen=True)
-class KeyRotated(Record, kind="person.key_rotated", purpose="enrol", action="rotate-key"):
-    """A person's new key. Signed with the new key and, in ``old_signature``, the old one;
-    after a loss, an administrator signs instead (``signature``, actor the administrator)."""
+class KeyRotated(Record, kind="person.key_rotated", purpose="enrol"):
+    """A person's new key. ``signature`` is by the key enrolled for the entry's actor: the
+    person's old key, or, after a loss, an administrator's (the policy's ``rotate-key``);
+    ``new_key_signature`` by the new key, which proves its holder has it."""
 
     subject: str
     log: str
@@ -63,10 +64,10 @@ class KeyRotated(Record, kind="person.key_rotated", purpose="enrol", action="rot
     ssh_public_key: str
     fingerprint: str
     reason: str
-    old_signature: str | None = optional()
+    new_key_signature: str | None = optional()
     signature: str | None = optional()
 
     def to_statement(self) -> JSONObject:
         payload = super().to_statement()
-        payload.pop("old_signature", None)
+        payload.pop("new_key_signature", None)
         return payload

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import orjson
+
 from govern.records._codec import JSONObject, optional, to_json
 from govern.records.base import Record
 
@@ -47,6 +49,13 @@ class PredictionLogged(Record, kind="prediction.logged"):
     def id(self) -> str:
         return self.subject
 
+    @staticmethod
+    def batch_of(payload_json: bytes) -> str | None:
+        """The ``batch`` of a payload's bytes, read without building the record (the audit
+        reads it for every prediction)."""
+        value = orjson.loads(payload_json).get("batch")
+        return value if isinstance(value, str) else None
+
 
 @dataclass(frozen=True)
 class PredictionBatch(
@@ -54,8 +63,9 @@ class PredictionBatch(
 ):
     """One signed statement for a batch of predictions: who logged them and a digest of their
     payloads, not of their positions, so the batch signs what was decided wherever it lands in
-    the log. ``payloads_sha256`` is SHA-256 over the SHA-256 of each payload's RFC 8785 bytes,
-    in log order; every ``prediction.logged`` of the batch names it in ``batch``."""
+    the log. ``payloads_sha256`` is SHA-256 over its payloads' RFC 8785 bytes concatenated in
+    log order (each canonical object delimits itself); every ``prediction.logged`` of the batch
+    names it in ``batch``."""
 
     subject: str  # the batch id
     model: str

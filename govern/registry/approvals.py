@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from govern.errors import BadInput, EntryMalformed, PolicyViolation, SignatureInvalid
 from govern.ledger import Entry
 from govern.ledger.entry import now_ts
+from govern.ledger.jcs import loads_strict
 from govern.records import (
     APPROVAL_TYPE,
     ApprovalSigned,
@@ -26,10 +27,12 @@ from govern.records import (
     from_json,
     subjects,
 )
-from govern.registry import findings, models, people, signing
+from govern.registry import authority, findings, models, people, signing
 from govern.registry import projections as proj
 from govern.registry.dates import parse_date
 from govern.registry.entities import Person, SignedApproval
+from govern.registry.identity import KeySigner
+from govern.registry.statements import write_statement
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -209,20 +212,46 @@ def approve(
     *,
     decision: str,
     role: str,
-    key: Path,
+    key: Path | KeySigner | None = None,
     conditions: str | None = None,
     expires: str | None = None,
 ) -> Entry:
-    """Build the statement, sign it with the acting person's key, check and append it."""
+    """Build the statement, sign it with the acting person's key (``key``, else the registry's
+    signer), check and append it."""
+    ns = signing.namespace("approval", reg.origin)
+    if reg.statement_out is not None or reg.presigned is not None:
+        # the two steps: the statement is signed on the officer's own workstation
+        name = reg.claimed or reg.actor
+        if reg.statement_out is not None:
+            st = statement(
+                reg,
+                ref,
+                decision=decision,
+                role=role,
+                signer=name,
+                conditions=conditions,
+                expires=expires,
+            )
+            write_statement(reg.statement_out, signing.statement_bytes(st), ApprovalSigned.KIND, ns)
+        signed, reg.presigned = reg.presigned, None
+        assert signed is not None
+        try:
+            st_data = loads_strict(signed.statement)
+        except BadInput as exc:
+            raise SignatureInvalid(f"{signed.path} is not an approval statement: {exc}") from None
+        if not isinstance(st_data, dict):
+            raise SignatureInvalid(f"{signed.path} is not an approval statement")
+        return submit(reg, st_data, signed.signature)
+    signer, person = authority.acting(reg, key)
     st = statement(
         reg,
         ref,
         decision=decision,
         role=role,
-        signer=reg.actor,
+        signer=person.name,
         conditions=conditions,
         expires=expires,
     )
-    people.require_active(reg, reg.actor, role)
-    signature = signing.sign(st, key, signing.namespace("approval", reg.origin))
+    people.require_active(reg, person.name, role)
+    signature = signer.sign(signing.statement_bytes(st), ns)
     return submit(reg, st, signature)

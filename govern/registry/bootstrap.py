@@ -12,6 +12,7 @@ from govern.ledger import Ledger, resolve_url
 from govern.ledger.db import check_creatable, sqlite_path
 from govern.ledger.logkey import create_key, default_key_path
 from govern.registry import sshsig
+from govern.registry.identity import load_signer
 from govern.registry.people import enroll_first_administrator
 
 ORIGIN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_/:]{0,199}$")
@@ -58,11 +59,15 @@ def init_registry(
             hint="a new registry needs a new key: move the old file away or pass --key",
         )
     public = None
+    admin_signer = None
     if admin_public_key is not None:
         try:
             public = sshsig.parse_public_key(admin_public_key.read_text())
         except OSError as exc:
             raise BadInput(f"cannot read the administrator's public key: {exc}") from exc
+        # The first enrolment is signed with this key: its private half beside it, or in
+        # ssh-agent (checked now, before anything is created).
+        admin_signer = load_signer(admin_public_key)
     created: list[Path] = []
     try:
         signer = create_key(key_path, origin)
@@ -72,6 +77,8 @@ def init_registry(
             admin_key_file = key_path.parent / f"{admin}_ed25519"
             public = sshsig.new_keypair(admin_key_file, comment=f"{admin}@{origin}")
             created += [admin_key_file, Path(str(admin_key_file) + ".pub")]
+            admin_signer = load_signer(admin_key_file)
+        assert admin_signer is not None
         verifier_key = signer.verifier().to_string()
         ledger = Ledger.create(
             url, origin, verifier_key=verifier_key, actor=admin, version=__version__
@@ -79,7 +86,7 @@ def init_registry(
         if db_file is not None:
             created += [db_file, Path(str(db_file) + "-wal"), Path(str(db_file) + "-shm")]
         with ledger:
-            enroll_first_administrator(ledger, admin, public)
+            enroll_first_administrator(ledger, admin, public, admin_signer)
             # derive the registry tables now, so the first administrator is in them
             from govern.registry.artifacts import ArtifactStore
             from govern.registry.core import Registry, default_artifacts_dir

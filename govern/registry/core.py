@@ -9,36 +9,44 @@ shortcut methods call them.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import importlib
 import os
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, inspect, select
 
+from govern.errors import GovernError, PolicyViolation, SignatureInvalid
 from govern.ledger import Appended, Entry, Ledger, resolve_url, verify_ledger
 from govern.ledger.db import sqlite_path
 from govern.ledger.note import Verifier
 from govern.ledger.verify import VerifyReport
-from govern.records import PolicySet, Record
+from govern.records import PersonEnrolled, PolicySet, Record, SignaturesRequired
 from govern.registry import policy as policy_mod
 from govern.registry import projections as proj
 from govern.registry.artifacts import ArtifactStore
+from govern.registry.audit import AuditReport
+from govern.registry.identity import SIGN_HINT, KeySigner
+from govern.registry.statements import Presigned, write_statement
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from govern.registry.codeversion import CodeVersion
-    from govern.registry.entities import DatasetVersion, ModelVersion
+    from govern.registry.entities import DatasetVersion, ModelVersion, Person
     from govern.registry.inventory import InventoryRow
     from govern.registry.status import Status
 
 
 _RECORD_CACHE = 4096
+#: The rule a ``log.signatures_required`` entry states (docs/identity.md).
+SIGNED_ENTRIES = "every entry a person or service makes is signed by them"
 R = TypeVar("R", bound=Record)
 
 
@@ -60,10 +68,29 @@ def default_actor() -> str:
 class Registry:
     """An open registry. ``Registry.open(db)``; use as a context manager."""
 
-    def __init__(self, ledger: Ledger, artifacts: ArtifactStore, actor: str) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        artifacts: ArtifactStore,
+        actor: str,
+        *,
+        signer: KeySigner | None = None,
+        claimed: str | None = None,
+    ) -> None:
         self.ledger = ledger
         self.artifacts = artifacts
         self.actor = actor
+        # The key that signs this registry's writes, and the name given with --as (which must
+        # be the key's person).
+        self.signer = signer
+        self.claimed = claimed
+        # Called with each record before it is signed: the CLI shows what is being signed.
+        self.on_sign: Callable[[Record], None] | None = None
+        # The two-step flow: write the statement instead of signing (``statement_out``), or
+        # use a statement signed elsewhere (``presigned``) for the next record.
+        self.statement_out: Path | None = None
+        self.presigned: Presigned | None = None
+        self._signing_required: bool | None = None
         # Entries never change once written: their records are parsed once per process, found
         # by (seq, leaf hash) so that another entry at that position is never taken for them.
         self._records: OrderedDict[tuple[int, str], tuple[Entry, Record]] = OrderedDict()
@@ -81,11 +108,32 @@ class Registry:
         actor: str | None = None,
         artifacts: Path | None = None,
         readonly: bool = False,
+        key: Path | KeySigner | None = None,
     ) -> Registry:
+        """Open a registry; ``key`` (a key file or a signer) signs its writes, ``actor`` (the
+        ``--as`` name) must then be the key's person."""
         url = resolve_url(db)
         ledger = Ledger.open(url, readonly=readonly)
         root = artifacts or default_artifacts_dir(url)
-        return cls(ledger, ArtifactStore(root), actor or default_actor())
+        reg = cls(ledger, ArtifactStore(root), actor or default_actor(), claimed=actor)
+        if key is not None:
+            try:
+                reg.use_key(key, claimed=actor)
+            except GovernError:
+                reg.close()
+                raise
+        return reg
+
+    def use_key(self, key: Path | KeySigner, *, claimed: str | None = None) -> Person:
+        """Sign this registry's writes with ``key``; its enrolled person becomes the actor
+        (``claimed``, a name given with ``--as``, must be theirs)."""
+        from govern.registry import authority
+        from govern.registry.identity import load_signer
+
+        signer = key if isinstance(key, KeySigner) else load_signer(Path(key))
+        person = authority.identify(self, signer, claimed=claimed)
+        self.signer, self.actor, self.claimed = signer, person.name, claimed
+        return person
 
     def close(self) -> None:
         self.ledger.close()
@@ -106,24 +154,132 @@ class Registry:
 
     # ---- writing ---------------------------------------------------------------------------
 
-    def record(self, record: Record, *, actor: str | None = None) -> Entry:
-        """Append one record and update the projections in the same transaction."""
-        return self.record_batch([record], actor=actor)[0]
+    def record(
+        self,
+        record: Record,
+        *,
+        actor: str | None = None,
+        key: KeySigner | None = None,
+        extra: Callable[[Connection, Appended], None] | None = None,
+    ) -> Entry:
+        """Sign (or check the signature of) one record and append it, with its projections."""
+        return self.record_batch([record], actor=actor, key=key, extra=extra)[0]
 
-    def record_batch(self, records: Sequence[Record], *, actor: str | None = None) -> list[Entry]:
-        """Append records as one transaction (all or none), projections included."""
-        who = actor or self.actor
-        prepared = [self.ledger.prepare(r.KIND, r.to_payload(), who) for r in records]
+    def record_batch(
+        self,
+        records: Sequence[Record],
+        *,
+        actor: str | None = None,
+        key: KeySigner | None = None,
+        extra: Callable[[Connection, Appended], None] | None = None,
+    ) -> list[Entry]:
+        """Append records as one transaction (all or none), projections included.
+
+        A record a person makes is signed here with ``key`` (or the registry's signer) after the
+        policy is checked, or, when it already carries a signature (signed elsewhere), its
+        signer is identified and checked the same way; the entry's actor is that person. The
+        first signed write to a ledger from before signatures records that they are required
+        from then on (``log.signatures_required``). ``extra`` runs in the same transaction.
+        """
+        ready, who, marked = self.sign_records(records, actor=actor, key=key)
+        prepared = [self.ledger.prepare(r.KIND, r.to_payload(), who) for r in ready]
         written: list[Entry] = []
 
         def project(conn: Connection, done: Appended) -> None:
-            for offset, record in enumerate(records):
+            for offset, record in enumerate(ready):
                 entry = self.ledger.read_entry(conn, done.first_seq + offset)
                 proj.apply(conn, entry, record)
                 written.append(entry)
+            if extra is not None:
+                extra(conn, done)
 
         self.ledger.append_prepared(prepared, extra=project)
-        return written
+        self._signing_required = self._signing_required or bool(marked)
+        return written[marked:]
+
+    def sign_records(
+        self,
+        records: Sequence[Record],
+        *,
+        actor: str | None = None,
+        key: KeySigner | None = None,
+    ) -> tuple[list[Record], str, int]:
+        """The records as they will be appended (signed, or their signatures checked), the
+        actor of their entries, and 1 when a ``log.signatures_required`` entry leads them."""
+        from govern.registry import authority
+
+        ready: list[Record] = []
+        who = actor or self.actor
+        for record in records:
+            if record.PURPOSE is None:
+                ready.append(record)
+                continue
+            if getattr(record, "signature", None) is None and (
+                self.statement_out is not None or self.presigned is not None
+            ):
+                record = self._two_step(record)
+            if getattr(record, "signature", None) is not None:
+                record, person = authority.submit(self, record, claimed=actor or self.claimed)
+            else:
+                signer = key or self.signer
+                if signer is None:
+                    raise PolicyViolation(
+                        f"a {record.KIND} entry must be signed by who makes it",
+                        hint=SIGN_HINT,
+                    )
+                if self.on_sign is not None:
+                    self.on_sign(record)
+                record = authority.sign(self, record, signer, claimed=actor or self.claimed)
+                person = authority.identify(self, signer)
+            ready.append(record)
+            who = person.name
+        marked = 0
+        if any(r.PURPOSE is not None for r in ready) and not self.signing_required():
+            ready.insert(0, self._signatures_required())
+            marked = 1
+        return ready, who, marked
+
+    def _two_step(self, record: Record) -> Record:
+        """The statement written for signing elsewhere, or the record with the signature made
+        there (it must sign exactly what this command would record now)."""
+        from govern.registry import authority
+
+        statement = authority.statement_bytes(record)
+        ns = authority.namespace_of(self, record)
+        if self.statement_out is not None:
+            write_statement(self.statement_out, statement, record.KIND, ns)
+        assert self.presigned is not None
+        if self.presigned.statement != statement:
+            raise SignatureInvalid(
+                f"the statement in {self.presigned.path} is not what this command records now "
+                "(its inputs or the ledger changed since it was written)",
+                hint="write a fresh statement with --statement-out, sign it, and run again",
+            )
+        signature, self.presigned = self.presigned.signature, None
+        return dataclasses.replace(record, signature=signature)  # type: ignore[call-arg]
+
+    def signed_entries_written(self) -> None:
+        """Tell the registry a signed entry was written outside ``record_batch``."""
+        self._signing_required = True
+
+    def signing_required(self) -> bool:
+        """Whether the ledger already requires signed entries: its first administrator's
+        enrolment is signed (a registry made by this version), or it says so."""
+        if self._signing_required is None:
+            first = list(self.ledger.entries(start=1, stop=2))
+            signed = (
+                bool(first)
+                and first[0].kind == PersonEnrolled.KIND
+                and (PersonEnrolled.from_entry(first[0]).signature is not None)
+            )
+            marked = next(iter(self.ledger.entries(kind=SignaturesRequired.KIND, limit=1)), None)
+            self._signing_required = signed or marked is not None
+        return self._signing_required
+
+    def _signatures_required(self) -> SignaturesRequired:
+        from govern._version import __version__
+
+        return SignaturesRequired(subject="log", rule=SIGNED_ENTRIES, govern_version=__version__)
 
     # ---- the domain, for Python callers (each calls its idea module) -----------------------
 
@@ -276,11 +432,11 @@ class Registry:
         verifier: Verifier | None = None,
         progress: Callable[[int], None] | None = None,
         parallel: bool | None = None,
-    ) -> VerifyReport:
-        """Verify the ledger (``verify_ledger``), then the signed entries, then that the
-        projections agree with it."""
-        from govern.registry.signatures import KINDS as SIGNED
-        from govern.registry.signatures import check_signed_entries
+    ) -> Verified:
+        """Verify the ledger (``verify_ledger``), then who made each entry and whether they
+        were allowed to (``audit``), then that the projections agree with it."""
+        from govern.records import PersonRevoked
+        from govern.registry.audit import audit
 
         report = verify_ledger(
             self.ledger,
@@ -289,11 +445,36 @@ class Registry:
             progress=progress,
             parallel=parallel,
         )
-        check_signed_entries(self.ledger.entries(kinds=SIGNED), self.origin)
+        authority = audit(
+            self.ledger.entries(),
+            self.origin,
+            revocations=self.ledger.entries(kind=PersonRevoked.KIND),
+        )
         with self.ledger.engine.connect() as conn:
             if inspect(conn).has_table(proj.people.name):
                 proj.check(conn, self.ledger.entries(kinds=proj.KINDS))
-        return report
+        return Verified(report, authority)
 
 
-__all__ = ["Registry", "default_actor", "default_artifacts_dir"]
+@dataclass(frozen=True)
+class Verified:
+    """A registry that verified: its ledger (``govern.ledger.verify``) and who wrote it
+    (``audit``)."""
+
+    ledger: VerifyReport
+    authority: AuditReport
+
+    @property
+    def origin(self) -> str:
+        return self.ledger.origin
+
+    @property
+    def size(self) -> int:
+        return self.ledger.size
+
+    @property
+    def root(self) -> bytes:
+        return self.ledger.root
+
+
+__all__ = ["Registry", "Verified", "default_actor", "default_artifacts_dir"]

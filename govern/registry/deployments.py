@@ -15,7 +15,8 @@ from govern.records import (
     OverrideStatement,
     subjects,
 )
-from govern.registry import models, people, signing
+from govern.registry import authority, models, people, signing
+from govern.registry.identity import KeySigner
 from govern.registry.refs import check_name
 from govern.registry.status import status
 
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
     from govern.registry.core import Registry
 
 
-def override_statement(reg: Registry, ref: str, env: str, justification: str) -> OverrideStatement:
+def override_statement(
+    reg: Registry, ref: str, env: str, justification: str, signer: str | None = None
+) -> OverrideStatement:
     row = models.resolve(reg, ref)
     return OverrideStatement(
         type=OVERRIDE_TYPE,
@@ -32,7 +35,7 @@ def override_statement(reg: Registry, ref: str, env: str, justification: str) ->
         model_entry=row.leaf,
         env=env,
         justification=justification,
-        signer=reg.actor,
+        signer=signer or reg.actor,
     )
 
 
@@ -42,7 +45,7 @@ def deploy(
     *,
     env: str = "production",
     override: str | None = None,
-    key: Path | None = None,
+    key: Path | KeySigner | None = None,
 ) -> Entry:
     """Record a deployment; refused unless approved, except by a signed override."""
     check_name(env, "environment")
@@ -59,12 +62,11 @@ def deploy(
             )
         if not override.strip():
             raise BadInput("an override needs a written justification")
-        person = people.require_active(reg, reg.actor, "approver")
-        if key is None:
-            raise BadInput("an override must be signed: pass --sign-with KEY")
-        st = override_statement(reg, model, env, override)
+        signer, acting = authority.acting(reg, key)
+        person = people.require_active(reg, acting.name, "approver")
+        st = override_statement(reg, model, env, override, signer=person.name)
         ns = signing.namespace("deployment", reg.origin)
-        signature = signing.sign(st, key, ns)
+        signature = signer.sign(signing.statement_bytes(st), ns)
         signing.verify(st, signature, person.public_key, ns)
         signed_override = DeploymentOverride(
             justification=override,
@@ -80,7 +82,8 @@ def deploy(
             env=env,
             status_at_deploy=current.status,
             override=signed_override,
-        )
+        ),
+        key=None if key is None else authority.acting(reg, key)[0],
     )
 
 

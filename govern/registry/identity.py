@@ -27,6 +27,10 @@ from govern.registry import sshsig
 from govern.registry.sshsig import PublicKey
 
 KEY_ENV = "GOVERN_SIGNING_KEY"
+SIGN_HINT = (
+    "pass --sign-with KEY (your SSH private key, or KEY.pub with the key in ssh-agent), or set "
+    "GOVERN_SIGNING_KEY"
+)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from govern.records import (
     from_json,
     subjects,
 )
-from govern.registry import catalog
+from govern.registry import catalog, people
 from govern.registry import projections as proj
 from govern.registry.codeversion import CodeVersion, capture
 from govern.registry.entities import DatasetVersion, ModelVersion
@@ -100,6 +100,15 @@ def register_model(
         raise BadInput("state the model's intended use (SR 11-7 section VI inventory field)")
     if not 0.0 < threshold < 1.0:
         raise BadInput(f"the decision threshold {threshold} must be between 0 and 1")
+    # Segregation of duties compares identities, not spellings: the owner is an enrolled person.
+    try:
+        people.person(reg, owner)
+    except NotFound:
+        raise BadInput(
+            f"the owner {owner!r} is not enrolled in this registry: a model's owner is an "
+            "enrolled person, so that segregation of duties can tell who they are",
+            hint="enrol them first (`govern people add`), or name an enrolled owner",
+        ) from None
     train_rows = _dataset_refs(reg, training_data, "training")
     holdout_rows = _dataset_refs(reg, validation_data, "validation")
     train = catalog.load(reg, f"{train_rows[0].name}@{train_rows[0].version}")

@@ -89,11 +89,11 @@ DEFAULT_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
         "release",
         "log-predictions",
     ),
-    "approver": ("approve", "deploy", "retire", "override", "release"),
+    "approver": ("approve", "deploy", "retire", "override", "override-decision", "release"),
     "deployer": ("deploy", "retire"),
     "privacy-officer": ("erase",),
     "reviewer": ("override-decision",),
-    "service": ("log-predictions", "record-outcomes"),
+    "service": ("log-predictions", "record-outcomes", "record-explanation", "release"),
     "monitor": ("record-monitoring", "raise-finding"),
     "auditor": (),
 }

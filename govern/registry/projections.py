@@ -35,6 +35,7 @@ from govern.records import (
     DatasetRegistered,
     FindingClosed,
     FindingRaised,
+    KeyRotated,
     ModelDeployed,
     ModelRegistered,
     ModelRetired,
@@ -192,6 +193,15 @@ def _person_revoked(conn: Connection, e: Entry, r: Record) -> None:
     conn.execute(update(people).where(people.c.name == r.name).values(revoked_at=e.ts))
 
 
+def _key_rotated(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, KeyRotated)
+    conn.execute(
+        update(people)
+        .where(people.c.name == r.name)
+        .values(public_key=r.ssh_public_key, fingerprint=r.fingerprint)
+    )
+
+
 def _dataset(conn: Connection, e: Entry, r: Record) -> None:
     assert isinstance(r, DatasetRegistered)
     profile = r.profile_view
@@ -321,6 +331,7 @@ Handler = Callable[[Connection, Entry, Record], None]
 _HANDLERS: dict[str, Handler] = {
     PersonEnrolled.KIND: _person_enrolled,
     PersonRevoked.KIND: _person_revoked,
+    KeyRotated.KIND: _key_rotated,
     DatasetRegistered.KIND: _dataset,
     ModelRegistered.KIND: _model,
     FindingRaised.KIND: _finding_raised,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from govern.errors import NotFound
 from govern.ledger.entry import format_ts, now_ts, parse_ts
-from govern.registry import approvals, findings, models
+from govern.registry import approvals, findings, models, people
 from govern.registry import projections as proj
 from govern.registry.dates import add_months
 from govern.registry.entities import (
@@ -65,7 +65,14 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
         raise NotFound(f"{model} was not registered yet at {at}")
     policy = reg.policy(at)
     rule = policy.tier(row.risk_tier)
-    signed = [a for a in approvals.signed(reg, model) if a.signed_at <= at]
+    # A signature made with a key later revoked as compromised, from the position the
+    # revocation names, no longer counts.
+    lost = people.compromised(reg)
+    signed = [
+        a
+        for a in approvals.signed(reg, model)
+        if a.signed_at <= at and a.entry < lost.get(a.fingerprint, a.entry + 1)
+    ]
     latest: dict[str, SignedApproval] = {}
     for a in signed:
         latest[a.role] = a  # the latest decision per role stands

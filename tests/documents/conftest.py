@@ -75,15 +75,19 @@ class Demo:
     folder: Path
     db: Path
 
+    def key_of(self, name: str) -> Path:
+        """A demo person's private key (the administrator's is beside the registry)."""
+        if name == "ada":
+            return self.folder / "ada_ed25519"
+        return self.folder / "keys" / f"{name}_ed25519"
+
     def open(self, actor: str = "dan") -> Registry:
-        return Registry.open(str(self.db), actor=actor)
+        """The demo registry, signing as ``actor`` with their key."""
+        return Registry.open(str(self.db), key=self.key_of(actor))
 
     @property
     def key(self) -> Path:
         return self.db.with_suffix(".key")
-
-    def person_key(self, name: str) -> Path:
-        return self.folder / "keys" / f"{name}_ed25519"
 
     @property
     def size(self) -> int:

@@ -228,7 +228,16 @@ def test_narrative_fills_the_people_written_sections(demo: Demo, tmp_path: Path)
     path = tmp_path / "narrative.md"
     path.write_text(NARRATIVE, encoding="utf-8")
     before = demo.size
-    ok("--as", "dan", "card", "narrative", "credit-risk@1", str(path), "--db", str(demo.db))
+    ok(
+        "--sign-with",
+        demo.key_of("dan"),
+        "card",
+        "narrative",
+        "credit-risk@1",
+        str(path),
+        "--db",
+        str(demo.db),
+    )
     with demo.open() as reg:
         assert reg.ledger.size == before + 1
         entry = reg.entry(before)
@@ -262,7 +271,14 @@ def test_bad_narrative_is_refused_and_nothing_recorded(demo: Demo, tmp_path: Pat
     path.write_text("## Purpose\nx\n## Colour\ny\n", encoding="utf-8")
     before = demo.size
     result = govern(
-        "--as", "dan", "card", "narrative", "credit-risk@1", str(path), "--db", str(demo.db)
+        "--sign-with",
+        demo.key_of("dan"),
+        "card",
+        "narrative",
+        "credit-risk@1",
+        str(path),
+        "--db",
+        str(demo.db),
     )
     assert result.exit_code == 3 and "not a section of the model card" in result.stderr
     assert demo.size == before
@@ -336,6 +352,15 @@ def test_only_the_owner_records_the_card_narrative(demo: Demo, tmp_path: Path) -
     path = tmp_path / "narrative.md"
     path.write_text(NARRATIVE, encoding="utf-8")
     before = demo.size
-    result = govern("--as", "vera", "card", "narrative", "credit-risk@1", path, "--db", demo.db)
+    result = govern(
+        "--sign-with",
+        demo.key_of("vera"),
+        "card",
+        "narrative",
+        "credit-risk@1",
+        path,
+        "--db",
+        demo.db,
+    )
     one_line_error(result, 6, "vera may not record the card narrative of credit-risk@1")
     assert demo.size == before

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from govern.registry import people
+from govern.registry.sshsig import new_keypair
 from tests.documents.conftest import THIN_NARRATIVE, Demo, listing, register_copy
 
 CI_DOC = Path(__file__).resolve().parents[2] / "docs" / "ci.md"
@@ -39,13 +41,23 @@ def _run(
         "HOME": str(cwd),
         "GOVERN_DB": str(demo.db),
         "GOVERN_ARTIFACTS": str(demo.folder / "registry.artifacts"),
-        "GOVERN_USER": "release-bot",
         "GOVERN_LOG_KEY_TEXT": demo.key.read_text(encoding="utf-8").strip(),
+        "GOVERN_SIGNING_KEY_TEXT": _release_bot(demo).read_text(encoding="utf-8").strip(),
         **env,
     }
     return subprocess.run(
         [shell, "-c", script], cwd=cwd, env=full, capture_output=True, text=True, check=False
     )
+
+
+def _release_bot(demo: Demo) -> Path:
+    """The release bot's key, enrolled as a service (once per demo copy), as docs/ci.md says."""
+    key = demo.folder / "keys" / "release-bot_ed25519"
+    if not key.exists():
+        public = new_keypair(key, comment="release-bot")
+        with demo.open("ada") as reg:
+            people.enroll(reg, "release-bot", ["service"], public.openssh())
+    return key
 
 
 def _sums_match(folder: Path) -> bool:
@@ -75,7 +87,7 @@ def test_the_triggers_match_model_tags() -> None:
 def test_github_actions_release(demo: Demo, tmp_path: Path) -> None:
     github, _ = _configs()
     job = github["jobs"]["release"]
-    assert job["env"]["GOVERN_USER"] == "release-bot"
+    assert "GOVERN_USER" not in job["env"]  # the signing key says who releases
     step = next(s for s in job["steps"] if s.get("id") == "release")
     upload = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-"))
     assert upload["with"]["path"] == "release/"
@@ -85,6 +97,7 @@ def test_github_actions_release(demo: Demo, tmp_path: Path) -> None:
 
     # The latest card narrative lacks most sections: refused with 34, nothing written or recorded.
     demo.narrate(tmp_path, THIN_NARRATIVE)
+    _release_bot(demo)
     before = demo.size
     refused = _run("bash", script, demo, work, GITHUB_REF_NAME=TAG, GITHUB_OUTPUT=str(out))
     assert refused.returncode == 34, refused.stderr

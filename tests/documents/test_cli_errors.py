@@ -85,7 +85,7 @@ def test_bad_input(
     monkeypatch.chdir(work)
     before = demo.size
     argv = [a.replace("{out}", "out.html" if "release" not in args else "release") for a in args]
-    one_line_error(govern("--as", "dan", *argv, "--db", demo.db), code, *words)
+    one_line_error(govern("--sign-with", demo.key_of("dan"), *argv, "--db", demo.db), code, *words)
     assert listing(work) == []
     assert demo.size == before
 

@@ -185,8 +185,11 @@ def test_the_recorded_entry(demo: Demo, tmp_path: Path) -> None:
         holdout = catalog.resolve(reg, "german-holdout@1")
         leaf = models.resolve(reg, "credit-risk@1").leaf
     assert prep.background is not None
-    assert entry.kind == "explanation.generated"
-    assert entry.payload == {
+    assert entry.kind == "explanation.generated" and entry.actor == "dan"
+    payload = dict(entry.payload)
+    signature = payload.pop("signature")  # dan's, over the rest: checked by verify
+    assert signature.startswith("-----BEGIN SSH SIGNATURE-----")
+    assert payload == {
         "subject": "explanation:credit-risk@1",
         "model": "credit-risk@1",
         "model_entry": leaf,

@@ -48,24 +48,33 @@ def test_documents_on_postgresql(
     assert init.admin_key is not None
     artifacts = tmp_path / "artifacts"
     keys = {"ada": init.admin_key}
-    with Registry.open(pg_url, actor="ada", artifacts=artifacts) as reg:
+    with Registry.open(pg_url, key=keys["ada"], artifacts=artifacts) as reg:
         for name, role in (("dan", "developer"), ("val", "validator"), ("apo", "approver")):
             keys[name] = tmp_path / f"{name}_ed25519"
             pub = new_keypair(keys[name], comment=name)
-            people.enroll(reg, name, [role], pub.openssh(), admin="ada", admin_key=keys["ada"])
-        reg.actor = "dan"
+            people.enroll(reg, name, [role], pub.openssh())
+        reg.use_key(keys["dan"])
         catalog.add_dataset(reg, german_split["train"], name="german-train", target=TARGET)
         catalog.add_dataset(reg, german_split["holdout"], name="german-holdout", target=TARGET)
         ref = _register(reg, pipeline)
         unapproved = _register(reg, pipeline)
         explain_global(reg, ref, "german-holdout@1", output=tmp_path / "explanation.html")
         (tmp_path / "narrative.md").write_text(NARRATIVE, encoding="utf-8")
-        ok("--as", "dan", "card", "narrative", ref, tmp_path / "narrative.md", "--db", pg_url)
-        reg.actor = "val"
+        ok(
+            "--sign-with",
+            keys["dan"],
+            "card",
+            "narrative",
+            ref,
+            tmp_path / "narrative.md",
+            "--db",
+            pg_url,
+        )
+        reg.use_key(keys["val"])
         findings.raise_finding(reg, ref, severity="high", text="Check the calibration")
         findings.close_finding(reg, ref, 1, resolution="Calibration table reviewed")
         approvals.approve(reg, ref, decision="approve", role="validator", key=keys["val"])
-        reg.actor = "apo"
+        reg.use_key(keys["apo"])
         approvals.approve(reg, ref, decision="approve", role="approver", key=keys["apo"])
         size = reg.ledger.size
 
@@ -82,8 +91,8 @@ def test_documents_on_postgresql(
     refused = tmp_path / "refused"
     one_line_error(
         govern(
-            "--as",
-            "dan",
+            "--sign-with",
+            keys["dan"],
             "release",
             unapproved,
             "-o",
@@ -98,7 +107,7 @@ def test_documents_on_postgresql(
     assert not refused.exists()
 
     out = tmp_path / "release"
-    with Registry.open(pg_url, actor="dan", artifacts=artifacts) as reg:
+    with Registry.open(pg_url, key=keys["dan"], artifacts=artifacts) as reg:
         assert reg.ledger.size == size
         with pytest.raises(NotApproved):
             release(reg, unapproved, out, key_path=tmp_path / "log.key")

@@ -39,7 +39,7 @@ RELEASED = sorted(
 
 
 def _release(demo: Demo, out: Path, ref: str = "credit-risk@1"):  # type: ignore[no-untyped-def]
-    return govern("--as", "dan", "release", ref, "-o", out, "--db", demo.db)
+    return govern("--sign-with", demo.key_of("dan"), "release", ref, "-o", out, "--db", demo.db)
 
 
 def _refused(
@@ -85,7 +85,7 @@ def test_refuses_a_lapsed_approval(demo: Demo, tmp_path: Path) -> None:
             "credit-risk@1",
             decision="approve",
             role="approver",
-            key=demo.person_key("otto"),
+            key=demo.key_of("otto"),
             expires=expires.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         )
     time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 0.2)
@@ -131,7 +131,9 @@ def test_release_writes_and_records_the_documents(demo: Demo, tmp_path: Path) ->
     version = f"1.{demo.issued() + 1}"
     before = demo.size
     out = tmp_path / "release"
-    printed = ok("--as", "dan", "release", "credit-risk@1", "-o", out, "--db", demo.db)
+    printed = ok(
+        "--sign-with", demo.key_of("dan"), "release", "credit-risk@1", "-o", out, "--db", demo.db
+    )
     assert listing(out) == RELEASED
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
@@ -179,7 +181,16 @@ def test_release_writes_and_records_the_documents(demo: Demo, tmp_path: Path) ->
 
 def test_the_next_card_shows_what_changed_since_the_release(demo: Demo, tmp_path: Path) -> None:
     demo.narrate(tmp_path)
-    ok("--as", "dan", "release", "credit-risk@1", "-o", tmp_path / "r1", "--db", demo.db)
+    ok(
+        "--sign-with",
+        demo.key_of("dan"),
+        "release",
+        "credit-risk@1",
+        "-o",
+        tmp_path / "r1",
+        "--db",
+        demo.db,
+    )
     issued = demo.latest("document.generated", "document:credit-risk@1")
     n = demo.issued()
     demo.narrate(
@@ -196,7 +207,16 @@ def test_the_next_card_shows_what_changed_since_the_release(demo: Demo, tmp_path
     before = demo.size
     one_line_error(_release(demo, tmp_path / "r1"), 3, "already exists")
     assert demo.size == before
-    ok("--as", "dan", "release", "credit-risk@1", "-o", tmp_path / "r2", "--db", demo.db)
+    ok(
+        "--sign-with",
+        demo.key_of("dan"),
+        "release",
+        "credit-risk@1",
+        "-o",
+        tmp_path / "r2",
+        "--db",
+        demo.db,
+    )
     assert demo.latest("document.generated").payload["card_version"] == f"1.{n + 1}"
 
 

@@ -106,7 +106,16 @@ def test_without_a_challenger_the_report_says_so(demo: Demo, tmp_path: Path) -> 
 def test_validator_narrative_and_json(demo: Demo, tmp_path: Path) -> None:
     path = tmp_path / "validation.md"
     path.write_text(VALIDATION_NARRATIVE, encoding="utf-8")
-    ok("--as", "vera", "report", "narrative", "credit-risk@1", path, "--db", demo.db)
+    ok(
+        "--sign-with",
+        demo.key_of("vera"),
+        "report",
+        "narrative",
+        "credit-risk@1",
+        path,
+        "--db",
+        demo.db,
+    )
     entry = demo.latest("validation.narrative")
     data = json.loads(
         ok(
@@ -136,7 +145,16 @@ def test_the_owner_cannot_write_the_validators_narrative(demo: Demo, tmp_path: P
     path = tmp_path / "validation.md"
     path.write_text(VALIDATION_NARRATIVE, encoding="utf-8")
     before = demo.size
-    result = govern("--as", "dan", "report", "narrative", "credit-risk@1", path, "--db", demo.db)
+    result = govern(
+        "--sign-with",
+        demo.key_of("dan"),
+        "report",
+        "narrative",
+        "credit-risk@1",
+        path,
+        "--db",
+        demo.db,
+    )
     one_line_error(result, 6, "dan is not enrolled as validator")
     assert demo.size == before
 

@@ -17,8 +17,13 @@ runner = CliRunner()
 
 
 def run(*args: str) -> tuple[int, str, str]:
+    """A command as dan, the demo's developer: signed with his key when it writes."""
     result = runner.invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
+
+
+def as_dan(demo: Path) -> list[str]:
+    return ["--sign-with", str(demo / "keys" / "dan_ed25519")]
 
 
 def size(db: Path) -> int:
@@ -30,7 +35,15 @@ def test_global_report_is_recorded_with_its_digest(demo: Path) -> None:
     db = demo / "registry.db"
     out = demo / "explain.json"
     code, _, err = run(
-        "explain", "credit-risk@1", "--data", "german-holdout@1", "-o", str(out), "--db", str(db)
+        *as_dan(demo),
+        "explain",
+        "credit-risk@1",
+        "--data",
+        "german-holdout@1",
+        "-o",
+        str(out),
+        "--db",
+        str(db),
     )
     assert code == 0, err
     doc = json.loads(out.read_text())
@@ -53,6 +66,7 @@ def test_declined_applicant_reasons_follow_the_contributions(demo: Path) -> None
     scores = model.predict_proba(holdout.drop(columns=["creditability"]))[:, good]
     worst = int(scores.argmin())  # the most strongly declined applicant
     code, out, err = run(
+        *as_dan(demo),
         "explain",
         "credit-risk@1",
         "--data",
@@ -100,7 +114,7 @@ def test_bad_input_writes_nothing(demo: Path, tmp_path: Path) -> None:
         (("--data", "nope@1"), 4, "nope"),
     ]
     for args, expected, text in cases:
-        code, _, err = run("explain", "credit-risk@1", *args, "--db", str(db))
+        code, _, err = run(*as_dan(demo), "explain", "credit-risk@1", *args, "--db", str(db))
         assert code == expected, (args, err)
         assert text in err and "Traceback" not in err
     assert size(db) == before
@@ -115,9 +129,12 @@ def test_registered_reason_table_states_the_reasons(demo: Path, tmp_path: Path) 
         '[[reason]]\ncode = "R01"\nfeature = "status_of_existing_checking_account"\n'
         'statement = "Balance of your checking account"\n'
     )
-    code, _, err = run("reasons", "add", "credit-risk@1", str(table), "--db", str(db))
+    code, _, err = run(
+        *as_dan(demo), "reasons", "add", "credit-risk@1", str(table), "--db", str(db)
+    )
     assert code == 0, err
     code, out, err = run(
+        *as_dan(demo),
         "explain",
         "credit-risk@1",
         "--data",

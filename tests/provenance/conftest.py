@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from govern.demo import TARGET, run_demo
+from govern.demo import SERVICE, TARGET, run_demo
 from govern.ledger.logkey import load_key
 from govern.ledger.note import Signer
 from govern.registry import Registry, approvals, deployments, models
@@ -41,17 +41,29 @@ class Demo:
     def verifier_key(self) -> str:
         return str(self.reg.ledger.log_created()["verifier_key"])
 
+    def key_of(self, name: str) -> Path:
+        """A demo person's (or the service's) private key (the administrator's is beside the
+        registry, as `govern init` leaves it)."""
+        if name == "ada":
+            return self.folder / "ada_ed25519"
+        return self.folder / "keys" / f"{name}_ed25519"
+
+    def act(self, name: str) -> Registry:
+        """Make ``name`` the actor: the registry signs with their key from now on."""
+        self.reg.use_key(self.key_of(name))
+        return self.reg
+
     def applications(self, prefix: str = "app-") -> tuple[pd.DataFrame, list[str]]:
         return self.holdout, [f"{prefix}{i:04d}" for i in range(len(self.holdout))]
 
 
 @pytest.fixture
 def demo(demo_template: Path, tmp_path: Path) -> Iterator[Demo]:
-    """A private copy of the demo folder, opened as the service `scoring-svc`."""
+    """A private copy of the demo folder, opened as its scoring service (signing with its key)."""
     folder = tmp_path / "demo"
     shutil.copytree(demo_template, folder)
     holdout = pd.read_csv(folder / "data" / "german-holdout.csv").drop(columns=[TARGET])
-    reg = Registry.open(str(folder / "registry.db"), actor="scoring-svc")
+    reg = Registry.open(str(folder / "registry.db"), key=folder / "keys" / f"{SERVICE}_ed25519")
     try:
         yield Demo(folder, reg, load_key(folder / "registry.key"), holdout)
     finally:
@@ -59,7 +71,7 @@ def demo(demo_template: Path, tmp_path: Path) -> Iterator[Demo]:
 
 
 def register(world: World, pipeline, **kw):  # type: ignore[no-untyped-def]
-    world.reg.actor = "dan"
+    world.act("dan")
     args = dict(
         name="credit-risk",
         training_data=["german-train@1"],
@@ -77,8 +89,8 @@ def register(world: World, pipeline, **kw):  # type: ignore[no-untyped-def]
 
 def approve_and_deploy(world: World, ref: str) -> None:
     reg = world.reg
-    reg.actor = "val"
+    world.act("val")
     approvals.approve(reg, ref, decision="approve", role="validator", key=world.keys["val"])
-    reg.actor = "apo"
+    world.act("apo")
     approvals.approve(reg, ref, decision="approve", role="approver", key=world.keys["apo"])
     deployments.deploy(reg, ref, env="production")

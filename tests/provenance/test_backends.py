@@ -23,7 +23,7 @@ def test_scored_before_approval_is_flagged(world: World, pipeline, german_split)
     key = load_key(world.folder / "log.key")
     X = pd.read_csv(german_split["holdout"]).drop(columns=[TARGET]).iloc[:50]
     mv = register(world, pipeline)
-    reg.actor = "batch-svc"
+    world.act("svc")
 
     before = state(reg)
     with pytest.raises(ModelNotDeployed, match="credit-risk@1 is registered, not deployed"):
@@ -38,7 +38,7 @@ def test_scored_before_approval_is_flagged(world: World, pipeline, german_split)
     }
 
     approve_and_deploy(world, mv.ref)
-    reg.actor = "batch-svc"
+    world.act("svc")
     after = Scorer(reg, mv.ref).decide(X, ids=[f"post-{i}" for i in range(50)])
     assert after.override is None
 
@@ -80,7 +80,7 @@ def test_scored_before_approval_is_flagged(world: World, pipeline, german_split)
     # the standalone verifier (examples/verify_receipt.py) accepts it, on either backend
     checked = script().verify(text.encode(), reg.ledger.log_created()["verifier_key"])
     assert checked["payload"]["subject"] == "post-7"
-    reg.actor = "ada"
+    world.act("ada")
     done = erase(reg, "post-7", reason="erasure request 9")
     if reg.ledger.engine.dialect.name == "postgresql":
         assert done.wal_truncated is None and "VACUUM" in done.residue[0]

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from govern.cli.main import app
+from govern.demo import SERVICE
 from govern.provenance.scorer import Scorer
 from govern.registry import deployments
 from tests.provenance.conftest import Demo
@@ -24,7 +25,9 @@ runner = CliRunner()
 
 
 def run(demo: Demo, *args: str, who: str | None = None) -> tuple[int, str, str]:
-    full = (["--as", who] if who else []) + list(args) + ["--db", str(demo.db)]
+    """Run a command as ``who``: signed with their key, as `--sign-with` does."""
+    full = (["--sign-with", str(demo.key_of(who))] if who else []) + list(args)
+    full += ["--db", str(demo.db)]
     result = runner.invoke(app, full)
     return result.exit_code, result.stdout, result.stderr
 
@@ -54,7 +57,7 @@ def test_score_then_look_up_receipt_erase(demo: Demo, applications: Path, tmp_pa
         "retail-loan",
         "-o",
         str(scored),
-        who="svc",
+        who=SERVICE,
     )
     assert code == 0, err
     assert "300 predictions by credit-risk@1 logged as entries" in out
@@ -102,21 +105,27 @@ def test_score_then_look_up_receipt_erase(demo: Demo, applications: Path, tmp_pa
 
 def test_refusals_and_their_exit_codes(demo: Demo, applications: Path, tmp_path: Path) -> None:
     frame = pd.read_csv(applications)
-    code, _out, err = run(demo, "score", "credit-risk@1", str(applications))
+    code, _out, err = run(demo, "score", "credit-risk@1", str(applications), who=SERVICE)
     assert code == 3 and "unexpected columns application_id, customer" in err
     bad = tmp_path / "bad.csv"
     frame.drop(columns=["customer", "housing"]).to_csv(bad, index=False)
-    code, _out, err = run(demo, "score", "credit-risk@1", str(bad), "--id-col", "application_id")
+    code, _out, err = run(
+        demo, "score", "credit-risk@1", str(bad), "--id-col", "application_id", who=SERVICE
+    )
     assert code == 3 and "missing column housing" in err
     frame.drop(columns=["customer"]).assign(age_in_years="old").to_csv(bad, index=False)
-    code, _out, err = run(demo, "score", "credit-risk@1", str(bad), "--id-col", "application_id")
+    code, _out, err = run(
+        demo, "score", "credit-risk@1", str(bad), "--id-col", "application_id", who=SERVICE
+    )
     assert code == 3 and "column age_in_years holds text" in err
     dup = frame.drop(columns=["customer"])
     dup.loc[5, "application_id"] = dup.loc[4, "application_id"]
     dup.to_csv(bad, index=False)
-    code, _out, err = run(demo, "score", "credit-risk@1", str(bad), "--id-col", "application_id")
+    code, _out, err = run(
+        demo, "score", "credit-risk@1", str(bad), "--id-col", "application_id", who=SERVICE
+    )
     assert code == 40 and "'A-0004' appears more than once" in err
-    code, _out, err = run(demo, "score", "credit-risk@1", str(bad), "--id-col", "nope")
+    code, _out, err = run(demo, "score", "credit-risk@1", str(bad), "--id-col", "nope", who=SERVICE)
     assert code == 3 and "the id column 'nope' is not in bad.csv" in err
     size = demo.reg.ledger.size
     assert run(demo, "provenance", "A-0001")[0] == 4
@@ -128,7 +137,7 @@ def test_refusals_and_their_exit_codes(demo: Demo, applications: Path, tmp_path:
     assert code == 4 and "no prediction with id 'A-0001'" in err
     assert demo.reg.ledger.size == size  # every refusal above wrote nothing
 
-    demo.reg.actor = "otto"
+    demo.act("otto")
     deployments.retire(demo.reg, "credit-risk@1", reason="replaced")
     args = [
         "score",
@@ -139,10 +148,10 @@ def test_refusals_and_their_exit_codes(demo: Demo, applications: Path, tmp_path:
         "--subject-col",
         "customer",
     ]
-    code, _out, err = run(demo, *args)
+    code, _out, err = run(demo, *args, who=SERVICE)
     assert code == 41 and "retired, not deployed" in err and "--override" in err
     assert demo.reg.ledger.size == size + 1  # only the retirement
-    code, out, err = run(demo, *args, "--override", "back-test", "--json")
+    code, out, err = run(demo, *args, "--override", "back-test", "--json", who=SERVICE)
     assert code == 0 and json.loads(out)["override"] == {"reason": "back-test", "status": "retired"}
     code, out, _err = run(demo, "provenance", "A-0001", "--no-explain")
     assert code == 0 and "WARNING: credit-risk@1 was RETIRED when this decision was made" in out
@@ -166,7 +175,12 @@ def test_score_draws_a_progress_bar_on_a_terminal(demo: Demo, applications: Path
     args = ["score", "credit-risk@1", str(applications), "--id-col", "application_id"]
     args += ["--subject-col", "customer", "-o", str(scored), "--db", str(demo.db)]
     with subprocess.Popen(
-        [str(Path(sys.executable).with_name("govern")), "--as", "svc", *args],
+        [
+            str(Path(sys.executable).with_name("govern")),
+            "--sign-with",
+            str(demo.key_of(SERVICE)),
+            *args,
+        ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=term_fd,
@@ -230,8 +244,8 @@ def test_every_format_to_a_file(demo: Demo, tmp_path: Path) -> None:
 def test_a_file_scored_twice_is_refused_the_second_time(demo: Demo, applications: Path) -> None:
     args = ["score", "credit-risk@1", str(applications), "--id-col", "application_id"]
     args += ["--subject-col", "customer"]
-    assert run(demo, *args)[0] == 0
+    assert run(demo, *args, who=SERVICE)[0] == 0
     before = state(demo.reg)
-    code, _out, err = run(demo, *args)
+    code, _out, err = run(demo, *args, who=SERVICE)
     assert code == 40 and "'A-0000' is already logged" in err and "nothing was logged" in err
     assert state(demo.reg) == before

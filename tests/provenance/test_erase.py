@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from govern.errors import BadInput, Conflict, NotFound
+from govern.errors import BadInput, Conflict, NotFound, PolicyViolation
 from govern.provenance import erase, inputs, provenance
 from govern.provenance.scorer import Scorer
+from govern.registry.sshsig import new_keypair
 from tests.provenance.conftest import Demo
 from tests.provenance.helpers import stored_inputs
 
@@ -36,7 +39,7 @@ def test_no_trace_of_an_erased_input(demo: Demo) -> None:
     assert MARK.format(target).encode() in before
     assert stored.row in before and stored.salt in before
 
-    reg.actor = "ada"
+    demo.act("ada")
     done = erase(reg, ids[target], reason="GDPR Art. 17 request 2026-118")
     assert done.wal_truncated is True and done.residue == ()
     assert done.within_retention and done.prediction_entry == batch.first_seq + target
@@ -69,13 +72,18 @@ def test_no_trace_of_an_erased_input(demo: Demo) -> None:
 def test_erasure_refusals(demo: Demo) -> None:
     reg = demo.reg
     Scorer(reg, "credit-risk@1").decide(demo.holdout.iloc[:1], ids=["e1"])
-    reg.actor = "ada"
+    demo.act("ada")
     size, kept = reg.ledger.size, stored_inputs(reg)
     with pytest.raises(BadInput, match="reason"):
         erase(reg, "e1", reason=" ")
     with pytest.raises(NotFound, match="no prediction with id 'e9'"):
         erase(reg, "e9", reason="request")
-    reg.actor = "mallory"
-    with pytest.raises(NotFound, match="mallory is not enrolled"):
+    mallory = new_keypair(demo.folder / "mallory_ed25519", comment="mallory")
+    with pytest.raises(
+        PolicyViolation, match=f"{re.escape(mallory.fingerprint())} is not enrolled"
+    ):
+        reg.use_key(demo.folder / "mallory_ed25519")
+    demo.act("dan")  # enrolled, but a developer may not erase
+    with pytest.raises(PolicyViolation, match=r"dan \(developer\) may not erase a logged input"):
         erase(reg, "e1", reason="request")
     assert reg.ledger.size == size and stored_inputs(reg) == kept

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from govern import presentation
-from govern.demo import reason_table_path
+from govern.demo import SERVICE, reason_table_path
 from govern.documents.explanation import explain_row
 from govern.errors import NotFound, ProvenanceCheckFailed
 from govern.explain.registered import register_reason_table
@@ -46,7 +46,7 @@ def test_provenance_of_a_declined_applicant_field_by_field(demo: Demo) -> None:
 
     # Decision
     d = p.decision
-    assert (d.id, d.time, d.entry, d.logged_by) == (pid, entry.ts, seq, "scoring-svc")
+    assert (d.id, d.time, d.entry, d.logged_by) == (pid, entry.ts, seq, SERVICE)
     assert (d.subject_key, d.product, d.method) == (keys[worst], "retail-loan", "decide")
     assert "'good' at or above the threshold 0.5" in d.decision_type
 
@@ -235,7 +235,10 @@ def test_card_reason_table_and_overrides_as_they_stood(demo: Demo, tmp_path: Pat
             files=(),
             key_fields={},
         )
-        return reg.record(record).seq
+        demo.act("dan")  # a developer releases the card; the service goes on scoring
+        seq = reg.record(record).seq
+        demo.act(SERVICE)
+        return seq
 
     issued = card("1.1")
     Scorer(reg, "credit-risk@1").decide(demo.holdout.iloc[:2], ids=["r1", "r2"])
@@ -244,9 +247,9 @@ def test_card_reason_table_and_overrides_as_they_stood(demo: Demo, tmp_path: Pat
     newer.write_text(
         reason_table_path().read_text().replace('"2026.11-demo"', '"2027.01"'), encoding="utf-8"
     )
-    reg.actor = "dan"
+    demo.act("dan")
     register_reason_table(reg, "credit-risk@1", newer)
-    reg.actor = "otto"
+    demo.act("otto")
     record_override(reg, "r1", decision="good", reason="income verified by phone")
     p = provenance(reg, "r1", key=demo.key)
     assert p.explanation.reason_table["version"] == "2026.11-demo"  # the one in force then

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from govern.demo import SERVICE
 from govern.presentation import fmt, shown
 from govern.provenance import provenance
 from govern.provenance.report import document, render_html, render_text, to_json, write
+from govern.provenance.scorer import Scorer
 from govern.registry import deployments
 from tests.provenance.conftest import Demo
 from tests.provenance.test_lookup import pdf_text
@@ -33,9 +35,10 @@ def in_order(text: str, needles: tuple[str, ...]) -> bool:
 
 def test_one_structure_for_text_html_markdown_and_pdf(demo: Demo, tmp_path: Path) -> None:
     reg = demo.reg
-    reg.actor = "otto"
+    demo.act("otto")
     deployments.retire(reg, "credit-risk@1", reason="replaced")
-    reg.scorer("credit-risk@1", override="back-test").decide(
+    demo.act(SERVICE)
+    Scorer(reg, "credit-risk@1", override="back-test").decide(
         demo.holdout.iloc[:2], ids=["o1", "o2"]
     )
     p = provenance(reg, "o1", key=demo.key)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from govern.demo import SERVICE
 from govern.errors import BadInput, DuplicatePrediction, ModelNotDeployed, NotFound
 from govern.ledger.entry import read_envelope
 from govern.ledger.jcs import canonicalize
@@ -43,12 +44,15 @@ def test_every_prediction_is_logged_with_its_commitment(demo: Demo) -> None:
     with reg.ledger.engine.connect() as conn:
         stored = [inputs.fetch(conn, seq) for seq in batch.seqs]
     salts = set()
+    # the batch's signed statement leads it: the service's signature over every payload
+    header = reg.entry(batch.first_seq - 1)
+    assert (header.kind, header.actor) == ("prediction.batch", SERVICE)
     for i, seq in enumerate(batch.seqs):
         entry = reg.entry(seq)
         assert (entry.kind, entry.subject, entry.actor, entry.ts) == (
             "prediction.logged",
             ids[i],
-            "scoring-svc",
+            SERVICE,
             batch.ts,
         )
         row = stored[i]
@@ -66,6 +70,7 @@ def test_every_prediction_is_logged_with_its_commitment(demo: Demo) -> None:
             "output": {"score": batch.scores[i], "decision": batch.decisions[i]},
             "override": None,
             "input_commitment": hashlib.sha256(row.salt + row.row).hexdigest(),
+            "batch": header.subject,
         }
         # the stored bytes are exactly the canonical form of that payload
         assert read_envelope(entry.body).payload_json == canonicalize(entry.payload)
@@ -169,9 +174,9 @@ def test_unknown_model_and_regressors_of_the_wrong_kind(demo: Demo) -> None:
 
 def test_a_version_not_deployed_is_refused_unless_overridden(demo: Demo) -> None:
     reg = demo.reg
-    reg.actor = "otto"
+    demo.act("otto")
     deployments.retire(reg, "credit-risk@1", env="production", reason="replaced")
-    reg.actor = "scoring-svc"
+    demo.act(SERVICE)
     before = state(reg)
     with pytest.raises(ModelNotDeployed, match="credit-risk@1 is retired, not deployed"):
         Scorer(reg, "credit-risk@1").decide(demo.holdout.iloc[:4])
@@ -199,29 +204,31 @@ def test_status_is_decided_again_when_another_writer_came_first(demo: Demo) -> N
 
         def step(_n: int) -> None:
             if not calls:
-                with Registry.open(str(demo.db), actor="otto") as other:
-                    action(other)
+                action()
             calls.append(_n)
 
         return step
 
-    def other_predictions(other: Registry) -> None:
-        other.actor = "scoring-svc-2"
-        Scorer(other, "credit-risk@1").decide(X.iloc[:3], ids=["o1", "o2", "o3"])
+    def other_predictions() -> None:
+        with Registry.open(str(demo.db), key=demo.key_of(SERVICE)) as other:
+            Scorer(other, "credit-risk@1").decide(X.iloc[:3], ids=["o1", "o2", "o3"])
 
     batch, _raw = scorer.log(
         X, ids=[f"m{i}" for i in range(20)], progress=between(other_predictions)
     )
-    assert reg.entry(batch.first_seq - 1).subject == "o3" and batch.override is None
+    assert reg.entry(batch.first_seq - 1).kind == "prediction.batch"  # this batch's signature
+    assert reg.entry(batch.first_seq - 2).subject == "o3" and batch.override is None
+
+    def retire() -> None:
+        with Registry.open(str(demo.db), key=demo.key_of("otto")) as other:
+            deployments.retire(other, "credit-risk@1", reason="replaced")
 
     before = state(reg)
     with pytest.raises(ModelNotDeployed, match=r"became retired .* while this batch was being"):
         scorer.log(
             X,
             ids=[f"n{i}" for i in range(20)],
-            progress=between(
-                lambda other: deployments.retire(other, "credit-risk@1", reason="replaced")
-            ),
+            progress=between(retire),
         )
     size, kept = state(reg)
     assert (size, kept) == (before[0] + 1, before[1])  # the retirement only

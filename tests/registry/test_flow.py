@@ -10,6 +10,7 @@ import pytest
 from govern.errors import (
     ArtifactTampered,
     BadInput,
+    EntrySignatureBad,
     NotFound,
     PolicyViolation,
     SignatureInvalid,
@@ -17,12 +18,13 @@ from govern.errors import (
 from govern.registry import approvals, catalog, deployments, findings, models, people, status
 from govern.registry.inventory import inventory
 from govern.registry.projections import ProjectionStale
+from govern.registry.sshsig import new_keypair
 from tests.credit import CODE, TARGET
 from tests.registry.conftest import World
 
 
 def register(world: World, pipeline, **kw):  # type: ignore[no-untyped-def]
-    world.reg.actor = "dan"
+    world.act("dan")
     args = dict(
         name="credit-risk",
         training_data=["german-train@1"],
@@ -56,7 +58,7 @@ def test_whole_flow(world: World, pipeline) -> None:  # type: ignore[no-untyped-
     assert models.recompute_metrics(reg, "credit-risk@1") == p["metrics"]
     assert status.status(reg, "credit-risk@1").status == "registered"
 
-    reg.actor = "val"
+    world.act("val")
     findings.raise_finding(
         reg, "credit-risk@1", severity="high", text="No back-testing on recent data"
     )
@@ -72,7 +74,7 @@ def test_whole_flow(world: World, pipeline) -> None:  # type: ignore[no-untyped-
     assert status.status(reg, "credit-risk@1").status == "in validation"
     with pytest.raises(PolicyViolation, match="not approved"):
         deployments.deploy(reg, "credit-risk@1")
-    reg.actor = "apo"
+    world.act("apo")
     approvals.approve(
         reg,
         "credit-risk@1",
@@ -118,7 +120,7 @@ def test_status_as_of_a_past_moment(world: World, pipeline) -> None:  # type: ig
     reg = world.reg
     register(world, pipeline, risk_tier="low")
     registered_at = reg.ledger.head().last_ts
-    reg.actor = "apo"
+    world.act("apo")
     approvals.approve(
         reg, "credit-risk@1", decision="approve", role="approver", key=world.keys["apo"]
     )
@@ -130,13 +132,13 @@ def test_segregation_of_duties(world: World, pipeline) -> None:  # type: ignore[
     reg = world.reg
     register(world, pipeline, owner="apo")
     size = snapshot(world)
-    reg.actor = "apo"
+    world.act("apo")
     with pytest.raises(PolicyViolation, match="owns"):
         approvals.approve(
             reg, "credit-risk@1", decision="approve", role="approver", key=world.keys["apo"]
         )
     # the registrant (dan) is not an approver at all; enrol him as one to test the rule itself
-    reg.actor = "vic"
+    world.act("vic")
     approvals.approve(
         reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["vic"]
     )
@@ -150,7 +152,7 @@ def test_segregation_of_duties(world: World, pipeline) -> None:  # type: ignore[
 
 def test_registrant_may_not_approve(world: World, pipeline) -> None:  # type: ignore[no-untyped-def]
     reg = world.reg
-    reg.actor = "ada"
+    world.act("ada")
     pub = Path(str(world.keys["vic"]) + ".pub").read_text()
     people.enroll(
         reg,
@@ -162,7 +164,7 @@ def test_registrant_may_not_approve(world: World, pipeline) -> None:  # type: ig
     )
     register(world, pipeline, owner="val")
     size = snapshot(world)
-    reg.actor = "dan"
+    world.act("dan")
     with pytest.raises(PolicyViolation, match="registered"):
         approvals.approve(
             reg, "credit-risk@1", decision="approve", role="approver", key=world.keys["dan"]
@@ -175,25 +177,25 @@ def test_revoked_and_expired_keys(world: World, pipeline) -> None:  # type: igno
     register(world, pipeline)
     people.revoke(reg, "val", reason="left the bank", admin="ada", admin_key=world.keys["ada"])
     size = snapshot(world)
-    reg.actor = "val"
+    world.act("val")
     with pytest.raises(PolicyViolation, match="revoked"):
         approvals.approve(
             reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["val"]
         )
+    world.keys["old"] = world.folder / "old_ed25519"
     people.enroll(
         reg,
         "old",
         ["validator"],
-        Path(str(world.keys["vic"]) + ".pub").read_text(),
+        new_keypair(world.keys["old"], comment="old").openssh(),
         admin="ada",
         admin_key=world.keys["ada"],
         valid_until="2020-01-01T00:00:00.000000Z",
     )
     size = snapshot(world)
-    reg.actor = "old"
     with pytest.raises(PolicyViolation, match="expired"):
         approvals.approve(
-            reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["vic"]
+            reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["old"]
         )
     assert snapshot(world) == size
 
@@ -204,7 +206,7 @@ def test_signature_over_a_different_statement(world: World, pipeline) -> None:  
     reg = world.reg
     register(world, pipeline)
     register(world, pipeline, limitations="v2")
-    reg.actor = "val"
+    world.act("val")
     st1 = approvals.statement(
         reg, "credit-risk@1", decision="approve", role="validator", signer="val"
     )
@@ -228,7 +230,7 @@ def test_signature_over_a_different_statement(world: World, pipeline) -> None:  
 def test_override_deploy_is_signed_and_recorded(world: World, pipeline) -> None:  # type: ignore[no-untyped-def]
     reg = world.reg
     register(world, pipeline)
-    reg.actor = "apo"
+    world.act("apo")
     entry = deployments.deploy(
         reg,
         "credit-risk@1",
@@ -303,21 +305,24 @@ def test_stale_projection_is_reported_and_rebuilt(world: World, pipeline) -> Non
 
 
 def test_verify_rechecks_every_signature(world: World, pipeline) -> None:  # type: ignore[no-untyped-def]
-    from govern.registry.signatures import KINDS, check_signed_entries
+    from govern.registry.audit import audit
 
     reg = world.reg
     register(world, pipeline)
-    reg.actor = "val"
+    world.act("val")
     approvals.approve(
         reg, "credit-risk@1", decision="approve", role="validator", key=world.keys["val"]
     )
-    entries = list(reg.ledger.entries(kinds=KINDS))
-    assert check_signed_entries(entries, reg.origin) == 5  # four enrolments and the approval
+    entries = list(reg.ledger.entries())
+    # the administrator's own enrolment, five enrolments by her, two datasets, the model and
+    # the approval: every entry but the log's first is signed by who made it
+    report = audit(entries, reg.origin)
+    assert (report.signed, report.unsigned_legacy, report.required_from) == (10, 0, 1)
     # An approval whose statement was edited after signing: the ledger itself would also catch
     # the changed bytes; here we check the signature layer on its own.
     approval = entries[-1]
     forged = approval.body.replace(b'"decision":"approve"', b'"decision":"reject"')
     from dataclasses import replace
 
-    with pytest.raises(SignatureInvalid, match=f"entry {approval.seq}"):
-        check_signed_entries([*entries[:-1], replace(approval, body=forged)], reg.origin)
+    with pytest.raises(EntrySignatureBad, match=f"entry {approval.seq}"):
+        audit([*entries[:-1], replace(approval, body=forged)], reg.origin)

@@ -38,7 +38,7 @@ def test_a_sign_off_on_the_31st_lapses_on_the_31st(
 ) -> None:
     reg = world_on_the_31st.reg
     keys = world_on_the_31st.keys
-    reg.actor = "dan"
+    world_on_the_31st.act("dan")
     models.register_model(
         reg,
         pipeline,
@@ -52,9 +52,9 @@ def test_a_sign_off_on_the_31st_lapses_on_the_31st(
         positive_label="good",
         code=CODE,
     )
-    reg.actor = "val"
+    world_on_the_31st.act("val")
     approvals.approve(reg, "credit-risk@1", decision="approve", role="validator", key=keys["val"])
-    reg.actor = "apo"
+    world_on_the_31st.act("apo")
     approvals.approve(reg, "credit-risk@1", decision="approve", role="approver", key=keys["apo"])
 
     st = status.status(reg, "credit-risk@1", as_of="2026-02-01T00:00:00.000000Z")
