@@ -6,7 +6,8 @@ categoricals, scaled numbers, logistic regression) is trained and registered wit
 metrics, beside a gradient-boosted challenger on the same holdout; the owner registers the card
 narrative and a reason-code table; the validator raises a finding, closes it and records her
 narrative; validator and approver sign; the documents are released as CI would (card and
-validation report, PDF/HTML/Markdown/JSON, and a checkpoint); the model is deployed; 1,000
+validation report, PDF/HTML/Markdown/JSON, and a checkpoint); the model is deployed through
+the gate (approvals in force and not stale, mandatory documentation, a released card); 1,000
 applications are scored by the bank's origination service, every prediction logged; the most
 strongly declined applicant's decision is explained; a checkpoint is signed; that decision's
 provenance is written as PDF and as an offline-verifiable receipt; and the whole registry is
@@ -29,7 +30,6 @@ from govern.registry import (
     Registry,
     approvals,
     catalog,
-    deployments,
     findings,
     models,
     people,
@@ -289,9 +289,13 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
             f"released: model card {issued.card_version} and validation report as PDF, HTML, "
             f"Markdown and JSON, digests recorded in entry {issued.entry.seq}"
         )
+        # The deployment gate: approvals in force and not stale, the documentation the
+        # regulation packs mark mandatory, and the card just released.
+        from govern import gates
+
         reg.use_key(keys["otto"])
-        deployments.deploy(reg, ref, env="production")
-        step(f"{ref} deployed to production")
+        gates.deploy(reg, ref, env="production")
+        step(f"{ref} deployed to production through every gate (approvals, coverage, card)")
 
         # The bank's origination system scores every application through the registry: each
         # prediction is logged (entry, model version, output, input commitment).

@@ -10,10 +10,13 @@ from __future__ import annotations
 __all__ = [
     "ActionNotAllowed",
     "ActorNotEnrolled",
+    "AlreadyDeployed",
     "ApprovalLapsed",
+    "ApprovalStale",
     "ArtifactTampered",
     "AuthorityBroken",
     "BadInput",
+    "CardNotReleased",
     "ChainBroken",
     "CheckpointInvalid",
     "CompromisedSignatures",
@@ -229,6 +232,30 @@ class NoCheckpoint(NotFound):
     exit_code = 43
 
 
+# --- Deployment gates (govern deploy, and scoring in production): 44 to 49. ---
+
+
+class ApprovalStale(PolicyViolation):
+    """Something a sign-off pinned changed after it was signed (a narrative, the reason-code
+    table, the tier's policy settings): deploy and scoring refuse the version unless an approver
+    signs an override."""
+
+    exit_code = 44
+
+
+class CardNotReleased(PolicyViolation):
+    """No model card was released for the version (`govern release`): it may not be deployed
+    unless an approver signs an override."""
+
+    exit_code = 45
+
+
+class AlreadyDeployed(Conflict):
+    """The version already runs in that environment: deploying it again records nothing."""
+
+    exit_code = 46
+
+
 # --- Authority (govern verify): who made each entry, and whether they were allowed to. ---
 
 
@@ -282,11 +309,13 @@ class CompromisedSignatures(AuthorityBroken):
     exit_code = 55
 
 
-# --- Release refusals (govern release): one code per reason, so a CI job can tell them apart. ---
+# --- Release and deploy refusals (govern release, govern deploy): one code per reason, so a CI
+# job can tell them apart. ---
 
 
 class ReleaseRefused(PolicyViolation):
-    """`govern release` refused to issue the documents; subclasses say why. Nothing was written."""
+    """`govern release` refused to issue the documents, or `govern deploy` to deploy the
+    version; subclasses say why. Nothing was written."""
 
     exit_code = 30
 

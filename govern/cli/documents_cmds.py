@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 from govern import presentation
 from govern.cli.app import DbOption, app, console
 from govern.cli.ledger_cmds import _key_path
-from govern.cli.registry_cmds import ArtifactsOption, registry
+from govern.cli.registry_cmds import ArtifactsOption, PackOption, registry
 from govern.documents import coverage, narrative
 from govern.documents.card import build_card
 from govern.documents.release import release as release_version
@@ -50,12 +50,6 @@ OutputOption = typer.Option(
 )
 TemplateDirOption = typer.Option(
     None, "--template-dir", help="Your templates; any file there replaces govern's own."
-)
-PackOption = typer.Option(
-    None,
-    "--pack",
-    help=f"Regulation pack ({', '.join(coverage.available())}) or a pack "
-    "file; repeat for several. Default: " + ", ".join(coverage.DEFAULT_PACKS) + ".",
 )
 
 

@@ -8,12 +8,14 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
+from govern import gates
 from govern.cli.app import (
     DbOption,
     actor_of,
@@ -23,6 +25,7 @@ from govern.cli.app import (
     key_of,
     option_of,
 )
+from govern.documents import coverage
 from govern.errors import BadInput
 from govern.ledger.jcs import loads_strict
 from govern.presentation import fmt
@@ -71,6 +74,12 @@ ArtifactsOption = typer.Option(
     "--artifacts",
     envvar="GOVERN_ARTIFACTS",
     help="Artifact store folder (default: registry.artifacts beside a SQLite registry).",
+)
+PackOption = typer.Option(
+    None,
+    "--pack",
+    help=f"Regulation pack ({', '.join(coverage.available())}) or a pack "
+    "file; repeat for several. Default: " + ", ".join(coverage.DEFAULT_PACKS) + ".",
 )
 SignWith = typer.Option(
     None,
@@ -475,17 +484,26 @@ def deploy(
     ref: str = typer.Argument(..., metavar="MODEL@V"),
     env: str = typer.Option("production", "--env"),
     override: str | None = typer.Option(
-        None, "--override", help="Deploy an unapproved version: your signed justification."
+        None,
+        "--override",
+        help="Deploy a version the gates refuse (an approver): your signed justification.",
     ),
+    packs: list[str] | None = PackOption,
     sign_with: Path | None = SignWith,
     db: str | None = DbOption,
 ) -> None:
-    """Record a deployment (refused unless approved, or an approver's signed override)."""
+    """Record a deployment: refused unless approved (not stale), documented as the regulation
+    packs require and its card released, or by an approver's signed override."""
     with registry(ctx, db, key=sign_with) as reg:
-        entry = deployments.deploy(reg, ref, env=env, override=override)
+        entry = gates.deploy(
+            reg, ref, env=env, override=override, packs=packs or coverage.DEFAULT_PACKS
+        )
     deployed = ModelDeployed.from_entry(entry)
-    extra = " by signed override" if deployed.override else ""
-    console.print(f"{deployed.model} deployed to {env}{extra} (entry {entry.seq})")
+    extra = ""
+    if deployed.override is not None:
+        extra = f" by signed override of: {'; '.join(deployed.override.statement.gates or ())}"
+    replaced = f"; {deployed.replaces} retired from {env}" if deployed.replaces else ""
+    console.print(f"{deployed.model} deployed to {env}{replaced} (entry {entry.seq}){extra}")
 
 
 @app.command()
@@ -525,7 +543,10 @@ def status(
         "next_review_due": st.next_review_due,
         "warnings": list(st.warnings),
         "open_findings": [f"#{f.number} {f.severity}: {f.text}" for f in st.open_findings],
-        "signoffs": [s.__dict__ for s in st.signoffs],
+        "signoffs": [asdict(s) for s in st.signoffs],
+        "stale": [asdict(c) for c in st.stale],
+        "overridden_by": st.overridden_by,
+        "flags": [asdict(f) for f in st.flags],
     }
     if as_json:
         _dump(data)
@@ -535,11 +556,14 @@ def status(
         console.print(
             f"  {s.role} {s.decision} by {s.signer} at {s.signed_at}, expires "
             f"{s.expires[:10]}{'' if s.in_force else ' (not in force)'}"
+            f"{' (stale)' if s.stale else ''}"
         )
     for f in st.open_findings:
         console.print(f"  open finding #{f.number} {f.severity}: {f.text}")
     for w in st.warnings:
         console.print(f"  [bold red]warning:[/bold red] {w}")
+    for flag in st.flags:
+        console.print(f"  [yellow]flag:[/yellow] {flag.kind} {flag.date[:10]}: {flag.detail}")
 
 
 INVENTORY_COLUMNS = [
@@ -553,6 +577,8 @@ INVENTORY_COLUMNS = [
     "next_review_due",
     "open_findings",
     "deployed_in",
+    "stale",
+    "flags",
 ]
 
 

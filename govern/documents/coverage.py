@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govern.documents import evidence as ev
 from govern.documents.evidence import TIER_ORDER, Evidence, Facts
-from govern.errors import BadInput, NotFound
+from govern.errors import BadInput, CoverageIncomplete, NotFound
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -256,6 +257,28 @@ def check_pack(facts: Facts, pack: Pack) -> Coverage:
         for req in pack.requirements
     )
     return Coverage(facts.ref, tier, pack, rows, facts.head.size)
+
+
+def incomplete(
+    facts: Facts, coverages: Sequence[Coverage], hint: str = ""
+) -> CoverageIncomplete | None:
+    """The refusal naming every requirement mandatory for the version's tier that lacks
+    evidence in ``coverages`` (None when there is none); ``hint`` is added to its hint."""
+    gaps = [(c, r) for c in coverages for r in c.missing_mandatory]
+    if not gaps:
+        return None
+    listed = "; ".join(
+        f"{c.pack.short} {r.requirement.cite.removeprefix(c.pack.short).strip()}"
+        f": {', '.join(r.missing)}"
+        for c, r in gaps[:6]
+    )
+    more = f" (and {len(gaps) - 6} more)" if len(gaps) > 6 else ""
+    return CoverageIncomplete(
+        f"{len(gaps)} requirement(s) mandatory for tier {facts.row.risk_tier} lack "
+        f"evidence: {listed}{more}",
+        hint=f"see `govern coverage {facts.ref}`; narrative sections are recorded with "
+        "`govern card narrative MODEL@V FILE`" + (f"; {hint}" if hint else ""),
+    )
 
 
 def coverage(reg: Registry, ref: str, pack: str = "sr11-7", facts: Facts | None = None) -> Coverage:

@@ -36,7 +36,14 @@ from govern.registry import catalog, models, signing
 from govern.registry import findings as findings_mod
 from govern.registry.entities import DeploymentEvent, Finding, ModelVersion
 from govern.registry.policy import TIERS, Policy, TierRule
-from govern.registry.status import APPROVED, DEPLOYED, Status, deployment_history, status
+from govern.registry.status import (
+    APPROVED,
+    DEPLOYED,
+    STALE,
+    Status,
+    deployment_history,
+    status,
+)
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -575,12 +582,15 @@ def _validator_review(f: Facts) -> Evidence:
 
 
 def _approval(f: Facts) -> Evidence:
-    ok = f.status.status in (APPROVED, DEPLOYED)
+    # A stale approval is evidence that the people the policy names signed (the card and the
+    # status say what changed since); deploy and scoring refuse it (docs/registry.md).
+    ok = f.status.status in (APPROVED, DEPLOYED, STALE)
     seqs = [s.entry for s in f.status.signoffs if s.in_force]
     return _ev(
         "approval",
         ok,
-        f"{f.status.status}: every required sign-off in force",
+        f"{f.status.status}: every required sign-off in force"
+        + (", but what they pinned has changed since" if f.status.status == STALE else ""),
         f"not approved: the version is {f.status.status}",
         seqs,
     )

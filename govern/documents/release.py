@@ -31,7 +31,6 @@ from govern.errors import (
     ApprovalLapsed,
     BadInput,
     Conflict,
-    CoverageIncomplete,
     NotApproved,
     OpenFinding,
 )
@@ -41,7 +40,7 @@ from govern.ledger.logkey import load_key
 from govern.presentation import check_template_dir
 from govern.records import DocumentGenerated, LogState, PackCoverage, ReleasedFile, subjects
 from govern.registry import models
-from govern.registry.status import APPROVED, DEPLOYED, EXPIRED, REJECTED, status
+from govern.registry.status import APPROVED, DEPLOYED, EXPIRED, REJECTED, STALE, status
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -100,7 +99,9 @@ def check(
             + ": a required sign-off is no longer in force",
             hint="revalidate: the validator and approver sign again with `govern approve`",
         )
-    if current.status not in (APPROVED, DEPLOYED):
+    # A stale approval does not stop a release: the card says it is stale, and deploy and
+    # scoring refuse the version until it is signed again or overridden.
+    if current.status not in (APPROVED, DEPLOYED, STALE):
         missing = [
             r
             for r in current.required_roles
@@ -119,20 +120,9 @@ def check(
             hint="complete validation and approval (`govern approve`), then release again",
         )
     coverages = tuple(cov.check_pack(facts, cov.load(p)) for p in packs)
-    gaps = [(c, r) for c in coverages for r in c.missing_mandatory]
-    if gaps:
-        listed = "; ".join(
-            f"{c.pack.short} {r.requirement.cite.removeprefix(c.pack.short).strip()}"
-            f": {', '.join(r.missing)}"
-            for c, r in gaps[:6]
-        )
-        more = f" (and {len(gaps) - 6} more)" if len(gaps) > 6 else ""
-        raise CoverageIncomplete(
-            f"{len(gaps)} requirement(s) mandatory for tier {facts.row.risk_tier} lack "
-            f"evidence: {listed}{more}",
-            hint=f"see `govern coverage {facts.ref}`; narrative sections are recorded with "
-            "`govern card narrative MODEL@V FILE`",
-        )
+    gaps = cov.incomplete(facts, coverages)
+    if gaps is not None:
+        raise gaps
     return Checked(facts, coverages, current.status)
 
 

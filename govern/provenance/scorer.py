@@ -10,7 +10,9 @@ written to the erasable input store in that same transaction (docs/provenance.md
   that reads back as the same double) so it can be compared exactly on re-scoring;
 - the input is committed to as SHA-256(salt || canonical row) (``canonical.py``);
 - a version that is not deployed and approved at that moment is refused, unless the caller gives
-  an override reason, which every payload of the batch records; "that moment" is the batch's
+  an override reason, which every payload of the batch records; a version whose approval went
+  stale is refused whatever reason is given, unless an approver signed an override of it when
+  deploying it (``Status.may_score``); "that moment" is the batch's
   place in the log: if another writer appended anything but predictions between the status
   check and the append, the status is decided again inside the append's transaction;
 - data whose columns or types do not match the registered features is refused (BadInput naming
@@ -41,6 +43,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from govern.errors import (
+    ApprovalStale,
     BadInput,
     Conflict,
     DuplicatePrediction,
@@ -56,7 +59,7 @@ from govern.provenance.canonical import SALT_BYTES, canonical_rows
 from govern.provenance.events import KINDS, LOGGED
 from govern.records import PredictionBatch, PredictionLogged, PredictionOutput, ScoringOverride
 from govern.registry import authority, models
-from govern.registry.status import DEPLOYED, status
+from govern.registry.status import STALE, Status, status
 from govern.registry.tables import read_table
 
 if TYPE_CHECKING:
@@ -309,8 +312,10 @@ class Scorer:
         and the ledger size it was read at (``_recheck_status`` starts from there)."""
         seen = self.reg.ledger.size  # read first: whatever lands after it is looked at again
         current = status(self.reg, self.ref)
-        if current.status == DEPLOYED:
+        if current.may_score:
             return None, seen
+        if current.status == STALE:
+            raise _stale(current)
         if self.override is None:
             raise ModelNotDeployed(
                 f"{self.ref} is {current.status}, not deployed and approved: it may not score "
@@ -334,7 +339,9 @@ class Scorer:
         # status() reads through its own connection: it sees everything committed, which is
         # everything but this batch.
         current = status(self.reg, self.ref)
-        if override is None and current.status != DEPLOYED:
+        if current.status == STALE and not current.may_score:
+            raise _stale(current, changed)
+        if override is None and not current.may_score:
             raise ModelNotDeployed(
                 f"{self.ref} became {current.status} (entry {changed}) while this batch was "
                 "being scored: it may not score decisions now; nothing was logged",
@@ -475,6 +482,19 @@ class Scorer:
             batch,
         )
         return self.reg.ledger.prepare_many(KIND, self.actor, bodies, ids, first=first.to_payload())
+
+
+def _stale(current: Status, changed: int | None = None) -> ApprovalStale:
+    """The refusal of a version whose approval went stale (an override reason does not lift
+    it: only an approver's signed override does)."""
+    when = f" (entry {changed}, while this batch was being scored)" if changed else ""
+    return ApprovalStale(
+        f"the approval of {current.model} is stale{when}: {current.stale[0].detail}; it may "
+        "not score decisions now; nothing was logged",
+        hint="the validator and approver review the change and sign again, or an approver "
+        f"signs an override: govern deploy {current.model} --override JUSTIFICATION "
+        "--sign-with KEY",
+    )
 
 
 def _without(lead: int, progress: Progress | None) -> Progress | None:

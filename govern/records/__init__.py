@@ -70,11 +70,15 @@ from govern.records.predictions import (
 )
 from govern.records.validation import (
     APPROVAL_TYPE,
+    ApprovalPins,
     ApprovalSigned,
     ApprovalStatement,
     FindingClosed,
     FindingRaised,
     LogState,
+    PinnedPolicy,
+    PinnedReasons,
+    PinnedText,
 )
 
 __all__ = [
@@ -83,6 +87,7 @@ __all__ = [
     "KINDS",
     "NOT_RECORDED",
     "OVERRIDE_TYPE",
+    "ApprovalPins",
     "ApprovalSigned",
     "ApprovalStatement",
     "Artifact",
@@ -122,6 +127,9 @@ __all__ = [
     "PackCoverage",
     "PersonEnrolled",
     "PersonRevoked",
+    "PinnedPolicy",
+    "PinnedReasons",
+    "PinnedText",
     "PolicySet",
     "PredictionBatch",
     "PredictionErased",

@@ -12,7 +12,8 @@ OVERRIDE_TYPE = "govern.deployment-override/v1"
 
 @dataclass(frozen=True)
 class OverrideStatement:
-    """What an approver signs to deploy a version that is not approved."""
+    """What an approver signs to deploy a version the gates refuse; ``gates`` (absent from
+    overrides written before 0.2) names each refusal it overrides."""
 
     type: str
     log: str
@@ -21,6 +22,7 @@ class OverrideStatement:
     env: str
     justification: str
     signer: str
+    gates: tuple[str, ...] | None = optional()
 
     def to_json(self) -> JSONObject:
         value: JSONObject = to_json(self)
@@ -43,6 +45,7 @@ class ModelDeployed(Record, kind="model.deployed", purpose="deploy", action="dep
     env: str
     status_at_deploy: str
     override: DeploymentOverride | None
+    replaces: str | None = optional()  # the version of this model it retires from ``env``
     signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
 

@@ -42,9 +42,53 @@ class LogState:
 
 
 @dataclass(frozen=True)
+class PinnedText:
+    """A recorded text an approval pins: its entry and the SHA-256 of the text."""
+
+    entry: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PinnedReasons:
+    """The reason-code table an approval pins: its entry, version and the SHA-256 of its file."""
+
+    entry: int
+    version: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PinnedPolicy:
+    """What an approval pins of the policy: the tier's rule and the segregation-of-duties
+    settings (``Policy.pinned``); the rest of the policy may change without unsettling it."""
+
+    tier: str
+    requires: tuple[str, ...]
+    revalidation_months: int
+    owner_may_approve: bool
+    registrant_may_approve: bool
+    one_role_per_person: bool
+
+
+@dataclass(frozen=True)
+class ApprovalPins:
+    """What a sign-off approved beyond the registration itself: the decision threshold, the
+    narratives' entries, the reason-code table and the pinned policy settings. A null
+    narrative or table means there was none when it was signed (docs/registry.md)."""
+
+    threshold: str
+    card_narrative: PinnedText | None
+    validation_narrative: PinnedText | None
+    reason_table: PinnedReasons | None
+    policy: PinnedPolicy
+
+
+@dataclass(frozen=True)
 class ApprovalStatement:
     """What a validator or approver signs (canonical JSON, SSHSIG): it pins the version's entry,
-    artifact, code and data, the decision and role, and the log state reviewed."""
+    artifact, code and data, the decision and role, the log state reviewed and (``pinned``,
+    absent from statements written before 0.2) what else the sign-off approved."""
 
     type: str
     log: str
@@ -59,6 +103,7 @@ class ApprovalStatement:
     conditions: str | None
     expires: str | None
     checkpoint: LogState
+    pinned: ApprovalPins | None = optional()
 
     def to_json(self) -> JSONObject:
         value: JSONObject = to_json(self)

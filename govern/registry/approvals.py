@@ -1,9 +1,11 @@
 """Approvals: signed statements by a validator or an approver about one model version.
 
 The statement (canonical JSON) names the model version's entry hash, its artifact, code commit
-and dataset digests, the decision, the role, conditions, expiry and the checkpoint (size, root)
-the signer reviewed. It is signed with the signer's enrolled OpenSSH key (SSHSIG, namespace
-``approval@<origin host>``), either here or on the officer's own workstation
+and dataset digests, the decision, the role, conditions, expiry, the checkpoint (size, root)
+the signer reviewed, and what else it approved (``pinned``: the threshold, the narratives'
+entries, the reason-code table and the tier's policy settings, ``pins.py``). It is signed
+with the signer's enrolled OpenSSH key (SSHSIG, namespace ``approval@<origin host>``), either
+here or on the officer's own workstation
 (``govern approval statement`` / ``ssh-keygen -Y sign`` / ``govern approval submit``).
 Everything is checked when it is appended and again by ``govern verify``.
 """
@@ -27,7 +29,7 @@ from govern.records import (
     from_json,
     subjects,
 )
-from govern.registry import authority, findings, models, people, signing
+from govern.registry import authority, findings, models, people, pins, signing
 from govern.registry import projections as proj
 from govern.registry.dates import parse_date
 from govern.registry.entities import Person, SignedApproval
@@ -75,6 +77,7 @@ def statement(
         conditions=conditions,
         expires=parse_date(expires) if expires else None,
         checkpoint=LogState(size=head.size, root=base64.b64encode(head.root).decode()),
+        pinned=pins.current(reg, mv),
     )
 
 
@@ -118,6 +121,19 @@ def check(
                 "signed for different evidence",
                 hint="create a fresh statement with `govern approval statement`",
             )
+    if st.pinned is None:
+        raise SignatureInvalid(
+            f"the statement does not pin the narratives, reason-code table and policy settings "
+            f"of {st.model} (it was written by an older govern)",
+            hint="create a fresh statement with `govern approval statement`",
+        )
+    moved = pins.changes(reg, row, st.pinned)
+    if moved:
+        raise SignatureInvalid(
+            f"the statement was written for other evidence than {st.model} has now: "
+            f"{moved[0].detail}",
+            hint="create a fresh statement with `govern approval statement`",
+        )
     role, signer = st.role, st.signer
     person = people.require_active(reg, signer, role, at)
     try:

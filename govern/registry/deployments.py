@@ -1,11 +1,29 @@
-"""Deployments: a version goes live only when approved, or by an approver's signed override."""
+"""Deployments: a version goes live only when approved, or by an approver's signed override.
+
+One version of a model runs in an environment at a time: deploying another records the switch
+(the version it replaces is retired from that environment by the same entry), and deploying the
+version that already runs there is refused. What the registry refuses on its own (the approval
+missing, stale, expired, or held up by an open blocking finding) and what the gates above it
+refuse (``govern.gates``: the mandatory documentation, the released card) are overridden the
+same way: an approver signs a statement naming each refusal and their justification.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govern.errors import BadInput, PolicyViolation
+from govern.errors import (
+    AlreadyDeployed,
+    ApprovalLapsed,
+    ApprovalStale,
+    BadInput,
+    GovernError,
+    NotApproved,
+    OpenFinding,
+    PolicyViolation,
+)
 from govern.ledger import Entry
 from govern.records import (
     OVERRIDE_TYPE,
@@ -18,14 +36,33 @@ from govern.records import (
 from govern.registry import authority, models, people, signing
 from govern.registry.identity import KeySigner
 from govern.registry.refs import check_name
-from govern.registry.status import status
+from govern.registry.status import (
+    APPROVED,
+    EXPIRED,
+    REJECTED,
+    STALE,
+    Status,
+    deployment_history,
+    status,
+)
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
 
+#: How every refusal that an override can lift says so.
+OVERRIDE_HINT = (
+    "or have an approver sign an override: govern deploy MODEL@V --override JUSTIFICATION "
+    "--sign-with KEY"
+)
+
 
 def override_statement(
-    reg: Registry, ref: str, env: str, justification: str, signer: str | None = None
+    reg: Registry,
+    ref: str,
+    env: str,
+    justification: str,
+    signer: str | None = None,
+    gates: Sequence[str] = (),
 ) -> OverrideStatement:
     row = models.resolve(reg, ref)
     return OverrideStatement(
@@ -36,7 +73,60 @@ def override_statement(
         env=env,
         justification=justification,
         signer=signer or reg.actor,
+        gates=tuple(gates) or None,
     )
+
+
+def approval_refusal(current: Status) -> GovernError | None:
+    """Why ``current``'s approval does not allow a deployment (None: it does)."""
+    model = current.model
+    if current.approval == APPROVED:
+        return None
+    if current.approval == STALE:
+        return ApprovalStale(
+            f"the approval of {model} is stale: {current.stale[0].detail}"
+            + (f" (and {len(current.stale) - 1} more)" if len(current.stale) > 1 else ""),
+            hint="the validator and approver review the change and sign again (`govern "
+            f"approve`), {OVERRIDE_HINT}",
+        )
+    if current.approval == EXPIRED:
+        return ApprovalLapsed(
+            f"the approval of {model} lapsed: a required sign-off is no longer in force",
+            hint=f"revalidate: the validator and approver sign again, {OVERRIDE_HINT}",
+        )
+    if current.blocking:
+        f = current.blocking[0]
+        return OpenFinding(
+            f"{model} has an open {f.severity}-severity finding (#{f.number}: {f.text}); it may "
+            "not be deployed",
+            hint=f"the validator closes it with `govern finding close`, {OVERRIDE_HINT}",
+        )
+    missing = [
+        r
+        for r in current.required_roles
+        if not any(s.role == r and s.in_force for s in current.signoffs)
+    ]
+    why = "it was rejected" if current.approval == REJECTED else f"it is {current.approval}"
+    if missing and current.approval != REJECTED:
+        why += f"; missing sign-off: {', '.join(missing)}"
+    return NotApproved(
+        f"{model} is not approved ({why}): it may not be deployed",
+        hint=f"complete validation and approval first, {OVERRIDE_HINT}",
+    )
+
+
+def running(reg: Registry, name: str, env: str) -> str | None:
+    """The version of model ``name`` that runs in ``env`` now (the latest deployed), if any."""
+    live: dict[str, int] = {}
+    for mv in models.versions(reg, name):
+        moves = deployment_history(reg, mv.ref)
+        state = None
+        for d in moves:
+            if d.env == env:
+                state = d.entry if d.action == "deploy" else None
+        if state is not None:
+            live[mv.ref] = state
+    return max(live, key=lambda ref: live[ref]) if live else None
 
 
 def deploy(
@@ -46,25 +136,45 @@ def deploy(
     env: str = "production",
     override: str | None = None,
     key: Path | KeySigner | None = None,
+    refused: Sequence[GovernError] = (),
 ) -> Entry:
-    """Record a deployment; refused unless approved, except by a signed override."""
+    """Record a deployment of ``ref`` to ``env``, retiring the version of the model that runs
+    there. Refused (the first reason raised, nothing recorded) unless approved, except by an
+    approver's signed override (``override``, the justification), which names every refusal:
+    the registry's and ``refused``, those the gates above it found (``govern.gates``)."""
     check_name(env, "environment")
     row = models.resolve(reg, ref)
     model = row.ref
     current = status(reg, model)
+    reasons = [r for r in (approval_refusal(current),) if r is not None] + list(refused)
+    if env in current.deployed_in and not reasons:
+        raise AlreadyDeployed(
+            f"{model} already runs in {env}: there is nothing to deploy",
+            hint=f"`govern status {model}` shows where it runs",
+        )
     signed_override = None
-    if not current.approved:
-        if override is None:
-            raise PolicyViolation(
-                f"{model} is {current.status}, not approved: it may not be deployed",
-                hint="complete validation and approval first, or have an approver record a "
-                "signed override (--override JUSTIFICATION --sign-with KEY)",
+    if reasons and override is None:
+        raise reasons[0]
+    if override is not None:
+        if not reasons:
+            raise BadInput(
+                f"{model} may be deployed to {env} as it is: there is nothing to override",
+                hint="deploy without --override",
             )
         if not override.strip():
             raise BadInput("an override needs a written justification")
         signer, acting = authority.acting(reg, key)
         person = people.require_active(reg, acting.name, "approver")
-        st = override_statement(reg, model, env, override, signer=person.name)
+        if not reg.policy().allows(person.roles, "override"):
+            raise PolicyViolation(f"the policy does not let {person.name} sign an override")
+        st = override_statement(
+            reg,
+            model,
+            env,
+            override,
+            signer=person.name,
+            gates=[f"{type(r).__name__}: {r.message}" for r in reasons],
+        )
         ns = signing.namespace("deployment", reg.origin)
         signature = signer.sign(signing.statement_bytes(st), ns)
         signing.verify(st, signature, person.public_key, ns)
@@ -74,6 +184,7 @@ def deploy(
             signature=signature,
             fingerprint=person.fingerprint,
         )
+    replaced = running(reg, row.name, env)
     return reg.record(
         ModelDeployed(
             subject=subjects.model(model),
@@ -82,6 +193,7 @@ def deploy(
             env=env,
             status_at_deploy=current.status,
             override=signed_override,
+            replaces=None if replaced in (None, model) else replaced,
         ),
         key=None if key is None else authority.acting(reg, key)[0],
     )

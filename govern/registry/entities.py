@@ -145,8 +145,33 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class PinChange:
+    """Something a sign-off pinned that is no longer so: what (``card narrative``,
+    ``validation narrative``, ``reason table``, ``threshold``, ``policy``), the entry that
+    changed it, when, and how."""
+
+    item: str
+    entry: int
+    ts: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something a reviewer should look at that does not stop the model: a policy edit outside
+    the pinned settings, an automatic finding, a revalidation coming due. ``date`` is when it
+    happened or falls due."""
+
+    kind: str  # "policy changed", "automatic finding" or "revalidation due"
+    date: str
+    detail: str
+    entry: int | None = None
+
+
+@dataclass(frozen=True)
 class Signoff:
-    """One signed decision about a version, and whether it is in force at the moment asked."""
+    """One signed decision about a version, and whether it is in force at the moment asked;
+    ``stale`` lists what it pinned that has changed since (empty: it still holds)."""
 
     role: str
     decision: str
@@ -156,6 +181,7 @@ class Signoff:
     conditions: str | None
     entry: int
     in_force: bool
+    stale: tuple[PinChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,7 +213,8 @@ class Deployment:
 
 @dataclass(frozen=True)
 class DeploymentEvent:
-    """One deployment or retirement of a version, as recorded."""
+    """One deployment or retirement of a version, as recorded; a retirement by the deployment
+    of another version to the same environment names it in ``replaced_by``."""
 
     entry: int
     model: str
@@ -197,3 +224,4 @@ class DeploymentEvent:
     actor: str
     override: bool
     justification: str | None
+    replaced_by: str | None = None

@@ -26,6 +26,8 @@ class InventoryRow:
     artifact_sha256: str
     code_commit: str | None
     deployed_in: str
+    stale: str = ""  # what the approval pinned that changed since (status "approval stale")
+    flags: str = ""  # what to look at that does not stop the model, each with its date
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,6 +58,9 @@ def inventory(reg: Registry, as_of: str | None = None) -> list[InventoryRow]:
                 artifact_sha256=m.artifact.sha256,
                 code_commit=m.record.code.commit,
                 deployed_in=", ".join(st.deployed_in),
+                stale="; ".join(f"{c.item} (entry {c.entry})" for c in st.stale)
+                + (f"; overridden (entry {st.overridden_by})" if st.overridden_by else ""),
+                flags="; ".join(f"{f.kind} {f.date[:10]}" for f in st.flags),
             )
         )
     return rows

@@ -32,6 +32,9 @@ PEOPLE_ROLES = (
     "monitor",
     "auditor",
 )
+#: Roles that act automatically (a scoring or monitoring service, not a person): a finding one of
+#: them raises flags the model but does not stop it from scoring (docs/registry.md).
+AUTOMATED_ROLES = ("service", "monitor")
 #: What each action is (the records say which action writing them is: ``Record.ACTION``).
 ACTIONS: Mapping[str, str] = {
     "enrol": "enrol a person or service",

@@ -1,28 +1,33 @@
 """A model version's lifecycle status as of any moment, derived from the ledger.
 
-registered → in validation → approved / rejected → deployed → retired, and approval expired when
-sign-offs lapse. A provenance lookup asks what was in force when a prediction was made, so every
-rule reads only what the ledger held at that time.
+registered → in validation → approved / rejected → deployed → retired; approval expired when
+sign-offs lapse, approval stale when something they pinned changed (``pins.py``). A provenance
+lookup asks what was in force when a prediction was made, so every rule reads only what the
+ledger held at that time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from govern.errors import NotFound
 from govern.ledger.entry import format_ts, now_ts, parse_ts
-from govern.registry import approvals, findings, models, people
+from govern.records import ApprovalSigned, ModelDeployed
+from govern.registry import approvals, findings, models, people, pins
 from govern.registry import projections as proj
 from govern.registry.dates import add_months
 from govern.registry.entities import (
     Deployment,
     DeploymentEvent,
     Finding,
+    Flag,
+    PinChange,
     SignedApproval,
     Signoff,
 )
+from govern.registry.policy import AUTOMATED_ROLES
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -34,6 +39,9 @@ REJECTED = "rejected"
 DEPLOYED = "deployed"
 RETIRED = "retired"
 EXPIRED = "approval expired"
+STALE = "approval stale"
+#: How long before a sign-off lapses status flags the revalidation coming due.
+REVIEW_NOTICE_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -50,10 +58,37 @@ class Status:
     next_review_due: str | None
     warnings: tuple[str, ...] = field(default=())
     deployments: tuple[Deployment, ...] = field(default=())  # in force, by entry
+    # what the required sign-offs pinned that has changed since (the approval is stale)
+    stale: tuple[PinChange, ...] = field(default=())
+    # what a reviewer should look at but does not stop the model (docs/registry.md)
+    flags: tuple[Flag, ...] = field(default=())
+    # the production deployment whose signed override was recorded after every change that
+    # made the approval stale: it lets the version go on scoring
+    overridden_by: int | None = None
+    # the approval alone, whatever the deployments: registered, in validation, approved,
+    # approval stale, approval expired or rejected
+    approval: str = REGISTERED
+    # the open findings of a blocking severity raised by a person (they stop approval)
+    blocking: tuple[Finding, ...] = field(default=())
 
     @property
     def approved(self) -> bool:
         return self.status in (APPROVED, DEPLOYED)
+
+    @property
+    def may_score(self) -> bool:
+        """Whether production scoring may use the version: deployed and approved, or deployed
+        under an approver's signed override of its stale approval."""
+        return self.status == DEPLOYED or (self.status == STALE and self.overridden_by is not None)
+
+
+def _automatic(reg: Registry, name: str) -> bool:
+    """Whether ``name`` is a service (scoring, monitoring) rather than a person."""
+    try:
+        roles = people.person(reg, name).roles
+    except NotFound:  # an actor of a ledger from before enrolment
+        return False
+    return bool(roles) and set(roles) <= set(AUTOMATED_ROLES)
 
 
 def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
@@ -77,18 +112,36 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
     for a in signed:
         latest[a.role] = a  # the latest decision per role stands
     signoffs = []
+    now_pins = None
     for a in signed:
         expires = a.expires or format_ts(
             add_months(parse_ts(a.signed_at), rule.revalidation_months)
         )
         in_force = latest[a.role] is a and a.decision != "reject" and expires > at
+        stale: tuple[PinChange, ...] = ()
+        if in_force:
+            _entry, record = reg.recorded(ApprovalSigned, a.entry)
+            if record.statement.pinned is not None:
+                now_pins = now_pins or pins.current(reg, row, at)
+                stale = pins.changes(reg, row, record.statement.pinned, at, now=now_pins)
         signoffs.append(
             Signoff(
-                a.role, a.decision, a.signer, a.signed_at, expires, a.conditions, a.entry, in_force
+                a.role,
+                a.decision,
+                a.signer,
+                a.signed_at,
+                expires,
+                a.conditions,
+                a.entry,
+                in_force,
+                stale,
             )
         )
     opened = tuple(findings.open_findings(reg, model, at))
-    blocking = [f for f in opened if f.severity in policy.blocking_severities]
+    automatic = [f for f in opened if _automatic(reg, f.raised_by)]
+    blocking = [
+        f for f in opened if f.severity in policy.blocking_severities and f not in automatic
+    ]
     moves = [d for d in deployment_history(reg, model) if d.ts <= at]
     live: dict[str, Deployment] = {}
     for d in moves:
@@ -101,19 +154,47 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
     rejected = any(latest[r].decision == "reject" for r in latest)
     complete = all(r in in_force_roles for r in rule.requires)
     had_all = all(r in latest and latest[r].decision != "reject" for r in rule.requires)
+    changed: dict[tuple[str, int], PinChange] = {}
+    for s in signoffs:
+        if s.in_force and s.role in rule.requires:
+            for c in s.stale:
+                changed.setdefault((c.item, c.entry), c)
+    stale_items = tuple(changed.values())
     warnings: list[str] = []
+    if rejected:
+        approval = REJECTED
+    elif complete and not blocking:
+        approval = STALE if stale_items else APPROVED
+    elif had_all and not complete:
+        approval = EXPIRED
+    elif signed or opened or findings.all_findings(reg, model):
+        approval = IN_VALIDATION
+    else:
+        approval = REGISTERED
     if retired:
         state = RETIRED
-    elif rejected:
-        state = REJECTED
-    elif complete and not blocking:
-        state = DEPLOYED if any(e in policy.production_envs for e in live) else APPROVED
-    elif had_all and not complete:
-        state = EXPIRED
-    elif signed or opened or findings.all_findings(reg, model):
-        state = IN_VALIDATION
+    elif approval == APPROVED and any(e in policy.production_envs for e in live):
+        state = DEPLOYED
     else:
-        state = REGISTERED
+        state = approval
+    overridden_by = None
+    if state == STALE:
+        last = max(c.entry for c in stale_items)
+        covering = [
+            d.entry
+            for d in live.values()
+            if d.override and d.entry > last and d.env in policy.production_envs
+        ]
+        overridden_by = max(covering) if covering else None
+        warnings.append(
+            f"the approval of {model} is stale: "
+            + "; ".join(c.detail for c in stale_items)
+            + (
+                f" (overridden by the approver's signed override in entry {overridden_by})"
+                if overridden_by is not None
+                else ""
+            )
+        )
     overrides = tuple(d for d in live.values() if d.override)
     if live and state not in (DEPLOYED,):
         warnings.append(
@@ -121,6 +202,8 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
             + (" (deployed by a signed override)" if overrides else "")
         )
     expiries = [s.expires for s in signoffs if s.in_force]
+    next_due = min(expiries) if expiries else None
+    flags = _flags(reg, signoffs, stale_items, automatic, next_due, at)
     return Status(
         model=model,
         as_of=at,
@@ -131,18 +214,73 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
         open_findings=opened,
         deployed_in=tuple(sorted(live)),
         overrides=overrides,
-        next_review_due=min(expiries) if expiries else None,
+        next_review_due=next_due,
         warnings=tuple(warnings),
         deployments=tuple(live.values()),
+        stale=stale_items,
+        flags=flags,
+        overridden_by=overridden_by,
+        approval=approval,
+        blocking=tuple(blocking),
     )
+
+
+def _flags(
+    reg: Registry,
+    signoffs: list[Signoff],
+    stale: tuple[PinChange, ...],
+    automatic: list[Finding],
+    next_due: str | None,
+    at: str,
+) -> tuple[Flag, ...]:
+    """What flags the model without stopping it: a policy edit since the sign-offs outside
+    what they pinned, open automatic findings, a revalidation due within REVIEW_NOTICE_DAYS."""
+    out: list[Flag] = []
+    in_force = [s for s in signoffs if s.in_force]
+    recorded = pins.policy_entry(reg, at)
+    if in_force and recorded is not None and not any(c.item == "policy" for c in stale):
+        seq, ts = recorded
+        first = min(s.signed_at for s in in_force)
+        if ts > first and reg.policy(first).as_dict() != reg.policy(at).as_dict():
+            out.append(
+                Flag(
+                    "policy changed",
+                    ts,
+                    f"the policy was changed (entry {seq}) after the sign-off, outside the "
+                    "settings it pinned: the approval stands; review whether it still fits",
+                    seq,
+                )
+            )
+    for f in automatic:
+        out.append(
+            Flag(
+                "automatic finding",
+                f.raised_at,
+                f"finding #{f.number} ({f.severity}) raised by {f.raised_by}: {f.text}",
+                f.seq,
+            )
+        )
+    if next_due is not None:
+        notice = format_ts(parse_ts(at) + timedelta(days=REVIEW_NOTICE_DAYS))
+        if next_due <= notice:
+            out.append(
+                Flag(
+                    "revalidation due",
+                    next_due,
+                    f"a sign-off lapses on {next_due[:10]}: revalidate before then",
+                )
+            )
+    return tuple(out)
 
 
 def deployment_history(reg: Registry, model: str) -> list[DeploymentEvent]:
-    """Every deployment and retirement of ``model`` (``NAME@V``), in ledger order."""
+    """Every deployment and retirement of ``model`` (``NAME@V``), in ledger order, the
+    deployments of another version that replaced it in an environment included (as
+    retirements naming that version)."""
     rows = reg.rows(
         proj.deployments, proj.deployments.c.model == model, order=proj.deployments.c.seq
     )
-    return [
+    events = [
         DeploymentEvent(
             entry=r.seq,
             model=r.model,
@@ -155,6 +293,36 @@ def deployment_history(reg: Registry, model: str) -> list[DeploymentEvent]:
         )
         for r in rows
     ]
+    deployed = [e for e in events if e.action == "deploy"]
+    if not deployed:
+        return events
+    name = model.rpartition("@")[0]
+    others = reg.rows(
+        proj.deployments,
+        proj.deployments.c.model.startswith(f"{name}@", autoescape=True),
+        proj.deployments.c.model != model,
+        proj.deployments.c.action == "deploy",
+        proj.deployments.c.env.in_({e.env for e in deployed}),
+        proj.deployments.c.seq > deployed[0].entry,
+        order=proj.deployments.c.seq,
+    )
+    for r in others:
+        _entry, record = reg.recorded(ModelDeployed, r.seq)
+        if record.replaces == model:
+            events.append(
+                DeploymentEvent(
+                    entry=r.seq,
+                    model=model,
+                    env=r.env,
+                    action="retire",
+                    ts=r.ts,
+                    actor=r.actor,
+                    override=False,
+                    justification=None,
+                    replaced_by=record.model,
+                )
+            )
+    return sorted(events, key=lambda e: e.entry)
 
 
 def today() -> str:
