@@ -560,6 +560,13 @@ def status(
         )
     for f in st.open_findings:
         console.print(f"  open finding #{f.number} {f.severity}: {f.text}")
+    for c in st.stale:
+        console.print(f"  [bold red]stale:[/bold red] {c.detail} ({c.ts[:10]})")
+    if st.overridden_by is not None:
+        console.print(
+            f"  overridden: an approver's signed override (entry {st.overridden_by}) lets it "
+            "run while the approval is stale"
+        )
     for w in st.warnings:
         console.print(f"  [bold red]warning:[/bold red] {w}")
     for flag in st.flags:

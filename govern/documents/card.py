@@ -398,7 +398,8 @@ def _s0_control(
                 ("Reviewers", ", ".join(reviewers) or None, "approval.signed entries"),
                 (
                     "Approval status",
-                    f"{f.status.status} (as of {f.at})",
+                    f"{f.status.status} (as of {f.at})"
+                    + ("; what the sign-offs pinned has changed: see 14" if f.status.stale else ""),
                     "registry status derived from the ledger",
                 ),
             ]
@@ -1224,6 +1225,26 @@ def _s14_governance(f: Facts) -> list[b.Block]:
             ]
         ),
     ]
+    if st.stale:
+        lines = [f"{c.detail} ({c.ts[:10]})" for c in st.stale]
+        lines.append(
+            f"An approver's signed override (entry {st.overridden_by}) lets it run meanwhile."
+            if st.overridden_by is not None
+            else "Deploy and scoring refuse the version until it is signed again or an "
+            "approver signs an override."
+        )
+        blocks.append(
+            b.alert(lines, heading="The approval is stale: what it pinned has changed since")
+        )
+    if st.flags:
+        blocks.append(
+            b.table(
+                ["Flag", "Date", "What"],
+                [[x.kind, b.day(x.date), x.detail] for x in st.flags],
+                title="Flags (they do not stop the model)",
+                source="status derived from the ledger (docs/registry.md)",
+            )
+        )
     if f.approvals:
         by_seq = {s.entry: s for s in st.signoffs}
         rows = []
@@ -1525,6 +1546,11 @@ def card_data(
             if f.checkpoint is None
             else {"n": f.checkpoint[0], "size": f.checkpoint[1], "root": f.checkpoint[2]},
             "status": f.status.status,
+            "stale": [
+                {"item": c.item, "entry": c.entry, "ts": c.ts, "detail": c.detail}
+                for c in f.status.stale
+            ],
+            "flags": [{"kind": x.kind, "date": x.date, "detail": x.detail} for x in f.status.flags],
             "risk_tier": f.row.risk_tier,
             "key_fields": key_fields(f),
             "coverage": [

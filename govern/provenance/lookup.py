@@ -48,7 +48,7 @@ from govern.records import (
 from govern.registry import models
 from govern.registry.entities import Deployment, ModelVersion, Signoff
 from govern.registry.schema import Schema
-from govern.registry.status import DEPLOYED, RETIRED, status
+from govern.registry.status import DEPLOYED, RETIRED, STALE, status
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -383,6 +383,18 @@ class Lookup:
                 0,
                 f"{ref} was RETIRED when this decision was made ({ts}): it was no longer in "
                 f"use{scored_anyway}",
+            )
+        elif then.status == STALE:
+            warnings.insert(
+                0,
+                f"{ref}'s approval was STALE when this decision was made ({ts}): "
+                + "; ".join(c.detail for c in then.stale)
+                + (
+                    f"; it ran under an approver's signed override (entry {then.overridden_by})"
+                    if then.overridden_by is not None
+                    else ""
+                )
+                + scored_anyway,
             )
         elif not then.approved:
             warnings.insert(

@@ -186,15 +186,6 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
             if d.override and d.entry > last and d.env in policy.production_envs
         ]
         overridden_by = max(covering) if covering else None
-        warnings.append(
-            f"the approval of {model} is stale: "
-            + "; ".join(c.detail for c in stale_items)
-            + (
-                f" (overridden by the approver's signed override in entry {overridden_by})"
-                if overridden_by is not None
-                else ""
-            )
-        )
     overrides = tuple(d for d in live.values() if d.override)
     if live and state not in (DEPLOYED,):
         warnings.append(

@@ -132,7 +132,7 @@ def test_full_flow_from_the_command_line(setup: dict[str, Path], tmp_path: Path)
         )[0]
         == 0
     )
-    assert run("deploy", "credit-risk@1", "--db", db, who="apo")[0] == 6
+    assert run("deploy", "credit-risk@1", "--db", db, who="apo")[0] == 33  # OpenFinding
     code, _, err = run(
         "approve",
         "credit-risk@1",
@@ -195,7 +195,25 @@ def test_full_flow_from_the_command_line(setup: dict[str, Path], tmp_path: Path)
     sig = sign_with_ssh_keygen(s["apo"], stmt, signing.namespace("approval", ORIGIN))
     code, _, err = run("approval", "submit", str(stmt), "--signature", str(sig), "--db", db)
     assert code == 0, err
-    assert run("deploy", "credit-risk@1", "--env", "production", "--db", db, who="apo")[0] == 0
+    # Approved, but neither documented as the packs require for tier high nor released: the
+    # gate refuses (coverage first), unless the approver signs an override of both.
+    before = size(s["db"])
+    code, _, err = run("deploy", "credit-risk@1", "--env", "production", "--db", db, who="apo")
+    assert code == 34 and "mandatory for tier high lack evidence" in err, err
+    assert size(s["db"]) == before
+    code, out, err = run(
+        "deploy",
+        "credit-risk@1",
+        "--env",
+        "production",
+        "--override",
+        "Pilot under the CRO's exception MRM-7",
+        "--db",
+        db,
+        who="apo",
+    )
+    assert code == 0, err
+    assert "CoverageIncomplete" in out and "CardNotReleased" in out
     code, out, _ = run("inventory", "--json", "--db", db)
     rows = json.loads(out)
     assert [(r["name"], r["version"], r["status"], r["open_findings"]) for r in rows] == [
@@ -312,7 +330,7 @@ def test_refusals_write_nothing(setup: dict[str, Path], tmp_path: Path, pipeline
             "dan",
             6,
         ),  # the owner; and not approver
-        (("deploy", "credit-risk@1", "--db", db), "apo", 6),  # unapproved
+        (("deploy", "credit-risk@1", "--db", db), "apo", 31),  # unapproved
         (("status", "credit-risk@7", "--db", db), None, 4),
         (
             (
