@@ -13,7 +13,7 @@ OVERRIDE_TYPE = "govern.deployment-override/v1"
 @dataclass(frozen=True)
 class OverrideStatement:
     """What an approver signs to deploy a version the gates refuse; ``gates`` (absent from
-    overrides written before 0.2) names each refusal it overrides."""
+    overrides written before the gates) names each refusal it overrides."""
 
     type: str
     log: str

@@ -88,7 +88,7 @@ class ApprovalPins:
 class ApprovalStatement:
     """What a validator or approver signs (canonical JSON, SSHSIG): it pins the version's entry,
     artifact, code and data, the decision and role, the log state reviewed and (``pinned``,
-    absent from statements written before 0.2) what else the sign-off approved."""
+    absent from statements written before approvals pinned it) what else the sign-off approved."""
 
     type: str
     log: str

@@ -1,6 +1,6 @@
 """Production scoring and a stale approval: refused (whatever reason the service gives) until an
 approver signs an override; a policy edit outside the pinned settings and an automatic finding
-do not stop it (docs/provenance.md, "When scoring is refused")."""
+do not stop it (docs/provenance.md, "What scoring checks")."""
 
 from __future__ import annotations
 
