@@ -52,7 +52,7 @@ def document_refusals(
     gaps = cov.incomplete(
         facts,
         [cov.check_pack(facts, p) for p in loaded],
-        hint=deployments.OVERRIDE_HINT,
+        hint=deployments.override_hint(facts.ref),
     )
     if gaps is not None:
         found.append(gaps)
@@ -61,7 +61,7 @@ def document_refusals(
             CardNotReleased(
                 f"no model card of {facts.ref} was released: it may not be deployed",
                 hint=f"release it first (`govern release {facts.ref} -o DIR`), "
-                + deployments.OVERRIDE_HINT,
+                + deployments.override_hint(facts.ref),
             )
         )
     return found

@@ -49,11 +49,13 @@ from govern.registry.status import (
 if TYPE_CHECKING:
     from govern.registry.core import Registry
 
-#: How every refusal that an override can lift says so.
-OVERRIDE_HINT = (
-    "or have an approver sign an override: govern deploy MODEL@V --override JUSTIFICATION "
-    "--sign-with KEY"
-)
+
+def override_hint(model: str) -> str:
+    """How every refusal that an override can lift says so."""
+    return (
+        f"or have an approver sign an override: govern deploy {model} --override "
+        "JUSTIFICATION --sign-with KEY"
+    )
 
 
 def override_statement(
@@ -87,19 +89,19 @@ def approval_refusal(current: Status) -> GovernError | None:
             f"the approval of {model} is stale: {current.stale[0].detail}"
             + (f" (and {len(current.stale) - 1} more)" if len(current.stale) > 1 else ""),
             hint="the validator and approver review the change and sign again (`govern "
-            f"approve`), {OVERRIDE_HINT}",
+            f"approve`), {override_hint(model)}",
         )
     if current.approval == EXPIRED:
         return ApprovalLapsed(
             f"the approval of {model} lapsed: a required sign-off is no longer in force",
-            hint=f"revalidate: the validator and approver sign again, {OVERRIDE_HINT}",
+            hint=f"revalidate: the validator and approver sign again, {override_hint(model)}",
         )
     if current.blocking:
         f = current.blocking[0]
         return OpenFinding(
             f"{model} has an open {f.severity}-severity finding (#{f.number}: {f.text}); it may "
             "not be deployed",
-            hint=f"the validator closes it with `govern finding close`, {OVERRIDE_HINT}",
+            hint=f"the validator closes it with `govern finding close`, {override_hint(model)}",
         )
     missing = [
         r
@@ -111,7 +113,7 @@ def approval_refusal(current: Status) -> GovernError | None:
         why += f"; missing sign-off: {', '.join(missing)}"
     return NotApproved(
         f"{model} is not approved ({why}): it may not be deployed",
-        hint=f"complete validation and approval first, {OVERRIDE_HINT}",
+        hint=f"complete validation and approval first, {override_hint(model)}",
     )
 
 
