@@ -322,7 +322,7 @@ def test_a_key_rotated_by_its_holder(world: World, tmp_path: Path) -> None:  # t
     new_keypair(new, comment="dan, new")
     world.act("dan")
     people.rotate(reg, "dan", new, reason="yearly rotation")
-    with pytest.raises(PolicyViolation, match="was dan.s until it was replaced"):
+    with pytest.raises(PolicyViolation, match=r"was dan.s until it was replaced"):
         reg.use_key(world.keys["dan"])  # the old key signs nothing any more
     reg.use_key(new)
     assert reg.actor == "dan"
