@@ -104,6 +104,7 @@ def build(url: str, folder: Path) -> tuple[Registry, Path]:
             owner="dan",
             risk_tier="high",
             positive_label="good",
+            favorable_label="good",
             code=CODE,
         )
         reg.use_key(keys["vera"])

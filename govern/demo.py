@@ -221,6 +221,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
                 owner="dan",
                 risk_tier="high",
                 positive_label="good",
+                favorable_label="good",
                 threshold=0.5,
                 code=_demo_code_version(),
             )

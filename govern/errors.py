@@ -28,6 +28,7 @@ __all__ = [
     "EntrySignatureBad",
     "EntryUnsigned",
     "ExplainerUnsupported",
+    "FavourableOutcomeMissing",
     "FidelityError",
     "GovernError",
     "GuardsMissing",
@@ -196,6 +197,12 @@ class ExplainerUnsupported(BadInput):
     """No explainer in govern supports this model type."""
 
     exit_code = 21
+
+
+class FavourableOutcomeMissing(BadInput):
+    """A classifier was registered without naming the outcome that is good for the applicant."""
+
+    exit_code = 24
 
 
 class FidelityError(GovernError):

@@ -68,6 +68,8 @@ def explain(
         return
     doc = report.data
     fid = doc["fidelity"]
+    if row is not None:  # the decision first, then how it is explained
+        console.print(f"decision: {doc['decision']['statement']}", highlight=False)
     console.print(
         f"{doc['title']}: {doc['explanation'].get('method_name', '')}; fidelity: largest "
         f"|base + contributions - output| = {fmt(fid['max_abs_error'])} "
@@ -89,10 +91,17 @@ def explain(
             f"output {fmt(d['model_output'])} ({d['output_space']}{prob}) "
             f"for class {d['positive_class']}; adverse outcome: {d['adverse']}"
         )
-        table = Table(title="principal reasons (toward the adverse outcome)")
+        if d["favourable_decision"]:
+            title, shown = (
+                "main factors (toward the favourable outcome; not reasons for denial)",
+                doc["factors"],
+            )
+        else:
+            title, shown = "principal reasons (toward the adverse outcome)", doc["reasons"]
+        table = Table(title=title)
         for col in ("#", "code", "statement", "values", "contribution"):
             table.add_column(col)
-        for r in doc["reasons"]:
+        for r in shown:
             table.add_row(
                 str(r["rank"]),
                 r["code"],

@@ -204,8 +204,22 @@ def model_add(
     limitations: str = typer.Option("", "--limitations"),
     owner: str = typer.Option(..., "--owner"),
     tier: str = typer.Option(..., "--tier", help="Risk tier: high, medium or low."),
-    positive_label: str | None = typer.Option(None, "--positive-label"),
-    threshold: float = typer.Option(0.5, "--threshold"),
+    positive_label: str | None = typer.Option(
+        None,
+        "--positive-label",
+        help="The class whose probability is the score, and that the metrics count as positive "
+        "(default: the last of the model's classes).",
+    ),
+    favorable_label: str | None = typer.Option(
+        None,
+        "--favorable-label",
+        help="Required for a classifier: the outcome that is good for the applicant (0 for a "
+        "probability-of-default model whose label 1 is default; good for German credit). "
+        "Adverse-action reasons are the factors that pushed away from it.",
+    ),
+    threshold: float = typer.Option(
+        0.5, "--threshold", help="Score >= threshold decides the positive label."
+    ),
     allow_dirty: bool = typer.Option(False, "--allow-dirty"),
     commit: str | None = typer.Option(None, "--commit", help="Give the code commit instead."),
     repo: str | None = typer.Option(None, "--repo", help="With --commit: the repository."),
@@ -229,6 +243,7 @@ def model_add(
             owner=owner,
             risk_tier=tier,
             positive_label=positive_label,
+            favorable_label=favorable_label,
             threshold=threshold,
             code=given(commit, repo, branch) if commit else None,
             code_path=code_path,
@@ -238,6 +253,11 @@ def model_add(
         )
     console.print(f"{mv.ref} registered (entry {mv.seq})")
     if mv.task == "classification":
+        r = mv.record
+        console.print(
+            f"  score: the probability of {r.positive_label!r}; favourable outcome: "
+            f"{r.favorable_label!r}"
+        )
         for ref in mv.record.metrics:
             m = mv.record.classifier_metrics(ref)
             console.print(f"  {ref}: ROC AUC {fmt(m.roc_auc)}, Gini {fmt(m.gini)}, KS {fmt(m.ks)}")

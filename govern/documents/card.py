@@ -25,7 +25,13 @@ from govern.documents import plots
 from govern.documents.evidence import Facts, cite
 from govern.errors import GovernError
 from govern.presentation import check_template_dir
-from govern.records import CategoricalColumn, ClassifierMetrics, ExplanationGenerated, Recorded
+from govern.records import (
+    FAVOURABLE_NOT_STATED,
+    CategoricalColumn,
+    ClassifierMetrics,
+    ExplanationGenerated,
+    Recorded,
+)
 from govern.registry import catalog, models, profiles
 
 if TYPE_CHECKING:
@@ -167,6 +173,28 @@ def _positive_negative(f: Facts) -> tuple[str, str]:
     return (str(pos) if pos is not None else "positive", neg)
 
 
+def _how_reasons(f: Facts) -> str:
+    mapped = (
+        "mapped through this table to at most four principal reasons "
+        "(Reg B 12 CFR 1002.9(b)(2)), each with its direction"
+    )
+    if f.registration.task != "classification":
+        return f"the features with the largest contributions toward the adverse direction, {mapped}"
+    return (
+        f"for an adverse decision (any outcome but the favourable {_favourable(f)}), the "
+        f"features with the largest contributions toward it, {mapped}; a favourable decision "
+        "has no adverse-action reasons"
+    )
+
+
+def _favourable(f: Facts) -> str:
+    """The favourable outcome as the card names it, saying when registration did not."""
+    r = f.registration
+    if r.favorable_label is not None:
+        return repr(r.favorable_label)
+    return f"{r.favourable_outcome!r} ({FAVOURABLE_NOT_STATED}; read as the positive label)"
+
+
 @dataclass(frozen=True)
 class Loaded:
     """The registered estimator, loaded from the artifact store (digest checked), or why not."""
@@ -282,6 +310,11 @@ def key_fields(f: Facts) -> dict[str, str]:
         "features": ", ".join(r.feature_names),
         "target": r.target,
         "threshold": r.threshold,
+        **(
+            {"favourable outcome": r.favorable_label or FAVOURABLE_NOT_STATED}
+            if r.task == "classification"
+            else {}
+        ),
         "risk tier": r.risk_tier,
         "owner": r.owner,
         "intended use": r.intended_use,
@@ -1021,9 +1054,7 @@ def _s8_explainability(f: Facts, imp: Importance | str, figs: dict[str, Any]) ->
                     ),
                     (
                         "How reason codes are derived",
-                        "for a declined applicant, the features with the largest contributions "
-                        "toward the adverse outcome, mapped through this table to at most four "
-                        "principal reasons (Reg B 12 CFR 1002.9(b)(2)), each with its direction",
+                        _how_reasons(f),
                         "govern explain",
                     ),
                 ],
@@ -1139,21 +1170,31 @@ def _s11_implementation(f: Facts) -> list[b.Block]:
 def _s12_use(f: Facts) -> list[b.Block]:
     r = f.registration
     pos, _neg = _positive_negative(f)
+    rows: list[tuple[str, str | None, str | None]]
     if r.task == "classification":
         output = f"the probability of the class {pos!r} (score in [0, 1])"
         rule = f"score >= {r.threshold} predicts {pos!r}"
+        favourable = (
+            f"{r.favorable_label!r}: the outcome that is good for the applicant; "
+            "adverse-action reasons are the factors that pushed away from it"
+            if r.favorable_label is not None
+            else f"{FAVOURABLE_NOT_STATED}; read as the positive label {pos!r}"
+        )
+        rows = [
+            ("Output", output, _reg(f)),
+            ("Target", r.target, _reg(f)),
+            ("Decision threshold", r.threshold, _reg(f)),
+            ("Decision rule", rule, _reg(f)),
+            ("Favourable outcome", favourable, _reg(f)),
+        ]
     else:
-        output, rule = f"a prediction of {r.target}", None
-    blocks: list[b.Block] = [
-        b.fields(
-            [
-                ("Output", output, _reg(f)),
-                ("Target", r.target, _reg(f)),
-                ("Decision threshold", r.threshold, _reg(f)),
-                ("Decision rule", rule, _reg(f)),
-            ]
-        ),
-    ]
+        rows = [
+            ("Output", f"a prediction of {r.target}", _reg(f)),
+            ("Target", r.target, _reg(f)),
+            ("Decision threshold", r.threshold, _reg(f)),
+            ("Decision rule", None, _reg(f)),
+        ]
+    blocks: list[b.Block] = [b.fields(rows)]
     blocks += _narr(f, "use", "Use of the output and override policy")
     if f.deployments:
         blocks.append(

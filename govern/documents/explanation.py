@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from govern import presentation as b
 from govern._version import __version__
 from govern.documents import plots
-from govern.errors import BadInput
+from govern.errors import BadInput, NotFound
 from govern.explain.reasons import REG_B_MAX_REASONS
 from govern.explain.registered import (
     BACKGROUND_ROWS,
@@ -31,6 +31,7 @@ from govern.explain.registered import (
     prepare,
 )
 from govern.records import (
+    FAVOURABLE_NOT_STATED,
     BackgroundUsed,
     ExplanationGenerated,
     ExplanationMethod,
@@ -247,34 +248,55 @@ def _decision_sections(data: Data) -> list[b.Section]:
     d, e, table = data["decision"], data["explanation"], data["reason_table"]
     space, positive = d["output_space"], d["positive_class"]
     of_class = f" of {positive}" if positive is not None else ""
+    favourable = d["favourable"]
+    if favourable is not None and not d["favourable_stated"]:
+        favourable = f"{favourable} ({FAVOURABLE_NOT_STATED}; read as the positive label)"
     rows: list[tuple[str, str | None, str | None]] = [
+        ("Decision", d["statement"], None),
         ("Row", d["row_id"], None),
         ("Model output", f"{b.fmt(d['model_output'])} ({space}{of_class})", None),
     ]
     if d["probability"] is not None:
         rows.append((f"Probability of {positive}", b.fmt(d["probability"]), None))
-    rows += [("Base value", b.fmt(d["base_value"]), None), ("Adverse outcome", d["adverse"], None)]
-    if data["reasons"]:
-        reasons = b.items([_reason(r, space) for r in data["reasons"]], ordered=True)
-    else:
-        reasons = b.note(
-            f"No feature pushed this decision toward the adverse outcome ({d['adverse']}): there "
-            "is no principal reason to state."
+    rows.append(("Base value", b.fmt(d["base_value"]), None))
+    if d["outcome"] is not None:
+        rows.append(("Favourable outcome", favourable, None))
+    rows.append(("Adverse outcome", d["adverse"], None))
+    source = b.note(
+        f"At most {data['max_reasons']} reasons, from the reason-code table "
+        f"{table['model']} version {table['version']} (SHA-256 {table['digest']})."
+    )
+    if d["favourable_decision"]:
+        factors: b.Block = (
+            b.items([_reason(r, space) for r in data["factors"]], ordered=True)
+            if data["factors"]
+            else b.note("No feature pushed this decision toward the favourable outcome.")
         )
-    return [
-        _section("decision", "Decision", [b.fields(rows)], "decision"),
-        _section(
+        why = _section(
             "reasons",
-            "Principal reasons",
+            "Main factors (not reasons for denial)",
             [
-                reasons,
                 b.note(
-                    f"At most {data['max_reasons']} reasons, from the reason-code table "
-                    f"{table['model']} version {table['version']} (SHA-256 {table['digest']})."
+                    f"The decision is favourable ({d['outcome']}): there are no adverse-action "
+                    "reasons to state. The factors that pushed most toward it:"
                 ),
+                factors,
+                source,
             ],
             "reasons",
-        ),
+        )
+    else:
+        if data["reasons"]:
+            reasons: b.Block = b.items([_reason(r, space) for r in data["reasons"]], ordered=True)
+        else:
+            reasons = b.note(
+                f"No feature pushed this decision toward the adverse outcome ({d['adverse']}): "
+                "there is no principal reason to state."
+            )
+        why = _section("reasons", "Principal reasons", [reasons, source], "reasons")
+    return [
+        _section("decision", "Decision", [b.fields(rows)], "decision"),
+        why,
         _section(
             "waterfall",
             "Waterfall",
@@ -483,8 +505,20 @@ def explain_row(
                 f"row {row_id!r}: without --id-col, a row is named by its number (0, 1, ...)"
             )
         key = int(row_id)
+    if key not in frame.index:
+        raise NotFound(
+            f"row {row_id!r} is not in the data {data} ({len(frame)} rows)",
+            hint="use a row number (0, 1, ...) or an id from --id-col",
+        )
+    decided = prep.decide(frame.loc[[key]])
     decision = prep.explainer.decision(
-        frame, key, table=prep.table, max_reasons=max_reasons, adverse=prep.adverse_label
+        frame,
+        key,
+        table=prep.table,
+        max_reasons=max_reasons,
+        adverse=prep.adverse_label,
+        outcome=None if decided is None else decided[0],
+        favourable_stated=prep.favourable_stated,
     )
     report = decision_report(
         decision, title=f"Decision {row_id} by {prep.ref}", digests=_source_digests(prep, src)
@@ -502,5 +536,6 @@ def explain_row(
             row=row_id,
             reasons=tuple(r.code for r in decision.reasons),
             reason_table=ReasonTableRef(version=prep.table.version, digest=prep.table.digest),
+            outcome=decision.outcome,
         )
     return decision, report, entry

@@ -27,6 +27,7 @@ from govern.explain.reasons import (
     REG_B_MAX_REASONS,
     Reason,
     ReasonTable,
+    decision_statement,
     default_reason_table,
     format_value,
     select_reasons,
@@ -148,7 +149,14 @@ class Explanation:
 
 @dataclass(frozen=True, eq=False)
 class DecisionExplanation:
-    """One decision explained: its one-row Explanation and its principal reasons (Reg B)."""
+    """One decision explained: its outcome, its one-row Explanation and its principal reasons.
+
+    `reasons` are the adverse-action reasons (Reg B): for an adverse decision, the codes that
+    pushed most toward `adverse`; a favourable decision has none, and `factors` lists instead
+    its main factors (toward `favourable`). A regressor has no outcome: its reasons point toward
+    `adverse` ("higher" or "lower"). `favourable_stated` is False when the favourable outcome
+    was not stated at registration and is read as the positive label.
+    """
 
     row_id: Hashable
     explanation: Explanation
@@ -156,6 +164,22 @@ class DecisionExplanation:
     adverse: str
     max_reasons: int
     table: ReasonTable
+    outcome: str | None = None
+    favourable: str | None = None
+    factors: tuple[Reason, ...] = ()
+    favourable_stated: bool = True
+
+    @property
+    def is_favourable(self) -> bool | None:
+        """True for a favourable decision, False for an adverse one, None without an outcome."""
+        if self.outcome is None or self.favourable is None:
+            return None
+        return self.outcome == self.favourable
+
+    @property
+    def statement(self) -> str:
+        """The decision in one line (what every explanation states first)."""
+        return decision_statement(self.outcome, self.favourable, stated=self.favourable_stated)
 
     @property
     def contributions(self) -> pd.Series:
@@ -191,9 +215,15 @@ class DecisionExplanation:
                 "output_space": expl.output_space,
                 "positive_class": expl.positive_class,
                 "adverse": self.adverse,
+                "outcome": self.outcome,
+                "favourable": self.favourable,
+                "favourable_decision": self.is_favourable,
+                "favourable_stated": self.favourable_stated,
+                "statement": self.statement,
             },
             "explanation": expl.method_record(),
             "reasons": [r.to_dict() for r in self.reasons],
+            "factors": [r.to_dict() for r in self.factors],
             "max_reasons": self.max_reasons,
             "reason_table": {
                 "model": self.table.model,
@@ -357,11 +387,16 @@ class ModelExplainer:
         table: ReasonTable | None = None,
         max_reasons: int = REG_B_MAX_REASONS,
         adverse: Hashable | None = None,
+        outcome: Hashable | None = None,
+        favourable_stated: bool = True,
     ) -> DecisionExplanation:
-        """Explain one row of `data` and give its principal reasons (Reg B: at most four).
+        """Explain one row of `data`: its outcome, and for an adverse decision its principal
+        reasons (Reg B: at most four); a favourable decision gets its main factors instead.
 
-        `adverse` is the class label of the adverse outcome (default: the positive class), or
-        for a regressor "higher" (default) or "lower".
+        `adverse` is the class label of the adverse outcome (default: the positive class; the
+        other class is the favourable one), or for a regressor "higher" (default) or "lower".
+        `outcome` is the class the decision gave (default: the model's own `predict`); a
+        regressor has none.
         """
         if not isinstance(data, pd.DataFrame):
             raise BadInput("the data to explain must be a pandas DataFrame")
@@ -382,20 +417,51 @@ class ModelExplainer:
             if self._default_table is None:
                 self._default_table = default_reason_table(explanation.features)
             table = self._default_table
-        reasons = select_reasons(
+        decided, favourable = self._outcome(outcome, explanation.data, adverse_label)
+        toward: Literal["adverse", "favourable"] = (
+            "favourable" if decided is not None and decided == favourable else "adverse"
+        )
+        chosen = select_reasons(
             explanation.contributions.iloc[0],
             explanation.data.iloc[0],
             table,
             adverse_sign=sign,
             max_reasons=max_reasons,
+            toward=toward,
         )
         return DecisionExplanation(
             row_id=row_id,
             explanation=explanation,
-            reasons=reasons,
+            reasons=chosen if toward == "adverse" else (),
             adverse=adverse_label,
             max_reasons=max_reasons,
             table=table,
+            outcome=decided,
+            favourable=favourable,
+            factors=chosen if toward == "favourable" else (),
+            favourable_stated=favourable_stated,
+        )
+
+    def _outcome(
+        self, outcome: Hashable | None, X: pd.DataFrame, adverse: str
+    ) -> tuple[str | None, str | None]:
+        """The decision's class and the favourable class (the one that is not adverse)."""
+        if self.kind == "regressor":
+            if outcome is not None:
+                raise BadInput(f"a regressor's prediction has no outcome class (got {outcome!r})")
+            return None, None
+        assert self.classes is not None
+        favourable = next(c for c in self.classes if c != adverse)
+        if outcome is None:
+            try:
+                outcome = np.asarray(self.model.predict(X)).tolist()[0]
+            except (ValueError, TypeError, KeyError) as exc:
+                raise BadInput(f"the model cannot decide the row: {exc}") from None
+        for i, raw in enumerate(self._classes_raw):
+            if outcome == raw or str(outcome) == self.classes[i]:
+                return self.classes[i], favourable
+        raise BadInput(
+            f"the outcome {outcome!r} is not one of the model's classes ({', '.join(self.classes)})"
         )
 
     def adverse_sign(self, adverse: Hashable | None) -> tuple[float, str]:
@@ -510,16 +576,20 @@ def explain_decision(
     table: ReasonTable | None = None,
     max_reasons: int = REG_B_MAX_REASONS,
     adverse: Hashable | None = None,
+    outcome: Hashable | None = None,
     background: pd.DataFrame | None = None,
     method: MethodChoice = "auto",
     tolerance: float | None = None,
     seed: int = 0,
 ) -> DecisionExplanation:
-    """Explain one decision (a row of `data`) and give its principal reasons."""
+    """Explain one decision (a row of `data`): its outcome and, if adverse, its principal
+    reasons (`ModelExplainer.decision`)."""
     explainer = ModelExplainer(
         model, background=background, method=method, tolerance=tolerance, seed=seed
     )
-    return explainer.decision(data, row_id, table=table, max_reasons=max_reasons, adverse=adverse)
+    return explainer.decision(
+        data, row_id, table=table, max_reasons=max_reasons, adverse=adverse, outcome=outcome
+    )
 
 
 # -- model inspection ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from govern.errors import BadInput, NotFound
+from govern.records import FAVOURABLE_NOT_STATED
 
 REG_B_MAX_REASONS = 4
 FORMAT = 1
@@ -297,17 +298,23 @@ def select_reasons(
     *,
     adverse_sign: float,
     max_reasons: int = REG_B_MAX_REASONS,
+    toward: Literal["adverse", "favourable"] = "adverse",
 ) -> tuple[Reason, ...]:
     """The principal reasons: the codes whose summed contributions pushed most toward adverse.
 
     `contributions` and `values` are indexed by the original features; `adverse_sign` is +1 when
     a higher model output means the adverse outcome, -1 otherwise. Only reasons that pushed toward
     the adverse outcome are returned, at most `max_reasons`, largest push first (ties by code).
+    `toward="favourable"` gives instead the main factors of a favourable decision: the codes
+    that pushed most toward the favourable outcome (never reasons for a denial).
     """
     if max_reasons < 1:
         raise BadInput(f"max_reasons must be at least 1 (got {max_reasons})")
     if adverse_sign not in (1.0, -1.0):
         raise BadInput(f"adverse_sign must be +1 or -1 (got {adverse_sign})")
+    if toward not in ("adverse", "favourable"):
+        raise BadInput(f"toward must be 'adverse' or 'favourable' (got {toward!r})")
+    sign = adverse_sign if toward == "adverse" else -adverse_sign
     table.check_features(list(contributions.index))
     totals: dict[str, float] = {}
     members: dict[str, list[str]] = {}
@@ -318,8 +325,8 @@ def select_reasons(
         totals[code] = totals.get(code, 0.0) + float(contribution)
         members.setdefault(code, []).append(name)
         stated[code] = (statement, from_table)
-    adverse = [(code, adverse_sign * total) for code, total in totals.items()]
-    ranked = sorted((item for item in adverse if item[1] > 0.0), key=lambda i: (-i[1], i[0]))
+    pushes = [(code, sign * total) for code, total in totals.items()]
+    ranked = sorted((item for item in pushes if item[1] > 0.0), key=lambda i: (-i[1], i[0]))
     reasons = []
     for rank, (code, _push) in enumerate(ranked[:max_reasons], start=1):
         feats = tuple(members[code])
@@ -332,11 +339,31 @@ def select_reasons(
                 features=feats,
                 values=tuple(format_value(values[f]) for f in feats),
                 contribution=totals[code],
-                direction="adverse",
+                direction=toward,
                 from_table=from_table,
             )
         )
     return tuple(reasons)
+
+
+def decision_statement(
+    outcome: str | None,
+    favourable: str | None,
+    *,
+    stated: bool = True,
+) -> str:
+    """The decision in one line, as every explanation states it first: the outcome, and
+    whether it is the favourable one (``stated=False``: the favourable outcome was not stated
+    at registration and is read as the positive label)."""
+    if outcome is None or favourable is None:
+        return "no decision at a threshold: the model's prediction is explained"
+    if outcome == favourable:
+        text = f"{outcome}, the favourable outcome: there are no adverse-action reasons"
+    else:
+        text = f"{outcome}, an adverse outcome (the favourable outcome is {favourable})"
+    if not stated:
+        text += f"; {FAVOURABLE_NOT_STATED}, read as the positive label {favourable}"
+    return text
 
 
 def format_value(value: object) -> str:

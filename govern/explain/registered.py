@@ -69,11 +69,38 @@ class Prepared:
         return self.registration.positive_label
 
     @property
+    def favourable_label(self) -> str | None:
+        """The outcome good for the applicant (an entry that does not state it: the positive
+        label, as govern read it then)."""
+        return self.registration.favourable_outcome
+
+    @property
+    def favourable_stated(self) -> bool:
+        return self.registration.favourable_stated or self.registration.task != "classification"
+
+    @property
     def adverse_label(self) -> Hashable | None:
-        """The class a decline is about: the registered class that is not the positive one."""
+        """The class a decline is about: the model's class that is not the favourable one."""
         classes = list(getattr(self.model, "classes_", []))
-        others = [c for c in classes if str(c) != self.positive_label]
+        others = [c for c in classes if str(c) != self.favourable_label]
         return others[0] if len(others) == 1 else None
+
+    def decide(self, frame: pd.DataFrame) -> list[str] | None:
+        """The registered decision of each row: the positive label when its probability is at
+        or above the registered threshold, else the other class (None for a regressor)."""
+        r = self.registration
+        if r.task != "classification":
+            return None
+        classes = [str(c) for c in getattr(self.model, "classes_", [])]
+        if len(classes) != 2 or r.positive_label not in classes:
+            raise BadInput(f"{self.ref} has classes {', '.join(classes)}: it cannot decide")
+        pos = classes.index(r.positive_label)
+        try:
+            scores = self.model.predict_proba(frame)[:, pos]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise BadInput(f"the model cannot score the data: {exc}") from None
+        threshold = float(r.threshold)
+        return [classes[pos] if float(v) >= threshold else classes[1 - pos] for v in scores]
 
 
 def load_data(reg: Registry, source: str, *, id_col: str | None = None) -> DataSource:

@@ -24,7 +24,7 @@ import numpy as np
 
 from govern._version import __version__
 from govern.errors import GovernError, ProvenanceCheckFailed
-from govern.explain.reasons import REG_B_MAX_REASONS
+from govern.explain.reasons import REG_B_MAX_REASONS, decision_statement
 from govern.ledger import Entry, merkle
 from govern.ledger.entry import now_ts
 from govern.ledger.note import Signer
@@ -38,6 +38,7 @@ from govern.records import (
     NOT_RECORDED,
     DatasetRef,
     DocumentGenerated,
+    ModelRegistered,
     PredictionErased,
     PredictionLogged,
     PredictionOverridden,
@@ -120,6 +121,7 @@ class CodeRecord:
     threshold: str
     positive_label: str | None
     threshold_source: str
+    favourable_label: str | None = None  # as registered; None: not stated (or a regressor)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,9 @@ class OutputRecord:
     positive_label: str | None
     overrides: tuple[OverrideRecord, ...]
     final_decision: str | None
+    favourable_label: str | None = None
+    favourable_stated: bool = True
+    statement: str = ""  # the model's decision in one line, favourable or adverse
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,11 @@ class ExplanationRecord:
     adverse: str | None = None
     reasons: tuple[dict[str, Any], ...] = ()
     reason_table: dict[str, Any] = field(default_factory=dict)
+    outcome: str | None = None  # the logged decision the reasons are about
+    favourable: str | None = None
+    favourable_decision: bool | None = None
+    favourable_stated: bool = True
+    factors: tuple[dict[str, Any], ...] = ()  # a favourable decision's main factors
 
 
 @dataclass(frozen=True)
@@ -306,9 +316,12 @@ class Lookup:
             positive_label=r.positive_label,
             overrides=overrides,
             final_decision=overrides[-1].decision if overrides else out.decision,
+            favourable_label=r.favourable_outcome,
+            favourable_stated=_stated(r),
+            statement=decision_statement(out.decision, r.favourable_outcome, stated=_stated(r)),
         )
         rescore = self._rescore(mv, schema, values, p, problems)
-        explanation = self._explanation(mv, schema, values, prediction_id, ts)
+        explanation = self._explanation(mv, schema, values, prediction_id, ts, out.decision)
         if self.explain and explanation.state != "explained":
             warnings.append(f"no explanation: {explanation.detail}")
         integrity = self._integrity(entry, problems, warnings)
@@ -339,6 +352,7 @@ class Lookup:
                 threshold=r.threshold,
                 positive_label=r.positive_label,
                 threshold_source=f"model.registered entry {mv.seq}",
+                favourable_label=r.favorable_label,
             ),
             data=DataRecord(
                 training=r.training_data,
@@ -572,6 +586,7 @@ class Lookup:
         values: dict[str, Any] | None,
         prediction_id: str,
         ts: str,
+        outcome: str | None,
     ) -> ExplanationRecord:
         if not self.explain:
             return ExplanationRecord("not available", "not requested (--no-explain)")
@@ -595,6 +610,8 @@ class Lookup:
                 table=table,
                 max_reasons=REG_B_MAX_REASONS,
                 adverse=prep.adverse_label,
+                outcome=outcome,
+                favourable_stated=prep.favourable_stated,
             )
         except GovernError as exc:
             return ExplanationRecord("not available", exc.message)
@@ -623,6 +640,11 @@ class Lookup:
             contributions=contributions,
             additivity=fid,
             adverse=d.adverse,
+            outcome=d.outcome,
+            favourable=d.favourable,
+            favourable_decision=d.is_favourable,
+            favourable_stated=d.favourable_stated,
+            factors=tuple(r.to_dict() for r in d.factors),
             reasons=tuple(r.to_dict() for r in d.reasons),
             reason_table={
                 "model": table.model,
@@ -677,6 +699,11 @@ class Lookup:
             checkpoint=covering.note,
             checkpoint_signed_now=covering.signed_now,
         )
+
+
+def _stated(r: ModelRegistered) -> bool:
+    """Whether the favourable outcome is stated (a regressor has none to state)."""
+    return r.favourable_stated or r.task != "classification"
 
 
 def _decision_type(mv: ModelVersion) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from govern import presentation as b
 from govern.errors import BadInput
 from govern.provenance.lookup import Provenance
+from govern.records import FAVOURABLE_NOT_STATED
 
 __all__ = [
     "FORMATS",
@@ -85,7 +86,9 @@ def document(prov: Provenance, template_dir: Path | None = None) -> b.Document:
         prov.to_dict(),
         template_dir,
         title=f"Provenance of decision {prov.id}",
-        subtitle=f"Log {prov.origin}; generated {prov.generated_at} by {prov.generator}",
+        # The decision first, before the warnings and every section.
+        subtitle=f"Decision: {prov.output.statement or _v(prov.output.decision)}. Log "
+        f"{prov.origin}; generated {prov.generated_at} by {prov.generator}",
         preface=preface,
         sections=[
             _section("decision", "Decision", _decision(prov)),
@@ -155,8 +158,11 @@ def _v(value: Any) -> str | None:
 
 
 def _decision(prov: Provenance) -> list[b.Block]:
-    d = prov.decision
-    rows: list[Row] = [
+    d, o = prov.decision, prov.output
+    rows: list[Row] = [("Decision", o.statement or _v(o.decision), None)]
+    if o.final_decision != o.decision:
+        rows.append(("Final decision (human override)", _v(o.final_decision), None))
+    rows += [
         ("Id", d.id, None),
         ("Time", d.time, None),
         ("Ledger entry", str(d.entry), None),
@@ -259,6 +265,8 @@ def _code(prov: Provenance) -> list[b.Block]:
         ("Threshold", f"{c.threshold} (from {c.threshold_source})", None),
         ("Positive label", _v(c.positive_label), None),
     ]
+    if c.positive_label is not None:
+        rows.append(("Favourable label", c.favourable_label or FAVOURABLE_NOT_STATED, None))
     environment = [(k, _v(v), None) for k, v in c.environment.items()]
     return [
         b.fields(rows),
@@ -332,12 +340,20 @@ def _explanation(prov: Provenance) -> list[b.Block]:
         f"tolerance {b.fmt(add.get('tolerance', 0.0))}: "
         f"{'passed' if add.get('passed') else 'FAILED'}"
     )
+    favourable = _v(e.favourable)
+    if favourable is not None and not e.favourable_stated:
+        favourable += f" ({FAVOURABLE_NOT_STATED}; read as the positive label)"
     rows: list[Row] = [
+        ("Decision explained", _v(e.outcome) or "none (a regressor's prediction)", None),
         ("Method", _v(e.method_name), None),
         ("Output space", _v(e.output_space), None),
         ("Base value", b.fmt(e.base_value), None),
         ("Model output", b.fmt(e.model_output), None),
         ("Additivity", additivity, None),
+    ]
+    if e.outcome is not None:
+        rows.append(("Favourable outcome", favourable, None))
+    rows += [
         ("Adverse outcome", _v(e.adverse), None),
         (
             "Reason-code table",
@@ -345,20 +361,39 @@ def _explanation(prov: Provenance) -> list[b.Block]:
             None,
         ),
     ]
-    reasons = "Principal reasons (Reg B: at most four), toward the adverse outcome"
     blocks = [b.fields(rows)]
-    if e.reasons:
+    if e.favourable_decision:
+        factors = "Main factors (not reasons for denial), toward the favourable outcome"
         blocks.append(
-            b.items(
-                [(r["statement"], _reason(r, e.output_space)) for r in e.reasons],
-                title=reasons,
-                ordered=True,
+            b.note(
+                f"The decision is favourable ({e.outcome}): there are no adverse-action reasons "
+                "to state."
             )
         )
+        if e.factors:
+            blocks.append(
+                b.items(
+                    [(r["statement"], _reason(r, e.output_space)) for r in e.factors],
+                    title=factors,
+                    ordered=True,
+                )
+            )
+        else:
+            blocks.append(b.note(f"{factors}: none."))
     else:
-        blocks.append(
-            b.note(f"{reasons}: none, no feature pushed this decision toward {e.adverse}.")
-        )
+        reasons = "Principal reasons (Reg B: at most four), toward the adverse outcome"
+        if e.reasons:
+            blocks.append(
+                b.items(
+                    [(r["statement"], _reason(r, e.output_space)) for r in e.reasons],
+                    title=reasons,
+                    ordered=True,
+                )
+            )
+        else:
+            blocks.append(
+                b.note(f"{reasons}: none, no feature pushed this decision toward {e.adverse}.")
+            )
     blocks.append(
         b.table(
             ["Feature", "Value", "Contribution"],

@@ -47,6 +47,7 @@ from govern.records.documents import (
 )
 from govern.records.log import LogCreated, SignaturesRequired
 from govern.records.models import (
+    FAVOURABLE_NOT_STATED,
     Artifact,
     Calibration,
     ClassifierMetrics,
@@ -83,6 +84,7 @@ from govern.records.validation import (
 
 __all__ = [
     "APPROVAL_TYPE",
+    "FAVOURABLE_NOT_STATED",
     "JSON",
     "KINDS",
     "NOT_RECORDED",

@@ -119,8 +119,8 @@ class ExplanationGenerated(
     Record, kind="explanation.generated", purpose="explanation", action="record-explanation"
 ):
     """An explanation report written to a file, its digest and how it was obtained. A global
-    explanation records ``rows`` and ``sample``; a decision's its ``row``, ``reasons`` and
-    ``reason_table``."""
+    explanation records ``rows`` and ``sample``; a decision's its ``row``, ``reasons``,
+    ``reason_table`` and ``outcome``."""
 
     subject: str
     model: str
@@ -136,6 +136,9 @@ class ExplanationGenerated(
     row: str | None = optional()
     reasons: tuple[str, ...] | None = optional()
     reason_table: ReasonTableRef | None = optional()
+    # A classifier's decision: the outcome explained (absent from entries written before it was
+    # recorded, and for a regressor); its `reasons` are empty when it is the favourable one.
+    outcome: str | None = optional()
     signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
     def to_payload(self) -> JSONObject:

@@ -14,6 +14,10 @@ from govern.records._codec import JSON, JSONObject, from_json, named, optional
 from govern.records.base import Record
 from govern.records.data import DatasetRef, Feature
 
+#: What documents and explanations say of a version registered before the favourable outcome
+#: was recorded: it is read as the positive label, as govern did then.
+FAVOURABLE_NOT_STATED = "favourable outcome not stated at registration"
+
 
 @dataclass(frozen=True)
 class Artifact:
@@ -143,11 +147,25 @@ class ModelRegistered(Record, kind="model.registered", purpose="model", action="
     risk_tier: str
     metrics: Mapping[str, JSONObject]  # holdout NAME@V -> its metrics
     environment: Mapping[str, str]
+    # The class that is good for the applicant (a classifier); absent from entries written
+    # before it was asked for, which are read as favourable = positive (docs/reason-codes.md).
+    favorable_label: str | None = optional()
     signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
     @property
     def ref(self) -> str:
         return f"{self.name}@{self.version}"
+
+    @property
+    def favourable_stated(self) -> bool:
+        """True if the registration names the favourable outcome (a regressor has none)."""
+        return self.favorable_label is not None
+
+    @property
+    def favourable_outcome(self) -> str | None:
+        """The outcome good for the applicant: the stated favourable label, or for an entry
+        written before it was recorded, the positive label (None for a regressor)."""
+        return self.favorable_label if self.favorable_label is not None else self.positive_label
 
     @property
     def feature_names(self) -> list[str]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from govern.errors import BadInput, NotFound
+from govern.errors import BadInput, FavourableOutcomeMissing, NotFound
 from govern.ledger import Entry
 from govern.records import (
     Artifact,
@@ -71,6 +71,47 @@ def _task(model: Any) -> str:
     return "regression"
 
 
+def _outcomes(
+    model: Any, name: str, positive_label: Any, favorable_label: Any
+) -> tuple[str, Any, str | None]:
+    """The task, the positive label (a class of the model) and the favourable one, checked.
+
+    The favourable outcome is asked for, never assumed: taking the positive class for it is
+    right for a model of P(good) and exactly wrong for a model of P(default).
+    """
+    task = _task(model)
+    if task != "classification":
+        if favorable_label is not None:
+            raise BadInput(
+                f"{name} is a regressor: it has no favourable class (--favorable-label is for "
+                "classifiers)",
+                hint="leave out --favorable-label",
+            )
+        return task, positive_label, None
+    classes = [str(c) for c in getattr(model, "classes_", [])]
+    if positive_label is None and classes:
+        positive_label = model.classes_[-1]
+    if str(positive_label) not in classes:
+        raise BadInput(
+            f"the positive label {positive_label!r} is not one of the model's classes "
+            f"({', '.join(classes)})"
+        )
+    if favorable_label is None:
+        raise FavourableOutcomeMissing(
+            f"{name} is a classifier: state its favourable outcome, the class that is good for "
+            f"the applicant (one of {', '.join(classes)})",
+            hint="pass --favorable-label (favorable_label=): 0 for a probability-of-default "
+            "model whose label 1 is default, good for German credit",
+        )
+    if str(favorable_label) not in classes:
+        raise BadInput(
+            f"the favourable label {favorable_label!r} is not one of the model's classes "
+            f"({', '.join(classes)})",
+            hint="name the class that is good for the applicant, as the model's classes spell it",
+        )
+    return task, positive_label, str(favorable_label)
+
+
 def register_model(
     reg: Registry,
     model: Any = None,
@@ -85,6 +126,7 @@ def register_model(
     owner: str,
     risk_tier: str,
     positive_label: Any = None,
+    favorable_label: Any = None,
     threshold: float = 0.5,
     code: CodeVersion | None = None,
     code_path: Path = Path("."),
@@ -92,7 +134,13 @@ def register_model(
     artifact_file: Path | None = None,
     trust_pickle: bool = False,
 ) -> ModelVersion:
-    """Register the next version of ``name``; everything is checked before anything is written."""
+    """Register the next version of ``name``; everything is checked before anything is written.
+
+    ``positive_label`` is the class whose probability is the score (and that the metrics count
+    as positive; default: the last of ``classes_``); ``favorable_label``, required for a
+    classifier, is the outcome that is good for the applicant (0 for a probability-of-default
+    model whose label 1 is default). A regressor takes neither.
+    """
     check_name(name, "model")
     if risk_tier not in TIERS:
         raise BadInput(f"risk tier {risk_tier!r} is not one of {', '.join(TIERS)}")
@@ -134,22 +182,18 @@ def register_model(
         model = reg.artifacts.load_model(
             saved.digest, format=saved.format, trusted_pickle=trust_pickle
         )
+        task, positive_label, favorable_label = _outcomes(
+            model, name, positive_label, favorable_label
+        )
     elif model is not None:
+        task, positive_label, favorable_label = _outcomes(
+            model, name, positive_label, favorable_label
+        )
         saved = reg.artifacts.save_model(model)
     else:
         raise BadInput("give the fitted model or its artifact file")
     from govern.registry.fingerprint import model_fingerprint
 
-    task = _task(model)
-    if task == "classification":
-        classes = [str(c) for c in getattr(model, "classes_", [])]
-        if positive_label is None and classes:
-            positive_label = model.classes_[-1]
-        if str(positive_label) not in classes:
-            raise BadInput(
-                f"the positive label {positive_label!r} is not one of the model's classes "
-                f"({', '.join(classes)})"
-            )
     metrics = {}
     for row in holdout_rows:
         ref = f"{row.name}@{row.version}"
@@ -181,6 +225,7 @@ def register_model(
         features=tuple(Feature(name, dtype, kind) for name, dtype, kind in schema.columns),
         target=target,
         positive_label=None if positive_label is None else str(positive_label),
+        favorable_label=favorable_label,
         threshold=repr(float(threshold)),
         training_data=tuple(r.record.as_ref() for r in train_rows),
         validation_data=tuple(r.record.as_ref() for r in holdout_rows),

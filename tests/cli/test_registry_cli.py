@@ -102,6 +102,8 @@ def add_model(s: dict[str, Path], *extra: str) -> tuple[int, str, str]:
         "high",
         "--positive-label",
         "good",
+        "--favorable-label",
+        "good",
         "--commit",
         COMMIT,
         "--repo",

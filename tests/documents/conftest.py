@@ -183,6 +183,7 @@ def register_copy(
         owner="dan",
         risk_tier=tier,
         positive_label="good",
+        favorable_label="good",
         threshold=threshold,
         code=given(
             "0123456789abcdef0123456789abcdef01234567", "https://git.example/credit.git", "main"

@@ -86,6 +86,35 @@ def test_decision_pdf_holds_sections_and_reasons(decision: Document, tmp_path: P
     assert "12 CFR 1002.9(b)(2)" in text
     assert "german-credit version 2026.1" in text
     assert "Passed" in text
+    # the decision is stated first, before its reasons
+    stated = "bad, an adverse outcome (the favourable outcome is good)"
+    assert decision.data["decision"]["statement"] == stated
+    assert (
+        text.index(stated) < text.index("Principal reasons") < text.index(reasons[0]["statement"])
+    )
+
+
+def test_an_approved_applicant_gets_main_factors_not_reasons(
+    boosting: Pipeline, credit: Data, tmp_path: Path
+) -> None:
+    scores = pd.Series(boosting.decision_function(credit.X), index=credit.X.index)
+    best = int(scores.idxmax())  # the most strongly approved applicant
+    decision = ModelExplainer(boosting).decision(
+        credit.X, best, adverse="bad", table=load_reason_table(TABLE)
+    )
+    assert decision.outcome == "good" and decision.is_favourable
+    assert decision.reasons == () and 1 <= len(decision.factors) <= 4
+    contributions = decision.contributions
+    assert all(contributions[f.features[0]] > 0 for f in decision.factors if len(f.features) == 1)
+    assert all(f.direction == "favourable" for f in decision.factors)
+    report = decision_report(decision, title="approved", digests=DIGESTS)
+    assert report.data["reasons"] == [] and report.data["decision"]["favourable_decision"]
+    text = pdf_text(report.write(tmp_path / "approved.pdf"))
+    assert "Principal reasons" not in text
+    assert text.index("good, the favourable outcome: there are no adverse-action reasons") < (
+        text.index("Main factors (not reasons for denial)")
+    )
+    assert decision.factors[0].statement in text
 
 
 def test_global_pdf_holds_sections_and_digests(global_: Document, tmp_path: Path) -> None:
@@ -210,7 +239,9 @@ def test_the_recorded_entry(demo: Demo, tmp_path: Path) -> None:
             "file": "decision-7.json",
         },
         "row": "7",
-        "reasons": [r.code for r in decision.reasons],
+        "reasons": [],  # row 7 is approved: a favourable decision has no adverse-action reasons
         "reason_table": {"version": prep.table.version, "digest": prep.table.digest},
+        "outcome": "good",
     }
+    assert decision.outcome == "good" and decision.reasons == () and decision.factors
     assert json.loads(out.read_text()) == report.data

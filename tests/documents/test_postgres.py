@@ -34,6 +34,7 @@ def _register(reg: Registry, model: Pipeline) -> str:
         risk_tier="high",
         intended_use="Retail credit decisions on PostgreSQL.",
         positive_label="good",
+        favorable_label="good",
         limitations="A test model.",
         code=CODE,
     ).ref

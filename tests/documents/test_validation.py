@@ -95,6 +95,7 @@ def test_without_a_challenger_the_report_says_so(demo: Demo, tmp_path: Path) -> 
             owner="dan",
             risk_tier="high",
             positive_label="good",
+            favorable_label="good",
             code=CODE,
         )
     md = ok("report", "validation", mv.ref, "--db", str(demo.db), "--no-replicate")

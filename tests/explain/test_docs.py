@@ -49,6 +49,9 @@ def test_docs_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         "2026.1",
         "default-",
         "('duration_in_month', 'Duration in month', False)",
+        "bad, an adverse outcome (the favourable outcome is good)",
+        "True ()",
+        "['favourable', 'favourable', 'favourable', 'favourable']",
     ):
         assert expected in printed
     reasons = [line for line in printed.splitlines() if re.match(r"^[1-4] \S+ .* adverse ", line)]

@@ -71,10 +71,19 @@ def test_at_most_n_reasons(explainer: ModelExplainer, german: Data, declined: in
 def test_adverse_class_sets_the_direction(
     explainer: ModelExplainer, german: Data, declined: int
 ) -> None:
-    toward_good = explainer.decision(german.X, declined, adverse="good")
+    # "good" named adverse: the applicant the model declines ("bad") is a favourable decision
+    flipped = explainer.decision(german.X, declined, adverse="good")
+    assert (flipped.outcome, flipped.favourable, flipped.is_favourable) == ("bad", "bad", True)
+    assert flipped.reasons == () and flipped.factors
+    assert all(r.contribution < 0 and r.direction == "favourable" for r in flipped.factors)
+    # decided "good" instead, its reasons are the pushes toward "good"
+    toward_good = explainer.decision(german.X, declined, adverse="good", outcome="good")
+    assert toward_good.reasons and toward_good.factors == ()
     assert all(r.contribution > 0 for r in toward_good.reasons)
     with pytest.raises(BadInput, match="not one of the model's classes"):
         explainer.decision(german.X, declined, adverse="rejected")
+    with pytest.raises(BadInput, match="outcome 'approved' is not one of the model's classes"):
+        explainer.decision(german.X, declined, adverse="bad", outcome="approved")
 
 
 def test_table_statements_and_groups(
@@ -126,6 +135,10 @@ def test_select_returns_only_adverse_reasons() -> None:
     reasons = select_reasons(contributions, values, table, adverse_sign=1.0, max_reasons=4)
     assert [r.code for r in reasons] == ["a", "c"]
     assert select_reasons(contributions * 0, values, table, adverse_sign=1.0) == ()
+    factors = select_reasons(contributions, values, table, adverse_sign=1.0, toward="favourable")
+    assert [(r.code, r.direction) for r in factors] == [("b", "favourable")]
+    with pytest.raises(BadInput, match="toward"):
+        select_reasons(contributions, values, table, adverse_sign=1.0, toward="up")  # type: ignore[arg-type]
 
 
 def test_default_table_is_versioned_by_its_features() -> None:

@@ -57,14 +57,19 @@ def test_global_report_is_recorded_with_its_digest(demo: Path) -> None:
     assert run("verify", "--db", str(db))[0] == 0
 
 
-def test_declined_applicant_reasons_follow_the_contributions(demo: Path) -> None:
-    db = demo / "registry.db"
+def most_declined(demo: Path) -> int:
+    """The holdout row with the lowest probability of "good": a declined application."""
     holdout = pd.read_csv(demo / "data" / "german-holdout.csv")
-    with Registry.open(str(db), actor="dan") as reg:
+    with Registry.open(str(demo / "registry.db"), actor="dan") as reg:
         model = models.load(reg, "credit-risk@1")
     good = list(model.classes_).index("good")
     scores = model.predict_proba(holdout.drop(columns=["creditability"]))[:, good]
-    worst = int(scores.argmin())  # the most strongly declined applicant
+    return int(scores.argmin())
+
+
+def test_declined_applicant_reasons_follow_the_contributions(demo: Path) -> None:
+    db = demo / "registry.db"
+    worst = most_declined(demo)
     code, out, err = run(
         *as_dan(demo),
         "explain",
@@ -79,7 +84,9 @@ def test_declined_applicant_reasons_follow_the_contributions(demo: Path) -> None
     )
     assert code == 0, err
     doc = json.loads(out)
-    assert doc["decision"]["adverse"] == "bad"
+    assert doc["decision"]["adverse"] == "bad" and doc["decision"]["favourable"] == "good"
+    assert doc["decision"]["outcome"] == "bad" and doc["decision"]["favourable_decision"] is False
+    assert doc["factors"] == []
     reasons = doc["reasons"]
     assert 1 <= len(reasons) <= 4
     pushes = {c["feature"]: c["contribution"] for c in doc["contributions"]}
@@ -140,7 +147,7 @@ def test_registered_reason_table_states_the_reasons(demo: Path, tmp_path: Path) 
         "--data",
         str(demo / "data" / "german-holdout.csv"),
         "--row",
-        "5",
+        str(most_declined(demo)),
         "--json",
         "--db",
         str(db),

@@ -125,6 +125,7 @@ def test_a_regressor_is_logged_without_a_decision(world: World, german_split) ->
         features=features,
         validation_data=[],
         positive_label=None,
+        favorable_label=None,
     )
     scorer = Scorer(reg, mv.ref, override="shadow mode")
     with pytest.raises(BadInput, match="regressor"):

@@ -208,7 +208,10 @@ def test_score_draws_a_progress_bar_on_a_terminal(demo: Demo, applications: Path
 
 
 def test_every_format_to_a_file(demo: Demo, tmp_path: Path) -> None:
-    Scorer(demo.reg, "credit-risk@1").decide(demo.holdout.iloc[:4], ids=["f1", "f2", "f3", "f4"])
+    # f3 is holdout row 21, declined (P(good) about 0.12): its report has reasons
+    Scorer(demo.reg, "credit-risk@1").decide(
+        demo.holdout.iloc[[0, 1, 21, 3]], ids=["f1", "f2", "f3", "f4"]
+    )
     written = {}
     for fmt in ("text", "json", "html", "pdf"):
         path = tmp_path / f"f3.{fmt}"

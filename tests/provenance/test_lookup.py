@@ -173,14 +173,22 @@ def pdf_text(path: Path) -> str:
 def test_documents_render_as_html_and_pdf(demo: Demo, tmp_path: Path) -> None:
     reg = demo.reg
     keys = ["cust-1", "cust-2", "cust-3"]
+    # h2 (holdout row 21, P(good) about 0.12) is declined; h1 and h3 are approved
     batch = Scorer(reg, "credit-risk@1", product="retail-loan").decide(
-        demo.holdout.iloc[:3], ids=["h1", "h2", "h3"], subject_keys=keys
+        demo.holdout.iloc[[0, 21, 2]], ids=["h1", "h2", "h3"], subject_keys=keys
     )
+    assert batch.decisions == ("good", "bad", "good")
     p = provenance(reg, "h2", key=demo.key)
-    assert p.ok and p.explanation.reasons
+    assert p.ok and p.explanation.reasons and p.explanation.factors == ()
+    assert p.explanation.outcome == "bad" and p.explanation.favourable_decision is False
     html = write(p, tmp_path / "p.html", "html").read_text(encoding="utf-8")
     assert "Provenance of decision h2" in html and batch.scores[1] in html
     assert "Principal reasons" in html and "Answers: Reg B" in html
+    # the decision comes before everything else: under the title, then first in its section
+    lines = render_text(p).splitlines()
+    assert lines[1].startswith("Decision: bad, an adverse outcome (the favourable outcome is good)")
+    first = lines.index("Decision") + 1
+    assert "bad, an adverse outcome" in " ".join(lines[first : first + 3])
     write(p, tmp_path / "p.pdf", "pdf")
     text = pdf_text(tmp_path / "p.pdf")
     # the key fields of every section, as a reader of the PDF sees them

@@ -35,6 +35,7 @@ def register(world: World, pipeline, **kw):  # type: ignore[no-untyped-def]
         owner="dan",
         risk_tier="high",
         positive_label="good",
+        favorable_label="good",
         code=CODE,
     )
     args.update(kw)

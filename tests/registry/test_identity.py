@@ -112,6 +112,7 @@ def test_every_write_outside_the_actors_role_is_refused(  # type: ignore[no-unty
                 owner="dan",
                 risk_tier="low",
                 positive_label="good",
+                favorable_label="good",
                 code=CODE,
             ),
         ),

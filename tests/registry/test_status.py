@@ -50,6 +50,7 @@ def test_a_sign_off_on_the_31st_lapses_on_the_31st(
         owner="dan",
         risk_tier="high",  # revalidation after 12 months
         positive_label="good",
+        favorable_label="good",
         code=CODE,
     )
     world_on_the_31st.act("val")
