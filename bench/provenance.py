@@ -69,7 +69,8 @@ CODE = given("0123456789abcdef0123456789abcdef01234567", "https://git.example/cr
 
 
 def build(url: str, folder: Path) -> tuple[Registry, Path]:
-    """A registry with two approved, deployed models: credit-risk@1 (linear), @2 (trees)."""
+    """A registry with two approved, deployed models: credit-risk@1 (linear, in production), @2
+    (trees, in shadow)."""
     init = init_registry(url, ORIGIN, key_path=folder / "log.key", admin="ada")
     assert init.admin_key is not None
     keys = {"ada": init.admin_key}
@@ -111,7 +112,8 @@ def build(url: str, folder: Path) -> tuple[Registry, Path]:
         approvals.approve(reg, mv.ref, decision="approve", role="validator")
         reg.use_key(keys["otto"])
         approvals.approve(reg, mv.ref, decision="approve", role="approver")
-        deployments.deploy(reg, mv.ref, env="production")
+        # one version per model per environment: the tree pipeline runs beside it, in "shadow"
+        deployments.deploy(reg, mv.ref, env="production" if fit is train_pipeline else "shadow")
     reg.use_key(keys["scoring-svc"])  # the service signs every batch it logs
     return reg, init.key_path
 

@@ -43,6 +43,7 @@ def register(world: World, pipeline: Pipeline, **kw: object) -> str:
         owner="dan",
         risk_tier="high",
         positive_label="good",
+        favorable_label="good",
         code=CODE,
     )
     args.update(kw)
