@@ -69,8 +69,8 @@ CODE = given("0123456789abcdef0123456789abcdef01234567", "https://git.example/cr
 
 
 def build(url: str, folder: Path) -> tuple[Registry, Path]:
-    """A registry with two approved, deployed models: credit-risk@1 (linear, in production), @2
-    (trees, in shadow)."""
+    """A registry with two approved models deployed to production: credit-risk@1 (linear) and
+    credit-trees@1 (gradient-boosted trees; one version per model per environment)."""
     init = init_registry(url, ORIGIN, key_path=folder / "log.key", admin="ada")
     assert init.admin_key is not None
     keys = {"ada": init.admin_key}
@@ -97,7 +97,7 @@ def build(url: str, folder: Path) -> tuple[Registry, Path]:
         mv = models.register_model(
             reg,
             fit(train),
-            name="credit-risk",
+            name="credit-risk" if fit is train_pipeline else "credit-trees",
             training_data=["german-train@1"],
             validation_data=["german-holdout@1"],
             target=TARGET,
@@ -112,8 +112,7 @@ def build(url: str, folder: Path) -> tuple[Registry, Path]:
         approvals.approve(reg, mv.ref, decision="approve", role="validator")
         reg.use_key(keys["otto"])
         approvals.approve(reg, mv.ref, decision="approve", role="approver")
-        # one version per model per environment: the tree pipeline runs beside it, in "shadow"
-        deployments.deploy(reg, mv.ref, env="production" if fit is train_pipeline else "shadow")
+        deployments.deploy(reg, mv.ref, env="production")
     reg.use_key(keys["scoring-svc"])  # the service signs every batch it logs
     return reg, init.key_path
 
@@ -387,7 +386,7 @@ def main() -> None:
         ids: dict[str, list[str]] = {}
         say(f"logging, batches of {BATCH:,} (SQLite, WAL, synchronous=FULL)")
         out["logging"] = []
-        for ref in ("credit-risk@1", "credit-risk@2"):
+        for ref in ("credit-risk@1", "credit-trees@1"):
             figures = bench_logging(reg, ref, args.batches, ids.setdefault(ref, []))
             out["logging"].append(figures)
             say(
@@ -412,9 +411,9 @@ def main() -> None:
             f"{out['storage_floor']['rows_per_s']:,.0f} rows/s"
         )
         say(f"filling to {args.n:,} logged predictions")
-        out["fill_seconds"] = fill(reg, "credit-risk@2", args.n, ids, say)
+        out["fill_seconds"] = fill(reg, "credit-trees@1", args.n, ids, say)
         out["logging_given_ids"] = bench_given_ids(
-            reg, "credit-risk@2", 3, ids.setdefault("credit-risk@2", [])
+            reg, "credit-trees@1", 3, ids.setdefault("credit-trees@1", [])
         )
         say(
             f"  at {reg.ledger.size:,} entries, decide() with given ids (duplicate check "
@@ -431,7 +430,7 @@ def main() -> None:
             f"p99 {out['lookup']['p99_ms']:.2f} ms"
         )
         out["lookup_explained"] = bench_lookups(
-            reg, ids["credit-risk@2"], args.explained, explain=True
+            reg, ids["credit-trees@1"], args.explained, explain=True
         )
         say(
             f"  with explanation (TreeSHAP): p50 {out['lookup_explained']['p50_ms']:.2f} ms, "
@@ -472,13 +471,13 @@ def bench_pg(url: str, folder: Path, batches: int, n: int, lookups: int) -> dict
     try:
         folder.mkdir()
         reg, key_path = build(f"{url}{sep}options=-csearch_path%3D{schema}", folder)
-        ids: dict[str, list[str]] = {"credit-risk@2": []}
-        figures = bench_logging(reg, "credit-risk@2", batches, ids["credit-risk@2"])
+        ids: dict[str, list[str]] = {"credit-trees@1": []}
+        figures = bench_logging(reg, "credit-trees@1", batches, ids["credit-trees@1"])
         if n:
-            fill(reg, "credit-risk@2", n, ids, lambda _text: None)
+            fill(reg, "credit-trees@1", n, ids, lambda _text: None)
             reg.ledger.sign_checkpoint(load_key(key_path))
             figures["lookup_at"] = sum(map(len, ids.values()))
-            figures["lookup"] = bench_lookups(reg, ids["credit-risk@2"], lookups, explain=False)
+            figures["lookup"] = bench_lookups(reg, ids["credit-trees@1"], lookups, explain=False)
         reg.close()
         return figures
     finally:
