@@ -175,6 +175,20 @@ class InconsistentWithCheckpoint(LedgerCorrupt):
     exit_code = 17
 
 
+class FutureDated(LedgerCorrupt):
+    """An entry is dated after the moment verify runs (beyond the clock tolerance) and no clock
+    correction after it repairs the log (docs/ledger-format.md, "The clock")."""
+
+    exit_code = 26
+
+
+class ClockBehind(Conflict):
+    """This writer's clock is behind the log's last entry by more than the tolerance: appending
+    would either go back in time or adopt a time that may be far in the future."""
+
+    exit_code = 25
+
+
 class CheckpointInvalid(GovernError):
     """A checkpoint file is malformed, from another log, or its signature does not verify."""
 

@@ -40,6 +40,7 @@ from govern.registry import (
     people,
     signing,
 )
+from govern.registry import clock as clock_mod
 from govern.registry import policy as policy_mod
 from govern.registry.codeversion import given
 from govern.registry.dates import parse_date
@@ -58,6 +59,9 @@ approval_app = typer.Typer(
     no_args_is_help=True,
 )
 policy_app = typer.Typer(help="The governance policy in force.", no_args_is_help=True)
+clock_app = typer.Typer(
+    help="The log's clock: repair it after a future-dated entry.", no_args_is_help=True
+)
 for sub, name in (
     (data_app, "data"),
     (model_app, "model"),
@@ -66,6 +70,7 @@ for sub, name in (
     (finding_app, "finding"),
     (approval_app, "approval"),
     (policy_app, "policy"),
+    (clock_app, "clock"),
 ):
     app.add_typer(sub, name=name)
 
@@ -661,6 +666,18 @@ def policy_set(
         people.require_active(reg, reg.actor, "administrator")
         entry = reg.record(PolicySet(subject=subjects.POLICY, policy=pol.as_dict()))
     console.print(f"policy recorded (entry {entry.seq})")
+
+
+@clock_app.command("correct")
+def clock_correct(
+    ctx: typer.Context,
+    reason: str = typer.Option(..., "--reason", help="Why the log's clock is corrected."),
+    db: str | None = DbOption,
+) -> None:
+    """Repair a log frozen by a future-dated entry (an administrator's signed correction)."""
+    with registry(ctx, db) as reg:
+        entry = clock_mod.correct(reg, reason)
+    console.print(f"clock corrected (entry {entry.seq}); appends resume at real time ({entry.ts})")
 
 
 @policy_app.command("show")

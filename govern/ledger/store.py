@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from govern.errors import BadInput, Conflict, GovernError, NotFound, TreeMismatch
-from govern.ledger import db, merkle
+from govern.errors import BadInput, ClockBehind, Conflict, GovernError, NotFound, TreeMismatch
+from govern.ledger import clock, db, merkle
 from govern.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from govern.ledger.entry import (
     BODY,
@@ -287,7 +287,7 @@ class Ledger:
         self, conn: Connection, prepared: Sequence[PreparedEntry], progress: Progress | None
     ) -> Appended:
         head = self._lock_head(conn)
-        ts = max(now_ts(), head.last_ts)  # ts never goes backwards
+        ts = self._next_ts(conn, head, prepared)
         frontier = list(head.frontier)
         size = head.size
         first = size
@@ -321,6 +321,52 @@ class Ledger:
             .values(size=size, root=root, tip=leaves[-1], frontier=b"".join(frontier), last_ts=ts)
         )
         return Appended(first_seq=first, leaves=leaves, ts=ts, size=size, root=root)
+
+    def _next_ts(self, conn: Connection, head: Head, prepared: Sequence[PreparedEntry]) -> str:
+        """The time of the next entries: never earlier than the last one, never adopted from an
+        entry too far ahead of this writer's clock (docs/ledger-format.md, "The clock")."""
+        now = now_ts()
+        correcting = [p for p in prepared if p.kind == clock.CORRECTED]
+        if correcting:
+            if len(prepared) != 1:
+                raise BadInput("a clock correction is appended on its own, not in a batch")
+            if not clock.ahead(head.last_ts, now):
+                raise BadInput(
+                    f"the log's clock is not ahead: its last entry is dated {head.last_ts}, "
+                    f"this machine's clock reads {now}; there is nothing to correct"
+                )
+            return now
+        if head.size and clock.ahead(head.last_ts, now):
+            seq, ts = self._first_ahead(conn, now)
+            raise ClockBehind(
+                f"entry {seq} is dated {ts}, {clock.describe(ts, now)} ahead of this machine's "
+                f"clock ({now}); appending would date every new entry after it",
+                hint="if this machine's clock is right, an administrator repairs the log with "
+                "`govern clock correct --reason TEXT`; otherwise set this machine's clock",
+            )
+        return clock.later(now, head.last_ts)
+
+    def first_ahead(self, now: str | None = None) -> tuple[int, str] | None:
+        """The first entry dated beyond ``now`` (default: this machine's clock) plus the
+        tolerance that no later clock correction repairs, as (seq, ts)."""
+        with self.engine.connect() as conn:
+            seq, ts = self._first_ahead(conn, now or now_ts())
+        return None if seq < 0 else (seq, ts)
+
+    @staticmethod
+    def _first_ahead(conn: Connection, now: str) -> tuple[int, str]:
+        """The first entry dated beyond ``now`` plus the tolerance, after the last correction."""
+        row = conn.execute(
+            text(
+                "SELECT seq, ts FROM ledger_entries WHERE ts > :limit AND seq > COALESCE("
+                "(SELECT MAX(seq) FROM ledger_entries WHERE kind = :kind), -1) "
+                "ORDER BY seq LIMIT 1"
+            ),
+            {"limit": clock.limit(now), "kind": clock.CORRECTED},
+        ).first()
+        if row is None:  # the head says so, but no entry does: verify will explain
+            return -1, "?"
+        return int(row[0]), str(row[1])
 
     @staticmethod
     def _flush(conn: Connection, entry_rows: list[tuple[Any, ...]]) -> None:
@@ -578,7 +624,7 @@ class Ledger:
                         n=0 if last is None else last.n + 1,
                         size=head.size,
                         root=head.root,
-                        ts=max(now_ts(), head.last_ts),
+                        ts=clock.later(now_ts(), head.last_ts),
                         note=note_text,
                     )
                 )

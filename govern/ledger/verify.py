@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from govern.errors import (
     ChainBroken,
     CheckpointInvalid,
     EntryCorrupt,
+    FutureDated,
     GovernError,
     GuardsMissing,
     HeadMismatch,
@@ -38,9 +39,9 @@ from govern.errors import (
     LedgerCorrupt,
     TreeMismatch,
 )
-from govern.ledger import merkle
+from govern.ledger import clock, merkle
 from govern.ledger.checkpoint import Checkpoint, open_checkpoint
-from govern.ledger.entry import TS_RE, envelope_head
+from govern.ledger.entry import TS_RE, envelope_head, now_ts
 from govern.ledger.guards import missing_guards
 from govern.ledger.jcs import canonicalize
 from govern.ledger.note import Verifier
@@ -259,7 +260,9 @@ def _check_range(
                     before_last,
                     prev_nodes,
                 )
-            if entry_ts != last_ts and (entry_ts < last_ts or not TS_RE.match(entry_ts)):
+            if entry_ts != last_ts and (
+                (entry_ts < last_ts and kind != clock.CORRECTED) or not TS_RE.match(entry_ts)
+            ):
                 raise ChainBroken(
                     f"entry {seq}'s time {entry_ts} goes backwards from {last_ts} or is not "
                     "RFC 3339 UTC with microseconds",
@@ -343,6 +346,19 @@ def _raise(name: str, message: str, seq: int | None) -> None:
     raise cls(message, seq=seq)
 
 
+def _future_dated(conn: Connection, now: str) -> tuple[int, str] | None:
+    """The first entry dated after ``now`` plus the clock tolerance that no later clock
+    correction repairs, as (seq, ts)."""
+    row = conn.execute(
+        text(
+            "SELECT seq, ts FROM ledger_entries WHERE ts > :limit AND seq > COALESCE("
+            "(SELECT MAX(seq) FROM ledger_entries WHERE kind = :kind), -1) ORDER BY seq LIMIT 1"
+        ),
+        {"limit": clock.limit(now), "kind": clock.CORRECTED},
+    ).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
 def verify_ledger(
     ledger: Ledger,
     *,
@@ -368,6 +384,7 @@ def verify_ledger(
     if checkpoint is not None:
         against = open_checkpoint(checkpoint, trusted, ledger.origin)
 
+    now = now_ts()
     with ledger.engine.connect() as conn, conn.begin():
         head = conn.execute(select(_H).where(_H.c.id == 1)).one()
         kept = conn.execute(select(_C).order_by(_C.c.n)).all()
@@ -447,6 +464,7 @@ def verify_ledger(
                     f"(size {cp.size})"
                 )
         problems = missing_guards(conn)
+        ahead = _future_dated(conn, now)
 
     if against is not None:
         if against.size > size:
@@ -468,6 +486,14 @@ def verify_ledger(
             raise InconsistentWithCheckpoint(
                 f"the first {against.size} entries no longer hash to your checkpoint's root"
             )
+    if ahead is not None:
+        raise FutureDated(
+            f"entry {ahead[0]} is dated {ahead[1]}, {clock.describe(ahead[1], now)} after this "
+            f"moment ({now}); every entry after it was dated no earlier",
+            seq=ahead[0],
+            hint="an administrator repairs the log with `govern clock correct --reason TEXT` "
+            '(docs/ledger-format.md, "The clock")',
+        )
     if problems:
         raise GuardsMissing(
             "the append-only guards are not in force: " + "; ".join(problems),

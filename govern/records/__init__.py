@@ -45,7 +45,7 @@ from govern.records.documents import (
     ReportFile,
     ValidationNarrative,
 )
-from govern.records.log import LogCreated, SignaturesRequired
+from govern.records.log import ClockCorrected, LogCreated, SignaturesRequired
 from govern.records.models import (
     FAVOURABLE_NOT_STATED,
     Artifact,
@@ -99,6 +99,7 @@ __all__ = [
     "CategoricalBins",
     "CategoricalColumn",
     "ClassifierMetrics",
+    "ClockCorrected",
     "Code",
     "Confusion",
     "DataUsed",

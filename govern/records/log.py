@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from govern.records._codec import optional
 from govern.records.base import Record
 
 
@@ -24,3 +25,17 @@ class SignaturesRequired(Record, kind="log.signatures_required"):
     subject: str
     rule: str
     govern_version: str
+
+
+@dataclass(frozen=True)
+class ClockCorrected(Record, kind="log.clock_corrected", purpose="clock", action="correct-clock"):
+    """An administrator's repair of a log whose clock a future-dated entry froze: this entry is
+    dated by real time, earlier than the entry before it, and appends resume at real time after
+    it. Times recorded from ``ahead_from`` up to this entry are read as no later than this
+    entry's own (docs/ledger-format.md, "The clock")."""
+
+    subject: str
+    ahead_from: int  # the first entry dated too far ahead
+    was: str  # the log's last time before the correction
+    reason: str
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)

@@ -51,3 +51,4 @@ def validation_narrative(ref: str) -> str:
 
 
 POLICY = "policy"
+CLOCK = "clock"
