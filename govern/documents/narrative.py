@@ -212,6 +212,7 @@ RECORDS: Mapping[Kind, type[NarrativeRecorded]] = {
     "validation.narrative": ValidationNarrative,
 }
 
+_IMAGE_TEXT = re.compile(r"!\[[^\]]*\]\(\s*<?([^\s)>]*)")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 
@@ -334,6 +335,28 @@ def read_file(path: Path) -> tuple[str, str]:
     return text, hashlib.sha256(raw).hexdigest()
 
 
+def refuse_images(text: str, path: Path | None = None) -> None:
+    """BadInput for a Markdown image: a document shows only what govern generates and the text
+    people wrote, and fetches nothing (docs/documents.md, "The narrative file"). Links are
+    allowed: documents print them as their text and URL, never fetched."""
+    from markdown_it import MarkdownIt
+
+    for block in MarkdownIt("commonmark", {"html": False}).enable("table").parse(text):
+        for token in block.children or ():
+            # markdown-it leaves an image with a refused address (file:, javascript:) as text
+            refused = _IMAGE_TEXT.search(token.content) if token.type == "text" else None
+            if token.type == "image" or refused is not None:
+                line = block.map[0] + 1 if block.map else 0
+                src = refused.group(1) if refused else str(token.attrGet("src") or "")
+                where = f"{path.name}, line {line}" if path is not None else f"line {line}"
+                raise BadInput(
+                    f"{where}: an image ({src or 'no address'}) in the narrative; a document "
+                    "embeds nothing a narrative points to",
+                    hint="describe the figure in words, or link to it as [text](URL): the link "
+                    "is printed as its text and address, never fetched",
+                )
+
+
 def record(reg: Registry, ref: str, path: Path, kind: Kind = "card.narrative") -> Entry:
     """Check and record a narrative file for a model version (a new version of its text).
 
@@ -344,6 +367,7 @@ def record(reg: Registry, ref: str, path: Path, kind: Kind = "card.narrative") -
     model = row.ref
     text, digest = read_file(path)
     sections = parse(text, kind)
+    refuse_images(text, path)
     if kind == "validation.narrative":
         people.require_active(reg, reg.actor, "validator")
     else:

@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonschema
 import pypdf
+import pytest
 
 from govern.documents.card import SECTIONS, build_card
 from govern.presentation import packaged_template_dir
@@ -364,3 +365,91 @@ def test_only_the_owner_records_the_card_narrative(demo: Demo, tmp_path: Path) -
     )
     one_line_error(result, 6, "vera may not record the card narrative of credit-risk@1")
     assert demo.size == before
+
+
+IMAGES = (
+    "![chart](/etc/hostname)",
+    "![diagram](figure.svg)",
+    "![logo](http://127.0.0.1:9/logo.png)",
+    "![scan](file:///etc/passwd)",
+    "![ref][img]\n\n[img]: /etc/hostname",
+)
+
+
+@pytest.mark.parametrize("image", IMAGES)
+def test_a_narrative_image_is_refused_and_nothing_recorded(
+    demo: Demo, tmp_path: Path, image: str
+) -> None:
+    path = tmp_path / "narrative.md"
+    path.write_text(NARRATIVE + f"\n## Limitations\nSee the figure.\n\n{image}\n", "utf-8")
+    before = demo.size
+    result = govern(
+        "--sign-with",
+        demo.key_of("dan"),
+        "card",
+        "narrative",
+        "credit-risk@1",
+        str(path),
+        "--db",
+        str(demo.db),
+    )
+    assert result.exit_code == 3, result.output
+    assert "an image" in result.stderr and "narrative.md, line" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    with demo.open() as reg:
+        assert reg.ledger.size == before
+
+
+def test_links_in_a_narrative_are_printed_and_never_fetched(demo: Demo, tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"FETCHED-BY-THE-RENDERER")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("LOG-KEY-MATERIAL-DO-NOT-SHIP", "utf-8")
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/x.png"
+    text = NARRATIVE + (
+        f"\n## Limitations\nSee [the chart]({url}) and [the key](file://{secret}).\n"
+        f'<img src="{url}"> <link rel="attachment" href="file://{secret}">\n'
+    )
+    path = tmp_path / "narrative.md"
+    path.write_text(text, "utf-8")
+    try:
+        ok(
+            "--sign-with",
+            demo.key_of("dan"),
+            "card",
+            "narrative",
+            "credit-risk@1",
+            str(path),
+            "--db",
+            str(demo.db),
+        )
+        out = tmp_path / "card"
+        with demo.open() as reg:
+            card = build_card(reg, "credit-risk@1", explain=False)
+            for suffix in (".md", ".html", ".pdf"):
+                card.write(out.with_suffix(suffix))
+    finally:
+        httpd.shutdown()
+    assert hits == []
+    for suffix in (".md", ".html", ".pdf"):
+        data = out.with_suffix(suffix).read_bytes()
+        assert b"LOG-KEY-MATERIAL" not in data and b"FETCHED-BY-THE-RENDERER" not in data
+    html = out.with_suffix(".html").read_text("utf-8")
+    assert f"the chart ({url})" in html and "<img" not in html.split("Limitations")[-1]
+    md = out.with_suffix(".md").read_text("utf-8")
+    assert "&lt;img" in md and "&lt;link" in md
