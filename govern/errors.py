@@ -189,6 +189,13 @@ class ClockBehind(Conflict):
     exit_code = 25
 
 
+class StatementReplayed(Conflict):
+    """A signed statement already recorded, or one that reviewed an older log state than the
+    same person's latest decision on the version, was submitted again (docs/registry.md)."""
+
+    exit_code = 47
+
+
 class CheckpointInvalid(GovernError):
     """A checkpoint file is malformed, from another log, or its signature does not verify."""
 

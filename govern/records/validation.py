@@ -104,6 +104,7 @@ class ApprovalStatement:
     expires: str | None
     checkpoint: LogState
     pinned: ApprovalPins | None = optional()
+    nonce: str | None = optional()  # random, so every statement is unique (absent before)
 
     def to_json(self) -> JSONObject:
         value: JSONObject = to_json(self)

@@ -13,11 +13,18 @@ Everything is checked when it is appended and again by ``govern verify``.
 from __future__ import annotations
 
 import base64
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govern.errors import BadInput, EntryMalformed, PolicyViolation, SignatureInvalid
+from govern.errors import (
+    BadInput,
+    EntryMalformed,
+    PolicyViolation,
+    SignatureInvalid,
+    StatementReplayed,
+)
 from govern.ledger import Entry
 from govern.ledger.entry import now_ts
 from govern.ledger.jcs import loads_strict
@@ -78,6 +85,7 @@ def statement(
         expires=parse_date(expires) if expires else None,
         checkpoint=LogState(size=head.size, root=base64.b64encode(head.root).decode()),
         pinned=pins.current(reg, mv),
+        nonce=secrets.token_hex(16),
     )
 
 
@@ -142,6 +150,7 @@ def check(
         raise SignatureInvalid(
             f"{signer}'s approval signature does not verify: {exc.message}"
         ) from exc
+    _refuse_replay(reg, st)
     size, root = st.checkpoint.size, st.checkpoint.root
     if size < 1 or size > reg.ledger.size:
         raise SignatureInvalid("the statement names a log state this log never had")
@@ -184,6 +193,33 @@ def check(
         if st.expires is not None and st.expires <= at:
             raise BadInput("the approval's expiry date is already past")
     return person
+
+
+def _refuse_replay(reg: Registry, st: ApprovalStatement) -> None:
+    """Refuse a statement already recorded, or one that reviewed a log state no later than the
+    same person's latest recorded decision on the version: decisions are ordered by the log
+    state they reviewed, never by when they were submitted (docs/registry.md, "Approvals").
+    Read from the ledger's own entries, not the approvals table."""
+    for entry in reg.ledger.entries(
+        subject=subjects.approval(st.model), kind=ApprovalSigned.KIND, newest_first=True
+    ):
+        prior = ApprovalSigned.from_entry(entry).statement
+        if prior.signer != st.signer or prior.model != st.model:
+            continue
+        if prior == st:
+            raise StatementReplayed(
+                f"this statement by {st.signer} on {st.model} is already recorded (entry "
+                f"{entry.seq}); a signed statement counts once",
+                hint="to decide again, create a fresh statement with `govern approval statement`",
+            )
+        if st.checkpoint.size <= prior.checkpoint.size:
+            raise StatementReplayed(
+                f"this statement by {st.signer} reviewed the log at size {st.checkpoint.size}, "
+                f"no later than their {prior.decision} of {st.model} in entry {entry.seq} (which "
+                f"reviewed size {prior.checkpoint.size}); an older review cannot undo a later "
+                "decision",
+                hint="create a fresh statement with `govern approval statement`",
+            )
 
 
 def submit(

@@ -19,6 +19,7 @@ from govern.errors import (
     NotApproved,
     OpenFinding,
     SignatureInvalid,
+    StatementReplayed,
 )
 from govern.explain.registered import register_reason_table
 from govern.ledger.entry import format_ts, parse_ts
@@ -302,3 +303,52 @@ def test_old_statements_read_back_byte_identical_and_pin_nothing(
     with pytest.raises(SignatureInvalid, match="older govern"):
         approvals.submit(reg, read, signature)
     assert pins.changes(reg, models.resolve(reg, approved), None) == ()
+
+
+def _recorded_statement(world: World, signer: str) -> tuple[ApprovalSigned, int]:
+    for entry in world.reg.ledger.entries(kind=ApprovalSigned.KIND, newest_first=True):
+        record = ApprovalSigned.from_entry(entry)
+        if record.statement.signer == signer:
+            return record, entry.seq
+    raise AssertionError(f"no approval by {signer}")
+
+
+def test_a_recorded_statement_cannot_be_submitted_again(world: World, approved: str) -> None:
+    """The insider reads an approval and its signature from the ledger and submits them again."""
+    record, seq = _recorded_statement(world, "val")
+    assert record.statement.nonce is not None and len(record.statement.nonce) == 32
+    before = ledger_state(world)
+    with pytest.raises(StatementReplayed, match=rf"already recorded \(entry {seq}\)") as caught:
+        approvals.submit(world.reg, record.statement, record.signature)
+    assert caught.value.exit_code == 47
+    assert ledger_state(world) == before
+
+
+def test_a_rejection_after_an_approval_stays_a_rejection(world: World, approved: str) -> None:
+    """val approved, then rejected; her earlier approval, replayed, must not undo the rejection."""
+    approval, _ = _recorded_statement(world, "val")
+    world.act("val")
+    rejected = approvals.approve(world.reg, approved, decision="reject", role="validator")
+    assert status.status(world.reg, approved).status != status.DEPLOYED
+    before = ledger_state(world)
+    with pytest.raises(
+        StatementReplayed, match=rf"no later than their reject .* entry {rejected.seq}"
+    ):
+        approvals.submit(world.reg, approval.statement, approval.signature)
+    assert ledger_state(world) == before
+    assert status.status(world.reg, approved).status != status.DEPLOYED
+
+
+def test_an_older_review_signed_later_cannot_overtake(world: World, approved: str) -> None:
+    """Two statements written at once; the one signed against the older log state loses, whatever
+    the order they are submitted in (decisions are ordered by the log state they reviewed)."""
+    reg = world.reg
+    ns = signing.namespace("approval", reg.origin)
+    old = approvals.statement(reg, approved, decision="approve", role="validator", signer="val")
+    old_sig = signing.sign(old, world.keys["val"], ns)
+    world.act("val")
+    approvals.approve(reg, approved, decision="reject", role="validator")
+    before = ledger_state(world)
+    with pytest.raises(StatementReplayed):
+        approvals.submit(reg, old, old_sig)
+    assert ledger_state(world) == before
