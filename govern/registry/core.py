@@ -452,10 +452,36 @@ class Registry:
             self.origin,
             revocations=self.ledger.entries(kind=PersonRevoked.KIND),
         )
+        self._check_witnesses()
         with self.ledger.engine.connect() as conn:
             if inspect(conn).has_table(proj.people.name):
                 proj.check(conn, self.ledger.entries(kinds=proj.KINDS))
         return Verified(report, authority)
+
+    def _check_witnesses(self) -> None:
+        """Every approval statement names the log state its signer reviewed (size and root): the
+        log must still hold that state, so rewriting history behind an officer's signature is
+        caught without an external checkpoint (docs/ledger-format.md, "What `govern verify`
+        checks")."""
+        import base64
+
+        from govern.errors import InconsistentWithCheckpoint
+        from govern.records import ApprovalSigned
+
+        for entry in self.ledger.entries(kind=ApprovalSigned.KIND):
+            st = ApprovalSigned.from_entry(entry).statement
+            size = st.checkpoint.size
+            if not 0 < size <= entry.seq or (
+                base64.b64encode(self.ledger.root_at(size)).decode() != st.checkpoint.root
+            ):
+                raise InconsistentWithCheckpoint(
+                    f"entry {entry.seq}: {st.signer} signed {st.model} having reviewed the log at "
+                    f"size {size}, and the log no longer holds that state: history was "
+                    "rewritten behind a signed approval",
+                    seq=entry.seq,
+                    hint="verify against a checkpoint you hold (`govern verify --checkpoint "
+                    "FILE`) and restore the log from a backup",
+                )
 
 
 @dataclass(frozen=True)

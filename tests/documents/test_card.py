@@ -425,19 +425,8 @@ def test_links_in_a_narrative_are_printed_and_never_fetched(demo: Demo, tmp_path
         f"\n## Limitations\nSee [the chart]({url}) and [the key](file://{secret}).\n"
         f'<img src="{url}"> <link rel="attachment" href="file://{secret}">\n'
     )
-    path = tmp_path / "narrative.md"
-    path.write_text(text, "utf-8")
     try:
-        ok(
-            "--sign-with",
-            demo.key_of("dan"),
-            "card",
-            "narrative",
-            "credit-risk@1",
-            str(path),
-            "--db",
-            str(demo.db),
-        )
+        demo.narrate(tmp_path, text)
         out = tmp_path / "card"
         with demo.open() as reg:
             card = build_card(reg, "credit-risk@1", explain=False)

@@ -4,6 +4,7 @@ that follow from it (docs/registry.md, "What an approval pins"), on SQLite and P
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -352,3 +353,47 @@ def test_an_older_review_signed_later_cannot_overtake(world: World, approved: st
     with pytest.raises(StatementReplayed):
         approvals.submit(reg, old, old_sig)
     assert ledger_state(world) == before
+
+
+def test_history_rewritten_behind_an_approval_fails_verify_without_a_checkpoint(
+    world: World, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An insider with the database and the log key rebuilds the log without one entry from
+    before the sign-offs: every entry, tree and signature is valid again, but the log state the
+    officers signed as reviewed is gone, and verify says so with no checkpoint held."""
+    from govern.errors import InconsistentWithCheckpoint
+    from govern.ledger import store
+    from govern.registry import Registry
+    from tests.ledger.tamper import drop_guards, execute
+
+    ref = register(world, pipeline)
+    harmless = set_policy(world, world.reg.policy().as_dict())  # the same policy, recorded again
+    approve(world, ref)
+    reg = world.reg
+    url = reg.ledger.url
+    reg.verify()  # the genuine log verifies
+    # kept with their times, so every entry before the removed one keeps its exact bytes
+    items = [(e.kind, e.payload, e.actor, e.ts) for e in reg.ledger.entries() if e.seq != harmless]
+    origin = reg.origin
+    reg.close()
+    drop_guards(url)
+    for table in ("ledger_entries", "ledger_checkpoints", "ledger_head"):
+        execute(url, f"DELETE FROM {table}")
+    execute(
+        url,
+        "INSERT INTO ledger_head (id, origin, size, root, tip, frontier, last_ts) "
+        "VALUES (1, :o, 0, :r, :t, :f, '2000-01-01T00:00:00.000000Z')",
+        o=origin,
+        r=hashlib.sha256(b"").digest(),
+        t=bytes(32),
+        f=b"",
+    )
+    with Registry.open(url, artifacts=world.folder / "artifacts") as rewritten:
+        for kind, payload, actor, ts in items:
+            monkeypatch.setattr(store, "now_ts", lambda ts=ts: ts)
+            rewritten.ledger.append(kind, payload, actor=actor)
+        monkeypatch.undo()
+        rewritten.ledger.install_guards()
+        rewritten.rebuild()
+        with pytest.raises(InconsistentWithCheckpoint, match="rewritten behind a signed approval"):
+            rewritten.verify()
