@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import Connection, text
+
 from govern.ledger.entry import format_ts, parse_ts
 
 #: How far the last entry may be ahead of a writer's clock before the writer refuses.
@@ -44,3 +46,16 @@ def describe(ts: str, now: str) -> str:
         if seconds >= 2 * size:
             return f"{seconds / size:.0f} {unit}"
     return f"{seconds:.0f} s"
+
+
+def first_ahead(conn: Connection, now: str) -> tuple[int, str] | None:
+    """The first entry dated beyond ``now`` plus the tolerance that no later clock correction
+    repairs, as (seq, ts); None if there is none."""
+    row = conn.execute(
+        text(
+            "SELECT seq, ts FROM ledger_entries WHERE ts > :limit AND seq > COALESCE("
+            "(SELECT MAX(seq) FROM ledger_entries WHERE kind = :kind), -1) ORDER BY seq LIMIT 1"
+        ),
+        {"limit": limit(now), "kind": CORRECTED},
+    ).first()
+    return None if row is None else (int(row[0]), str(row[1]))

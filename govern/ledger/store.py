@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from govern.errors import BadInput, ClockBehind, Conflict, GovernError, NotFound, TreeMismatch
@@ -337,7 +337,7 @@ class Ledger:
                 )
             return now
         if head.size and clock.ahead(head.last_ts, now):
-            seq, ts = self._first_ahead(conn, now)
+            seq, ts = clock.first_ahead(conn, now) or (head.size - 1, head.last_ts)
             raise ClockBehind(
                 f"entry {seq} is dated {ts}, {clock.describe(ts, now)} ahead of this machine's "
                 f"clock ({now}); appending would date every new entry after it",
@@ -347,26 +347,9 @@ class Ledger:
         return clock.later(now, head.last_ts)
 
     def first_ahead(self, now: str | None = None) -> tuple[int, str] | None:
-        """The first entry dated beyond ``now`` (default: this machine's clock) plus the
-        tolerance that no later clock correction repairs, as (seq, ts)."""
+        """The first entry dated too far ahead of ``now`` (default: this machine's clock)."""
         with self.engine.connect() as conn:
-            seq, ts = self._first_ahead(conn, now or now_ts())
-        return None if seq < 0 else (seq, ts)
-
-    @staticmethod
-    def _first_ahead(conn: Connection, now: str) -> tuple[int, str]:
-        """The first entry dated beyond ``now`` plus the tolerance, after the last correction."""
-        row = conn.execute(
-            text(
-                "SELECT seq, ts FROM ledger_entries WHERE ts > :limit AND seq > COALESCE("
-                "(SELECT MAX(seq) FROM ledger_entries WHERE kind = :kind), -1) "
-                "ORDER BY seq LIMIT 1"
-            ),
-            {"limit": clock.limit(now), "kind": clock.CORRECTED},
-        ).first()
-        if row is None:  # the head says so, but no entry does: verify will explain
-            return -1, "?"
-        return int(row[0]), str(row[1])
+            return clock.first_ahead(conn, now or now_ts())
 
     @staticmethod
     def _flush(conn: Connection, entry_rows: list[tuple[Any, ...]]) -> None:

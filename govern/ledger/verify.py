@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, select
 
 from govern.errors import (
     ChainBroken,
@@ -346,19 +346,6 @@ def _raise(name: str, message: str, seq: int | None) -> None:
     raise cls(message, seq=seq)
 
 
-def _future_dated(conn: Connection, now: str) -> tuple[int, str] | None:
-    """The first entry dated after ``now`` plus the clock tolerance that no later clock
-    correction repairs, as (seq, ts)."""
-    row = conn.execute(
-        text(
-            "SELECT seq, ts FROM ledger_entries WHERE ts > :limit AND seq > COALESCE("
-            "(SELECT MAX(seq) FROM ledger_entries WHERE kind = :kind), -1) ORDER BY seq LIMIT 1"
-        ),
-        {"limit": clock.limit(now), "kind": clock.CORRECTED},
-    ).first()
-    return None if row is None else (int(row[0]), str(row[1]))
-
-
 def verify_ledger(
     ledger: Ledger,
     *,
@@ -464,7 +451,7 @@ def verify_ledger(
                     f"(size {cp.size})"
                 )
         problems = missing_guards(conn)
-        ahead = _future_dated(conn, now)
+        ahead = clock.first_ahead(conn, now)
 
     if against is not None:
         if against.size > size:
