@@ -33,9 +33,8 @@ __all__ = ["deploy", "document_refusals", "released_card"]
 def released_card(reg: Registry, ref: str, model_entry: str) -> Entry | None:
     """The latest ``document.generated`` entry that released the card of ``ref`` (the
     registration whose leaf hash is ``model_entry``), if any."""
-    for entry in reg.ledger.entries(
-        subject=subjects.document(ref), kind=DocumentGenerated.KIND, newest_first=True
-    ):
+    found = reg.ledger.checked(subject=subjects.document(ref), kinds=[DocumentGenerated.KIND])
+    for entry in reversed(found):
         _e, record = reg.recorded(DocumentGenerated, entry.seq, entry.leaf.hex())
         if record.model_entry == model_entry and any(f.document == "card" for f in record.files):
             return entry

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,15 +121,26 @@ class World:
         return self.reg
 
 
-@pytest.fixture
-def world(backend_url: str, tmp_path: Path, german_split: dict[str, Path]) -> Iterator[World]:
-    """A registry with data registered and dan (developer), val (validator), apo (approver)."""
+def make_world(
+    url: str,
+    tmp_path: Path,
+    german_split: dict[str, Path],
+    *,
+    open_url: str | None = None,
+    after_init: Callable[[], None] | None = None,
+) -> World:
+    """A registry with data registered and dan (developer), val (validator), apo (approver),
+    vic (validator and approver), svc (service). ``open_url`` is the URL the registry is used
+    through after ``govern init`` at ``url`` (PostgreSQL's application role); ``after_init``
+    runs between the two (the grants of docs/postgresql.md)."""
     init = init_registry(
-        backend_url, "bank.example/govern/credit", key_path=tmp_path / "log.key", admin="ada"
+        url, "bank.example/govern/credit", key_path=tmp_path / "log.key", admin="ada"
     )
+    if after_init is not None:
+        after_init()
     assert init.admin_key is not None
     keys = {"ada": init.admin_key}
-    reg = Registry.open(backend_url, key=keys["ada"], artifacts=tmp_path / "artifacts")
+    reg = Registry.open(open_url or url, key=keys["ada"], artifacts=tmp_path / "artifacts")
     roles = {
         "dan": ["developer"],
         "val": ["validator"],
@@ -150,7 +161,14 @@ def world(backend_url: str, tmp_path: Path, german_split: dict[str, Path]) -> It
         source="s3://bank-data/german/train.csv?versionId=3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY",
     )
     catalog.add_dataset(reg, german_split["holdout"], name="german-holdout", target=TARGET)
+    return World(reg, keys, tmp_path)
+
+
+@pytest.fixture
+def world(backend_url: str, tmp_path: Path, german_split: dict[str, Path]) -> Iterator[World]:
+    """A registry with data registered and dan (developer), val (validator), apo (approver)."""
+    made = make_world(backend_url, tmp_path, german_split)
     try:
-        yield World(reg, keys, tmp_path)
+        yield made
     finally:
-        reg.close()
+        made.reg.close()

@@ -10,6 +10,7 @@ pieces in canonical key order is itself canonical, so no second serialization is
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from govern.errors import BadInput, EntryCorrupt
+import orjson
+
+from govern.errors import BadInput, EntryCorrupt, IndexMismatch
 from govern.ledger import jcs
 
 VERSION = 1
@@ -216,3 +219,52 @@ def read_envelope(body: bytes, seq: int | None = None) -> Envelope:
         )
     except (UnicodeDecodeError, ValueError) as exc:
         raise EntryCorrupt(f"entry {seq} has an unreadable field: {exc}", seq=seq) from exc
+
+
+_SUBJECT = b'"subject":'
+
+
+def payload_subject(payload_json: bytes, seq: int) -> str | None:
+    """The payload's top-level ``subject``, read from its bytes (what the column must hold)."""
+    if _SUBJECT not in payload_json:
+        return None
+    try:
+        payload = orjson.loads(payload_json)
+    except orjson.JSONDecodeError as exc:
+        raise EntryCorrupt(f"entry {seq}'s payload is not valid JSON", seq=seq) from exc
+    subject = payload.get("subject") if isinstance(payload, dict) else None
+    return subject if isinstance(subject, str) else None
+
+
+_VERIFY_HINT = "run `govern verify` to see the whole damage, and restore the log from a backup"
+
+
+def check_entry(entry: Entry, origin: str) -> Entry:
+    """The entry, if its bytes are its own: they hash to its stored leaf hash, their envelope is
+    the one its indexed columns name (log, position, kind, time, actor), and the payload's
+    subject is the column's. Gates read every entry they rely on through this
+    (docs/ledger-format.md, "What a gate checks"); the codes are verify's: EntryCorrupt for
+    altered bytes, IndexMismatch for columns that disagree with them."""
+    seq = entry.seq
+    if hashlib.sha256(b"\x00" + entry.body).digest() != entry.leaf:
+        raise EntryCorrupt(
+            f"entry {seq} has been altered: its bytes do not hash to its stored leaf hash",
+            seq=seq,
+            hint=_VERIFY_HINT,
+        )
+    env = read_envelope(entry.body, seq)
+    if env.log != origin or env.seq != seq:
+        raise EntryCorrupt(
+            f"entry {seq}'s bytes belong to another position or log ({env.log} entry {env.seq})",
+            seq=seq,
+            hint=_VERIFY_HINT,
+        )
+    if (env.kind, env.ts, env.actor) != (entry.kind, entry.ts, entry.actor) or (
+        payload_subject(env.payload_json, seq) != entry.subject
+    ):
+        raise IndexMismatch(
+            f"entry {seq}'s indexed columns (kind, time, actor, subject) disagree with its bytes",
+            seq=seq,
+            hint=_VERIFY_HINT,
+        )
+    return entry

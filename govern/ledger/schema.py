@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -53,6 +53,11 @@ class CheckpointRow(SQLModel, table=True):
     ts: str = Field(sa_column=Column(String(27), nullable=False))
     note: str = Field(sa_column=Column(Text, nullable=False))
 
+
+# Gates read the governance entries by kind from a position on (registry/trusted.py); predictions
+# are by far the most entries, so without this index every such read would scan them all.
+_entries = EntryRow.__table__  # type: ignore[attr-defined]
+KIND_INDEX = Index("ix_ledger_entries_kind_seq", _entries.c.kind, _entries.c.seq)
 
 LEDGER_TABLES = [
     EntryRow.__table__,  # type: ignore[attr-defined]

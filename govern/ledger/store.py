@@ -24,13 +24,14 @@ from govern.ledger.entry import (
     ZERO_HASH,
     Entry,
     PreparedEntry,
+    check_entry,
     now_ts,
     prepare,
     ts_tail,
 )
 from govern.ledger.guards import install_guards, missing_guards
 from govern.ledger.note import Signer, Verifier
-from govern.ledger.schema import LEDGER_TABLES, CheckpointRow, EntryRow, HeadRow
+from govern.ledger.schema import KIND_INDEX, LEDGER_TABLES, CheckpointRow, EntryRow, HeadRow
 
 FORMAT = "govern-ledger/1"
 _CHUNK = 20_000
@@ -83,6 +84,17 @@ def _row_entry(row: Any) -> Entry:
         leaf=bytes(row.leaf),
         body=bytes(row.body),
     )
+
+
+def _ensure_kind_index(engine: Engine) -> None:
+    """Add the (kind, seq) index to a ledger made before it existed. A role that may not create
+    indexes (PostgreSQL's application role) leaves it to the owner: reads stay correct, only
+    slower."""
+    try:
+        with engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
+            KIND_INDEX.create(conn, checkfirst=True)
+    except DBAPIError:
+        pass
 
 
 class Ledger:
@@ -176,6 +188,8 @@ class Ledger:
         if row is None:
             engine.dispose()
             raise NotFound(f"{db.describe(url)} holds no govern ledger head")
+        if not readonly:
+            _ensure_kind_index(engine)
         return cls(engine, url, row.origin, readonly=readonly)
 
     def close(self) -> None:
@@ -475,6 +489,27 @@ class Ledger:
 
     def by_subject(self, subject: str, kind: str | None = None) -> list[Entry]:
         return list(self.entries(subject=subject, kind=kind))
+
+    def checked(
+        self,
+        *,
+        subject: str | None = None,
+        kinds: Sequence[str] | None = None,
+        after: int = -1,
+    ) -> list[Entry]:
+        """Entries after position ``after`` (about ``subject``, of ``kinds``), each one's bytes
+        checked against its leaf hash and its columns (``check_entry``): what a gate may rely
+        on. Read by the indexed columns, so the subject asked for is checked in the bytes."""
+        conditions = [_E.c.seq > after]
+        if kinds is not None:
+            conditions.append(_E.c.kind.in_(list(kinds)))
+        if subject is not None:
+            conditions.append(_E.c.subject == subject)
+        query = select(_E).where(and_(*conditions)).order_by(_E.c.seq)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        origin = self.origin
+        return [check_entry(_row_entry(row), origin) for row in rows]
 
     def log_created(self) -> dict[str, Any]:
         """The payload of entry 0, which names the log and its verifier key."""

@@ -41,7 +41,7 @@ from govern.errors import (
 )
 from govern.ledger import clock, merkle
 from govern.ledger.checkpoint import Checkpoint, open_checkpoint
-from govern.ledger.entry import TS_RE, envelope_head, now_ts
+from govern.ledger.entry import TS_RE, envelope_head, now_ts, payload_subject
 from govern.ledger.guards import missing_guards
 from govern.ledger.jcs import canonicalize
 from govern.ledger.note import Verifier
@@ -50,7 +50,6 @@ from govern.ledger.store import Ledger
 
 _H = HeadRow.__table__  # type: ignore[attr-defined]
 _C = CheckpointRow.__table__  # type: ignore[attr-defined]
-_SUBJECT = b'"subject":'
 _STR = rb'("(?:[^"\\]|\\.)*")'
 # The whole canonical entry: keys in RFC 8785 order, payload between two fixed-shape parts.
 _ENTRY_RE = re.compile(
@@ -97,17 +96,6 @@ def _unquote(token: bytes) -> str:
         return token[1:-1].decode("utf-8")
     value: str = orjson.loads(token)
     return value
-
-
-def _subject_of(payload_json: bytes, seq: int) -> str | None:
-    if _SUBJECT not in payload_json:
-        return None
-    try:
-        payload = orjson.loads(payload_json)
-    except orjson.JSONDecodeError as exc:
-        raise EntryCorrupt(f"entry {seq}'s payload is not valid JSON", seq=seq) from exc
-    subject = payload.get("subject") if isinstance(payload, dict) else None
-    return subject if isinstance(subject, str) else None
 
 
 def _chain_break(
@@ -268,7 +256,7 @@ def _check_range(
                     "RFC 3339 UTC with microseconds",
                     seq=seq,
                 )
-            if subject != _subject_of(payload, seq):
+            if subject != payload_subject(payload, seq):
                 raise IndexMismatch(
                     f"entry {seq}'s indexed subject {subject!r} disagrees with its bytes", seq=seq
                 )

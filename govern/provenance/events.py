@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from govern.errors import BadInput, NotFound, PolicyViolation
+from govern.errors import BadInput, DuplicatePrediction, NotFound, PolicyViolation
 from govern.ledger import Entry
 from govern.ledger.entry import now_ts
 from govern.records import PredictionErased, PredictionLogged, PredictionOverridden
@@ -22,10 +22,20 @@ KINDS = (LOGGED, ERASED, OVERRIDDEN)
 
 
 def events(reg: Registry, prediction_id: str) -> list[Entry]:
-    """Every prediction entry about ``prediction_id`` (logged, erased, overridden), in order."""
+    """Every prediction entry about ``prediction_id`` (logged, erased, overridden), in order:
+    the entries whose bytes carry that id (``Ledger.checked``). Two logged entries for one id
+    are refused (the append refuses them; verify fails on them)."""
     if not isinstance(prediction_id, str) or not prediction_id:
         raise BadInput("give the id of a logged prediction")
-    return list(reg.ledger.entries(subject=prediction_id, kinds=KINDS))
+    found = reg.ledger.checked(subject=prediction_id, kinds=KINDS)
+    logged = [e.seq for e in found if e.kind == LOGGED]
+    if len(logged) > 1:
+        raise DuplicatePrediction(
+            f"the ledger holds {len(logged)} predictions with id {prediction_id!r} (entries "
+            f"{', '.join(map(str, logged))}): an id must name one decision",
+            hint="run `govern verify`: the log has been written around its own checks",
+        )
+    return found
 
 
 def logged_entry(found: list[Entry], prediction_id: str) -> Entry:

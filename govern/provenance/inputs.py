@@ -19,37 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Connection,
     Engine,
-    Integer,
-    LargeBinary,
-    MetaData,
-    Table,
     inspect,
     select,
 )
 
 from govern.ledger import db
+from govern.registry import erasable
 
 __all__ = ["StoredInput", "delete", "ensure", "fetch", "insert", "present", "scrub_sqlite", "table"]
 
-metadata = MetaData()
-
-table = Table(
-    "prediction_inputs",
-    metadata,
-    # INTEGER PRIMARY KEY on SQLite is the rowid itself: no second index to maintain.
-    Column(
-        "seq",
-        BigInteger().with_variant(Integer(), "sqlite"),
-        primary_key=True,
-        autoincrement=False,
-    ),
-    Column("salt", LargeBinary, nullable=False),
-    Column("input_row", LargeBinary, nullable=False),
-)
+# The table is the registry's (created by `govern init`); reading and writing it is here.
+table = erasable.inputs
 
 
 @dataclass(frozen=True)
@@ -66,7 +48,7 @@ def present(conn: Connection) -> bool:
 
 
 def ensure(engine: Engine) -> None:
-    """Create the table if it is missing (on first use, not at `govern init`)."""
+    """Create the table if it is missing: a registry made before `govern init` created it."""
     with engine.connect() as conn:
         if present(conn):
             return

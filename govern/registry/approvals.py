@@ -36,7 +36,7 @@ from govern.records import (
     from_json,
     subjects,
 )
-from govern.registry import authority, findings, models, people, pins, signing
+from govern.registry import authority, findings, models, people, pins, signing, trusted
 from govern.registry import projections as proj
 from govern.registry.dates import parse_date
 from govern.registry.entities import Person, SignedApproval
@@ -168,11 +168,11 @@ def check(
             f"{signer} registered {st.model} and may not approve it (segregation of duties)"
         )
     if policy.one_role_per_person:
-        other = reg.rows(
+        other = trusted.rows(
+            reg,
             proj.approvals,
-            proj.approvals.c.model == st.model,
-            proj.approvals.c.signer == signer,
-            proj.approvals.c.role != role,
+            keep=lambda r: r.signer == signer and r.role != role,
+            model=st.model,
         )
         if other:
             raise PolicyViolation(
@@ -241,7 +241,7 @@ def submit(
 
 def signed(reg: Registry, model: str) -> list[SignedApproval]:
     """Every approval signed for ``model`` (``NAME@V``), in ledger order."""
-    rows = reg.rows(proj.approvals, proj.approvals.c.model == model, order=proj.approvals.c.seq)
+    rows = trusted.rows(reg, proj.approvals, model=model)
     return [
         SignedApproval(
             entry=r.seq,

@@ -49,9 +49,9 @@ from govern.records import (
 )
 from govern.registry import policy as policy_mod
 from govern.registry import sshsig
-from govern.registry.people import DUAL_CONTROL
+from govern.registry.policy import DUAL_CONTROL
 
-__all__ = ["AuditReport", "audit"]
+__all__ = ["AuditReport", "Replay", "audit"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,10 @@ class _Batch:
     seen: int = 0
 
 
-class _Replay:
+class Replay:
+    """The replay, one entry at a time (``audit`` runs it over the whole ledger; the gates'
+    view, ``trusted.py``, over the governance entries as they arrive)."""
+
     def __init__(self, origin: str, compromised: dict[str, int]) -> None:
         self.origin = origin
         self.host = origin.split("/", 1)[0]
@@ -168,11 +171,24 @@ class _Replay:
 
     # ---- one entry ---------------------------------------------------------------------------
 
-    def entry(self, e: Entry) -> None:
+    def checked(self, e: Entry, r: Record | None = None) -> None:
+        """``entry``, with an entry that cannot be read reported as a bad signature."""
+        try:
+            self.entry(e, r)
+        except AuthorityBroken:
+            raise
+        except (BadInput, SignatureInvalid) as exc:
+            raise EntrySignatureBad(
+                f"entry {e.seq} ({e.kind}) cannot be checked: {exc.message}", seq=e.seq
+            ) from None
+
+    def entry(self, e: Entry, r: Record | None = None) -> None:
+        """Check one entry (``r``, its record, when the caller has read it) and apply it."""
         if e.kind == PredictionLogged.KIND:
             self.prediction(e)
             return
-        r = read(e)
+        if r is None:
+            r = read(e)
         if isinstance(r, SignaturesRequired):
             if self.required_from is None:
                 self.required_from = e.seq
@@ -399,18 +415,11 @@ def audit(
     ``revocations`` are the ledger's ``person.revoked`` entries, read first so that a key revoked
     as compromised later flags the signatures it made from the position the revocation names.
     """
-    replay = _Replay(origin, _compromised(revocations))
+    replay = Replay(origin, _compromised(revocations))
     stream = iter(entries)
     try:
         for e in stream:
-            try:
-                replay.entry(e)
-            except AuthorityBroken:
-                raise
-            except (BadInput, SignatureInvalid) as exc:
-                raise EntrySignatureBad(
-                    f"entry {e.seq} ({e.kind}) cannot be checked: {exc.message}", seq=e.seq
-                ) from None
+            replay.checked(e)
     finally:
         # Closed however the replay ends: a ledger's entries stream from an open cursor, which
         # would otherwise hold its transaction (and PostgreSQL's locks) until collected.

@@ -17,7 +17,7 @@ import pandas as pd
 from govern.errors import BadInput, NotFound
 from govern.ledger import Entry
 from govern.records import DatasetProfile, DatasetRegistered, FileDigest, subjects
-from govern.registry import digests, profiles, tables
+from govern.registry import digests, profiles, tables, trusted
 from govern.registry import projections as proj
 from govern.registry.entities import DatasetVersion
 from govern.registry.refs import Ref, check_name, parse_ref
@@ -71,9 +71,7 @@ def add_dataset(
         raw = b""
     if target is not None and target not in frame.columns:
         raise BadInput(f"the target column {target!r} is not in the data")
-    existing = reg.rows(
-        proj.datasets, proj.datasets.c.name == name, proj.datasets.c.sha256 == digest
-    )
+    existing = trusted.rows(reg, proj.datasets, name=name, sha256=digest)
     if existing:
         return _version(reg, existing[0].seq)
     # Keep the bytes (content-addressed; their digest is the version's identity).
@@ -86,7 +84,7 @@ def add_dataset(
         reg.artifacts.put_bytes(digests.manifest_bytes(files))
     else:
         reg.artifacts.put_file(Path(data))
-    versions = reg.rows(proj.datasets, proj.datasets.c.name == name)
+    versions = trusted.rows(reg, proj.datasets, name=name)
     version = max((r.version for r in versions), default=0) + 1
     record = DatasetRegistered(
         subject=subjects.dataset(f"{name}@{version}"),
@@ -125,10 +123,10 @@ def _version(reg: Registry, seq: int, *, created: bool = False) -> DatasetVersio
 def resolve(reg: Registry, ref: str | Ref) -> DatasetVersion:
     """The dataset version ``NAME@V`` (``NAME@latest``: the highest version), from its entry."""
     parsed = parse_ref(ref, "dataset") if isinstance(ref, str) else ref
-    where = [proj.datasets.c.name == parsed.name]
-    if parsed.version is not None:
-        where.append(proj.datasets.c.version == parsed.version)
-    rows = reg.rows(proj.datasets, *where, order=proj.datasets.c.version.desc())
+    if parsed.version is None:
+        rows = trusted.rows(reg, proj.datasets, name=parsed.name)[::-1]
+    else:
+        rows = trusted.rows(reg, proj.datasets, name=parsed.name, version=parsed.version)
     if not rows:
         raise NotFound(
             f"there is no dataset version {parsed}",
@@ -139,7 +137,7 @@ def resolve(reg: Registry, ref: str | Ref) -> DatasetVersion:
 
 def find(reg: Registry, name: str, version: int) -> DatasetVersion | None:
     """The dataset version ``name@version``, or None when it is not registered."""
-    rows = reg.rows(proj.datasets, proj.datasets.c.name == name, proj.datasets.c.version == version)
+    rows = trusted.rows(reg, proj.datasets, name=name, version=version)
     return _version(reg, rows[0].seq) if rows else None
 
 

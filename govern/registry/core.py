@@ -25,9 +25,11 @@ from sqlalchemy import Connection, inspect, select
 from govern.errors import GovernError, PolicyViolation, SignatureInvalid
 from govern.ledger import Appended, Entry, Ledger, resolve_url, verify_ledger
 from govern.ledger.db import sqlite_path
+from govern.ledger.entry import check_entry
 from govern.ledger.note import Verifier
 from govern.ledger.verify import VerifyReport
-from govern.records import PersonEnrolled, PolicySet, Record, SignaturesRequired
+from govern.records import PersonEnrolled, PolicySet, Record, SignaturesRequired, read
+from govern.registry import erasable
 from govern.registry import policy as policy_mod
 from govern.registry import projections as proj
 from govern.registry.artifacts import ArtifactStore
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from govern.registry.entities import DatasetVersion, ModelVersion, Person
     from govern.registry.inventory import InventoryRow
     from govern.registry.status import Status
+    from govern.registry.trusted import View
 
 
 _RECORD_CACHE = 4096
@@ -94,6 +97,8 @@ class Registry:
         # Entries never change once written: their records are parsed once per process, found
         # by (seq, leaf hash) so that another entry at that position is never taken for them.
         self._records: OrderedDict[tuple[int, str], tuple[Entry, Record]] = OrderedDict()
+        # What the gates decide from: the verified governance entries (``trusted.py``).
+        self._view: View | None = None
         if not ledger.readonly:
             with ledger.engine.connect() as conn:
                 present = inspect(conn).has_table(proj.people.name)
@@ -386,7 +391,7 @@ class Registry:
         """Rows of a projection table (for the registry's own modules; others read entities)."""
         query = select(table).where(*where)
         if order is not None:
-            query = query.order_by(order)
+            query = query.order_by(*order) if isinstance(order, list) else query.order_by(order)
         with self.ledger.engine.connect() as conn:
             return list(conn.execute(query).all())
 
@@ -401,30 +406,48 @@ class Registry:
             if hit is not None and isinstance(hit[1], kind):
                 self._records.move_to_end((seq, leaf))
                 return hit[0], hit[1]
-        entry = self.ledger.entry(seq)
+        entry = check_entry(self.ledger.entry(seq), self.origin)
         record = kind.from_entry(entry)
         self._records[(seq, entry.leaf.hex())] = (entry, record)
         if len(self._records) > _RECORD_CACHE:
             self._records.popitem(last=False)
         return entry, record
 
+    def parsed(self, entry: Entry) -> Record:
+        """The record of ``entry`` (already read and checked by the caller), parsed once."""
+        key = (entry.seq, entry.leaf.hex())
+        hit = self._records.get(key)
+        if hit is not None and hit[0].body == entry.body:
+            return hit[1]
+        record = read(entry)
+        self._records[key] = (entry, record)
+        if len(self._records) > _RECORD_CACHE:
+            self._records.popitem(last=False)
+        return record
+
     def policy(self, as_of: str | None = None) -> policy_mod.Policy:
-        """The policy in force (the latest recorded, or the built-in defaults)."""
-        where = [] if as_of is None else [proj.policies.c.ts <= as_of]
-        rows = self.rows(proj.policies, *where, order=proj.policies.c.seq.desc())
+        """The policy in force (the latest recorded, or the built-in defaults), from the
+        verified ledger (``trusted.py``)."""
+        from govern.registry import trusted
+
+        rows = trusted.rows(
+            self, proj.policies, keep=None if as_of is None else (lambda r: r.ts <= as_of)
+        )
         if not rows:
             return policy_mod.DEFAULT
-        _entry, recorded = self.recorded(PolicySet, rows[0].seq)
+        _entry, recorded = self.recorded(PolicySet, rows[-1].seq)
         return policy_mod.from_dict(dict(recorded.policy))
 
     # ---- maintenance -----------------------------------------------------------------------
 
     def rebuild(self) -> int:
-        """Rebuild every projection from the ledger alone; return the entries replayed."""
+        """Rebuild every projection from the ledger alone; return the entries replayed. The
+        erasable tables are created if missing (their rows are not derived: they stay)."""
         entries = list(self.ledger.entries(kinds=proj.KINDS))
         engine = self.ledger.engine
         with engine.connect().execution_options(govern_write=True) as conn, conn.begin():
             proj.rebuild(conn, entries)
+            erasable.create(conn)
         return len(entries)
 
     def verify(
@@ -447,6 +470,7 @@ class Registry:
             progress=progress,
             parallel=parallel,
         )
+        self._check_unique_predictions()
         authority = audit(
             self.ledger.entries(),
             self.origin,
@@ -457,6 +481,34 @@ class Registry:
             if inspect(conn).has_table(proj.people.name):
                 proj.check(conn, self.ledger.entries(kinds=proj.KINDS))
         return Verified(report, authority)
+
+    def _check_unique_predictions(self) -> None:
+        """One logged prediction per id: the append refuses a second, so two mean the log was
+        written around its checks (``DuplicatePrediction``, exit 40). The subject column was
+        checked against every entry's bytes before this runs."""
+        from sqlalchemy import func
+
+        from govern.errors import DuplicatePrediction
+        from govern.ledger.schema import EntryRow
+        from govern.records import PredictionLogged
+
+        e = EntryRow.__table__  # type: ignore[attr-defined]
+        query = (
+            select(e.c.subject, func.min(e.c.seq), func.max(e.c.seq))
+            .where(e.c.kind == PredictionLogged.KIND)
+            .group_by(e.c.subject)
+            .having(func.count() > 1)
+            .limit(1)
+        )
+        with self.ledger.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is not None:
+            raise DuplicatePrediction(
+                f"entries {row[1]} and {row[2]} are both the prediction with id {row[0]!r}: an id "
+                "must name one decision",
+                hint="the log was written around govern's checks: restore it from a backup and "
+                "find out who wrote it",
+            )
 
     def _check_witnesses(self) -> None:
         """Every approval statement names the log state its signer reviewed (size and root): the

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from govern.errors import BadInput, NotFound
 from govern.ledger import Entry
 from govern.records import FindingClosed, FindingRaised, subjects
-from govern.registry import models
+from govern.registry import models, trusted
 from govern.registry import projections as proj
 from govern.registry.entities import Finding
 
@@ -41,7 +41,7 @@ def raise_finding(
         raise BadInput("a finding needs a text saying what is wrong")
     row = models.resolve(reg, ref)
     model = f"{row.name}@{row.version}"
-    number = len(reg.rows(proj.findings, proj.findings.c.model == model)) + 1
+    number = len(trusted.rows(reg, proj.findings, model=model)) + 1
     return reg.record(
         FindingRaised(
             subject=subjects.finding(model, number),
@@ -59,9 +59,7 @@ def raise_finding(
 def close_finding(reg: Registry, ref: str, number: int, *, resolution: str) -> Entry:
     row = models.resolve(reg, ref)
     model = f"{row.name}@{row.version}"
-    found = reg.rows(
-        proj.findings, proj.findings.c.model == model, proj.findings.c.number == number
-    )
+    found = trusted.rows(reg, proj.findings, model=model, number=number)
     if not found:
         raise NotFound(f"{model} has no finding #{number}")
     if found[0].status == "closed":
@@ -103,5 +101,5 @@ def open_findings(reg: Registry, model: str, at: str | None = None) -> list[Find
 
 def all_findings(reg: Registry, model: str) -> list[Finding]:
     """Every finding of ``model``, by number."""
-    rows = reg.rows(proj.findings, proj.findings.c.model == model, order=proj.findings.c.number)
+    rows = trusted.rows(reg, proj.findings, model=model)
     return [_finding(r) for r in rows]

@@ -27,7 +27,7 @@ from govern.records import (
     from_json,
     subjects,
 )
-from govern.registry import catalog, people
+from govern.registry import catalog, people, trusted
 from govern.registry import projections as proj
 from govern.registry.codeversion import CodeVersion, capture
 from govern.registry.entities import DatasetVersion, ModelVersion
@@ -207,7 +207,7 @@ def register_model(
             positive_label=positive_label,
             what=ref,
         )
-    versions = reg.rows(proj.models, proj.models.c.name == name)
+    versions = trusted.rows(reg, proj.models, name=name)
     version = max((r.version for r in versions), default=0) + 1
     record = ModelRegistered(
         subject=subjects.model(f"{name}@{version}"),
@@ -279,10 +279,10 @@ def _matching_label(model: Any, label: Any) -> Any:
 def resolve(reg: Registry, ref: str | Ref) -> ModelVersion:
     """The model version ``NAME@V`` (``NAME@latest``: the highest version), from its entry."""
     parsed = parse_ref(ref) if isinstance(ref, str) else ref
-    where = [proj.models.c.name == parsed.name]
-    if parsed.version is not None:
-        where.append(proj.models.c.version == parsed.version)
-    rows = reg.rows(proj.models, *where, order=proj.models.c.version.desc())
+    if parsed.version is None:
+        rows = trusted.rows(reg, proj.models, name=parsed.name)[::-1]
+    else:
+        rows = trusted.rows(reg, proj.models, name=parsed.name, version=parsed.version)
     if not rows:
         known = sorted({r.name for r in reg.rows(proj.models)})
         raise NotFound(

@@ -18,10 +18,10 @@ from govern.ledger.entry import now_ts
 from govern.ledger.jcs import loads_strict
 from govern.records import KeyRotated, PersonEnrolled, PersonRevoked, subjects
 from govern.registry import projections as proj
-from govern.registry import signing
+from govern.registry import signing, trusted
 from govern.registry.entities import Person
 from govern.registry.identity import SIGN_HINT, KeySigner, load_signer
-from govern.registry.policy import PEOPLE_ROLES
+from govern.registry.policy import DUAL_CONTROL, PEOPLE_ROLES
 from govern.registry.refs import check_name
 from govern.registry.sshsig import PublicKey, parse_public_key
 from govern.registry.statements import write_statement
@@ -94,7 +94,7 @@ def _person(row: Any) -> Person:
 
 
 def person(reg: Registry, name: str) -> Person:
-    rows = reg.rows(proj.people, proj.people.c.name == name)
+    rows = trusted.rows(reg, proj.people, name=name)
     if not rows:
         raise NotFound(
             f"{name} is not enrolled in this registry",
@@ -106,12 +106,12 @@ def person(reg: Registry, name: str) -> Person:
 
 def everyone(reg: Registry) -> list[Person]:
     """Every person ever enrolled, by name."""
-    return [_person(r) for r in reg.rows(proj.people, order=proj.people.c.name)]
+    return [_person(r) for r in trusted.rows(reg, proj.people)]
 
 
 def by_fingerprint(reg: Registry, fingerprint: str) -> Person | None:
     """The person enrolled with the key of ``fingerprint`` now, if any (one key, one person)."""
-    rows = reg.rows(proj.people, proj.people.c.fingerprint == fingerprint)
+    rows = trusted.rows(reg, proj.people, fingerprint=fingerprint)
     return _person(rows[0]) if rows else None
 
 
@@ -143,8 +143,7 @@ def identify(reg: Registry, signer: KeySigner, *, claimed: str | None = None) ->
 
 def _replaced(reg: Registry, fingerprint: str) -> tuple[str, int] | None:
     """Whose key ``fingerprint`` was, and the entry that replaced it, if it was rotated out."""
-    for entry in reg.ledger.entries(kind=KeyRotated.KIND):
-        r = KeyRotated.from_entry(entry)
+    for entry, r in trusted.view(reg).rotations:
         if r.old_fingerprint == fingerprint:
             return r.name, entry.seq
     return None
@@ -173,11 +172,6 @@ def require_active(reg: Registry, name: str, role: str, at: str | None = None) -
             f"{name} is not enrolled as {role} (their roles: {', '.join(row.roles)})",
         )
     return row
-
-
-#: Roles whose enrolment needs a second administrator once the registry has two (dual
-#: control): one administrator cannot enrol a second identity of their own to approve with.
-DUAL_CONTROL = ("administrator", "approver", "validator")
 
 
 def _signer(reg: Registry, key: Path | KeySigner | None) -> KeySigner:
@@ -429,8 +423,7 @@ def compromised(reg: Registry) -> dict[str, int]:
     """Fingerprint -> the log position from which that key's signatures stop counting, for every
     key revoked as compromised."""
     out: dict[str, int] = {}
-    for entry in reg.ledger.entries(kind=PersonRevoked.KIND):
-        r = PersonRevoked.from_entry(entry)
+    for _entry, r in trusted.view(reg).revocations:
         if r.compromised and r.compromised_from is not None:
             out[r.fingerprint] = min(out.get(r.fingerprint, r.compromised_from), r.compromised_from)
     return out

@@ -25,6 +25,7 @@ from govern.records import (
     subjects,
 )
 from govern.registry import projections as proj
+from govern.registry import trusted
 from govern.registry.entities import ModelVersion, PinChange
 
 if TYPE_CHECKING:
@@ -33,14 +34,12 @@ if TYPE_CHECKING:
 
 
 def _latest(reg: Registry, subject: str, kind: str, at: str | None) -> Entry | None:
-    """The newest entry of ``kind`` about ``subject`` recorded at or before ``at``."""
-    if at is None:
-        found = reg.ledger.entries(subject=subject, kind=kind, newest_first=True, limit=1)
-        return next(iter(found), None)
-    for entry in list(reg.ledger.entries(subject=subject, kind=kind, newest_first=True)):
-        if entry.ts <= at:
-            return entry
-    return None
+    """The newest entry of ``kind`` about ``subject`` recorded at or before ``at``, its bytes
+    checked (``Ledger.checked``)."""
+    found = [
+        e for e in reg.ledger.checked(subject=subject, kinds=[kind]) if at is None or e.ts <= at
+    ]
+    return found[-1] if found else None
 
 
 def _text(
@@ -64,9 +63,8 @@ def reasons(reg: Registry, name: str, at: str | None = None) -> PinnedReasons | 
 
 def policy_entry(reg: Registry, at: str | None = None) -> tuple[int, str] | None:
     """The seq and time of the ``policy.set`` entry in force at ``at`` (None: the defaults)."""
-    where = [] if at is None else [proj.policies.c.ts <= at]
-    rows = reg.rows(proj.policies, *where, order=proj.policies.c.seq.desc())
-    return (rows[0].seq, rows[0].ts) if rows else None
+    rows = trusted.rows(reg, proj.policies, keep=None if at is None else (lambda r: r.ts <= at))
+    return (rows[-1].seq, rows[-1].ts) if rows else None
 
 
 def pinned_policy(reg: Registry, tier: str, at: str | None = None) -> PinnedPolicy:

@@ -228,3 +228,8 @@ def load_file(path: Path) -> Policy:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"the policy file {path} is not valid TOML: {exc}") from exc
     return from_dict(data)
+
+
+#: Roles whose enrolment needs a second administrator once the registry has two (dual
+#: control): one administrator cannot enrol a second identity of their own to approve with.
+DUAL_CONTROL = ("administrator", "approver", "validator")

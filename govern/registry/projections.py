@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     delete,
     insert,
     select,
@@ -170,9 +169,11 @@ def apply_all(conn: Connection, entries: Iterable[Entry]) -> None:
         apply(conn, entry)
 
 
-def _person_enrolled(conn: Connection, e: Entry, r: Record) -> None:
-    assert isinstance(r, PersonEnrolled)
-    row = {
+# ---- one row per entry: the same function for the stored tables and the fold -------------
+
+
+def _person_row(e: Entry, r: PersonEnrolled) -> dict[str, Any]:
+    return {
         "name": r.name,
         "roles": ",".join(r.roles),
         "public_key": r.ssh_public_key,
@@ -182,6 +183,115 @@ def _person_enrolled(conn: Connection, e: Entry, r: Record) -> None:
         "revoked_at": None,
         "seq": e.seq,
     }
+
+
+def _dataset_row(e: Entry, r: DatasetRegistered) -> dict[str, Any]:
+    profile = r.profile_view
+    return {
+        "name": r.name,
+        "version": r.version,
+        "sha256": r.sha256,
+        "format": r.format or "unknown",
+        "source": r.source,
+        "rows": None if profile is None else profile.rows,
+        "seq": e.seq,
+        "ts": e.ts,
+        "actor": e.actor,
+    }
+
+
+def _model_row(e: Entry, r: ModelRegistered) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "version": r.version,
+        "seq": e.seq,
+        "leaf": e.leaf.hex(),
+        "ts": e.ts,
+        "registered_by": e.actor,
+        "owner": r.owner,
+        "risk_tier": r.risk_tier,
+        "task": r.task,
+        "artifact_sha256": r.artifact.sha256,
+        "artifact_format": r.artifact.format,
+        "code_commit": r.code.commit,
+        "threshold": r.threshold,
+    }
+
+
+def _finding_row(e: Entry, r: FindingRaised) -> dict[str, Any]:
+    return {
+        "model": r.model,
+        "number": r.number,
+        "severity": r.severity,
+        "type": r.type,
+        "text": r.text,
+        "raised_by": e.actor,
+        "raised_at": e.ts,
+        "due": r.due,
+        "status": "open",
+        "closed_by": None,
+        "closed_at": None,
+        "resolution": None,
+        "seq": e.seq,
+    }
+
+
+def _approval_row(e: Entry, r: ApprovalSigned) -> dict[str, Any]:
+    st = r.statement
+    return {
+        "seq": e.seq,
+        "model": st.model,
+        "role": st.role,
+        "decision": st.decision,
+        "signer": st.signer,
+        "fingerprint": r.fingerprint,
+        "signed_at": e.ts,
+        "expires": st.expires,
+        "conditions": st.conditions,
+    }
+
+
+def _deployed_row(e: Entry, r: ModelDeployed) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "model": r.model,
+        "env": r.env,
+        "action": "deploy",
+        "ts": e.ts,
+        "actor": e.actor,
+        "override": r.override is not None,
+        "justification": None if r.override is None else r.override.justification,
+    }
+
+
+def _retired_row(e: Entry, r: ModelRetired) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "model": r.model,
+        "env": r.env,
+        "action": "retire",
+        "ts": e.ts,
+        "actor": e.actor,
+        "override": False,
+        "justification": None,
+    }
+
+
+def _policy_row(e: Entry, r: PolicySet) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "ts": e.ts,
+        "actor": e.actor,
+        "policy": json.dumps(r.policy, sort_keys=True),
+    }
+
+
+# ---- the stored tables ----------------------------------------------------------------------
+
+
+def _person_enrolled(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, PersonEnrolled)
+    row = _person_row(e, r)
     if conn.execute(select(people.c.name).where(people.c.name == r.name)).first():
         conn.execute(update(people).where(people.c.name == r.name).values(**row))
     else:
@@ -202,63 +312,6 @@ def _key_rotated(conn: Connection, e: Entry, r: Record) -> None:
     )
 
 
-def _dataset(conn: Connection, e: Entry, r: Record) -> None:
-    assert isinstance(r, DatasetRegistered)
-    profile = r.profile_view
-    conn.execute(
-        insert(datasets).values(
-            name=r.name,
-            version=r.version,
-            sha256=r.sha256,
-            format=r.format or "unknown",
-            source=r.source,
-            rows=None if profile is None else profile.rows,
-            seq=e.seq,
-            ts=e.ts,
-            actor=e.actor,
-        )
-    )
-
-
-def _model(conn: Connection, e: Entry, r: Record) -> None:
-    assert isinstance(r, ModelRegistered)
-    conn.execute(
-        insert(models).values(
-            name=r.name,
-            version=r.version,
-            seq=e.seq,
-            leaf=e.leaf.hex(),
-            ts=e.ts,
-            registered_by=e.actor,
-            owner=r.owner,
-            risk_tier=r.risk_tier,
-            task=r.task,
-            artifact_sha256=r.artifact.sha256,
-            artifact_format=r.artifact.format,
-            code_commit=r.code.commit,
-            threshold=r.threshold,
-        )
-    )
-
-
-def _finding_raised(conn: Connection, e: Entry, r: Record) -> None:
-    assert isinstance(r, FindingRaised)
-    conn.execute(
-        insert(findings).values(
-            model=r.model,
-            number=r.number,
-            severity=r.severity,
-            type=r.type,
-            text=r.text,
-            raised_by=e.actor,
-            raised_at=e.ts,
-            due=r.due,
-            status="open",
-            seq=e.seq,
-        )
-    )
-
-
 def _finding_closed(conn: Connection, e: Entry, r: Record) -> None:
     assert isinstance(r, FindingClosed)
     conn.execute(
@@ -268,78 +321,29 @@ def _finding_closed(conn: Connection, e: Entry, r: Record) -> None:
     )
 
 
-def _approval(conn: Connection, e: Entry, r: Record) -> None:
-    assert isinstance(r, ApprovalSigned)
-    st = r.statement
-    conn.execute(
-        insert(approvals).values(
-            seq=e.seq,
-            model=st.model,
-            role=st.role,
-            decision=st.decision,
-            signer=st.signer,
-            fingerprint=r.fingerprint,
-            signed_at=e.ts,
-            expires=st.expires,
-            conditions=st.conditions,
-        )
-    )
+def _insert(table: Table, row_of: Callable[[Entry, Any], dict[str, Any]]) -> Handler:
+    def handler(conn: Connection, e: Entry, r: Record) -> None:
+        conn.execute(insert(table).values(**row_of(e, r)))
 
-
-def _deployed(conn: Connection, e: Entry, r: Record) -> None:
-    assert isinstance(r, ModelDeployed)
-    conn.execute(
-        insert(deployments).values(
-            seq=e.seq,
-            model=r.model,
-            env=r.env,
-            action="deploy",
-            ts=e.ts,
-            actor=e.actor,
-            override=r.override is not None,
-            justification=None if r.override is None else r.override.justification,
-        )
-    )
-
-
-def _retired(conn: Connection, e: Entry, r: Record) -> None:
-    assert isinstance(r, ModelRetired)
-    conn.execute(
-        insert(deployments).values(
-            seq=e.seq,
-            model=r.model,
-            env=r.env,
-            action="retire",
-            ts=e.ts,
-            actor=e.actor,
-            override=False,
-            justification=None,
-        )
-    )
-
-
-def _policy(conn: Connection, e: Entry, r: Record) -> None:
-    assert isinstance(r, PolicySet)
-    conn.execute(
-        insert(policies).values(
-            seq=e.seq, ts=e.ts, actor=e.actor, policy=json.dumps(r.policy, sort_keys=True)
-        )
-    )
+    return handler
 
 
 Handler = Callable[[Connection, Entry, Record], None]
+_INSERTS: dict[str, tuple[Table, Callable[[Entry, Any], dict[str, Any]]]] = {
+    DatasetRegistered.KIND: (datasets, _dataset_row),
+    ModelRegistered.KIND: (models, _model_row),
+    FindingRaised.KIND: (findings, _finding_row),
+    ApprovalSigned.KIND: (approvals, _approval_row),
+    ModelDeployed.KIND: (deployments, _deployed_row),
+    ModelRetired.KIND: (deployments, _retired_row),
+    PolicySet.KIND: (policies, _policy_row),
+}
 _HANDLERS: dict[str, Handler] = {
     PersonEnrolled.KIND: _person_enrolled,
     PersonRevoked.KIND: _person_revoked,
     KeyRotated.KIND: _key_rotated,
-    DatasetRegistered.KIND: _dataset,
-    ModelRegistered.KIND: _model,
-    FindingRaised.KIND: _finding_raised,
     FindingClosed.KIND: _finding_closed,
-    ApprovalSigned.KIND: _approval,
-    ModelDeployed.KIND: _deployed,
-    ModelRetired.KIND: _retired,
-    PolicySet.KIND: _policy,
+    **{kind: _insert(table, row_of) for kind, (table, row_of) in _INSERTS.items()},
 }
 KINDS = tuple(_HANDLERS)
 
@@ -353,16 +357,96 @@ def _snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
+# ---- the same tables, folded in memory ------------------------------------------------------
+#
+# ``Fold`` gives, from entries alone, the rows ``apply`` writes: the gates decide from it
+# (registry/trusted.py) and ``check`` compares the stored tables with it, so every
+# ``govern verify`` also checks that the two agree.
+
+Rows = dict[tuple[Any, ...], dict[str, Any]]
+
+
+class Fold:
+    """The projections' rows, by table name and primary key, from entries applied in order."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, Rows] = {t.name: {} for t in TABLES}
+
+    def apply(self, entry: Entry, record: Record) -> None:
+        handler = _FOLDS.get(entry.kind)
+        if handler is not None:
+            handler(self.tables, entry, record)
+
+    def rows(self, table: Table) -> list[tuple[Any, ...]]:
+        """The table's rows as tuples in column order, by primary key."""
+        names = [c.name for c in table.columns]
+        held = self.tables[table.name]
+        return [tuple(held[k][n] for n in names) for k in sorted(held)]
+
+
+def _put(tables: dict[str, Rows], table: Table, row: dict[str, Any]) -> None:
+    key = tuple(row[c.name] for c in table.primary_key.columns)
+    tables[table.name][key] = {c.name: row.get(c.name) for c in table.columns}
+
+
+def _edit(tables: dict[str, Rows], table: Table, key: tuple[Any, ...], **values: Any) -> None:
+    row = tables[table.name].get(key)
+    if row is not None:  # an UPDATE of no row changes nothing
+        row.update(values)
+
+
+def _fold_enrolled(t: dict[str, Rows], e: Entry, r: Record) -> None:
+    assert isinstance(r, PersonEnrolled)
+    _put(t, people, _person_row(e, r))
+
+
+def _fold_revoked(t: dict[str, Rows], e: Entry, r: Record) -> None:
+    assert isinstance(r, PersonRevoked)
+    _edit(t, people, (r.name,), revoked_at=e.ts)
+
+
+def _fold_rotated(t: dict[str, Rows], e: Entry, r: Record) -> None:
+    assert isinstance(r, KeyRotated)
+    _edit(t, people, (r.name,), public_key=r.ssh_public_key, fingerprint=r.fingerprint)
+
+
+def _fold_closed(t: dict[str, Rows], e: Entry, r: Record) -> None:
+    assert isinstance(r, FindingClosed)
+    _edit(
+        t,
+        findings,
+        (r.model, r.number),
+        status="closed",
+        closed_by=e.actor,
+        closed_at=e.ts,
+        resolution=r.resolution,
+    )
+
+
+def _inserting(table: Table, row_of: Callable[[Entry, Any], dict[str, Any]]) -> FoldHandler:
+    def fold(t: dict[str, Rows], e: Entry, r: Record) -> None:
+        _put(t, table, row_of(e, r))
+
+    return fold
+
+
+FoldHandler = Callable[[dict[str, Rows], Entry, Record], None]
+_FOLDS: dict[str, FoldHandler] = {
+    PersonEnrolled.KIND: _fold_enrolled,
+    PersonRevoked.KIND: _fold_revoked,
+    KeyRotated.KIND: _fold_rotated,
+    FindingClosed.KIND: _fold_closed,
+    **{kind: _inserting(table, row_of) for kind, (table, row_of) in _INSERTS.items()},
+}
+
+
 def replay(entries: Iterable[Entry]) -> dict[str, list[tuple[Any, ...]]]:
     """The projections a fresh replay of ``entries`` gives, computed in memory."""
-    engine = create_engine("sqlite://")
-    try:
-        with engine.begin() as conn:
-            create(conn)
-            apply_all(conn, entries)
-            return _snapshot(conn)
-    finally:
-        engine.dispose()
+    fold = Fold()
+    for entry in entries:
+        if entry.kind in _FOLDS:
+            fold.apply(entry, read(entry))
+    return {table.name: fold.rows(table) for table in TABLES}
 
 
 def rebuild(conn: Connection, entries: Iterable[Entry]) -> None:
@@ -373,17 +457,33 @@ def rebuild(conn: Connection, entries: Iterable[Entry]) -> None:
     apply_all(conn, entries)
 
 
+def disagreement(
+    table: Table, expected: list[tuple[Any, ...]], stored: list[tuple[Any, ...]]
+) -> ProjectionStale | None:
+    """The error naming how ``stored`` rows of ``table`` differ from the ledger's, or None.
+
+    The entry named is the first row's (by ``seq``) that is missing, extra or changed."""
+    if stored == expected:
+        return None
+    want, have = set(expected), set(stored)
+    missing = [r for r in expected if r not in have]
+    extra = [r for r in stored if r not in want]
+    at = table.columns.keys().index("seq")
+    seqs = sorted({r[at] for r in missing} | {r[at] for r in extra})
+    detail = f"{len(missing)} rows missing or changed, {len(extra)} rows not in the ledger"
+    where = f" at entry {seqs[0]}" if seqs else ""
+    return ProjectionStale(
+        f"the registry table {table.name} disagrees with the ledger{where} ({detail})",
+        hint="the ledger is the source of truth and decides: run `govern rebuild` to rebuild "
+        "the registry tables from it, and find out who changed them",
+    )
+
+
 def check(conn: Connection, entries: Iterable[Entry]) -> None:
     """Raise ProjectionStale naming the first table whose rows differ from a fresh replay."""
     expected = replay(entries)
     stored = _snapshot(conn)
-    for name, rows in expected.items():
-        if stored[name] != rows:
-            missing = [r for r in rows if r not in stored[name]]
-            extra = [r for r in stored[name] if r not in rows]
-            detail = f"{len(missing)} rows missing, {len(extra)} rows not in the ledger"
-            raise ProjectionStale(
-                f"the registry table {name} disagrees with the ledger ({detail})",
-                hint="the ledger is the source of truth: run `govern rebuild` to rebuild the "
-                "registry tables from it",
-            )
+    for table in TABLES:
+        error = disagreement(table, expected[table.name], stored[table.name])
+        if error is not None:
+            raise error

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from govern.errors import NotFound
 from govern.ledger.entry import format_ts, now_ts, parse_ts
 from govern.records import ApprovalSigned, ModelDeployed
-from govern.registry import approvals, findings, models, people, pins
+from govern.registry import approvals, findings, models, people, pins, trusted
 from govern.registry import projections as proj
 from govern.registry.dates import add_months
 from govern.registry.entities import (
@@ -268,9 +268,7 @@ def deployment_history(reg: Registry, model: str) -> list[DeploymentEvent]:
     """Every deployment and retirement of ``model`` (``NAME@V``), in ledger order, the
     deployments of another version that replaced it in an environment included (as
     retirements naming that version)."""
-    rows = reg.rows(
-        proj.deployments, proj.deployments.c.model == model, order=proj.deployments.c.seq
-    )
+    rows = trusted.rows(reg, proj.deployments, model=model)
     events = [
         DeploymentEvent(
             entry=r.seq,
@@ -288,14 +286,18 @@ def deployment_history(reg: Registry, model: str) -> list[DeploymentEvent]:
     if not deployed:
         return events
     name = model.rpartition("@")[0]
-    others = reg.rows(
+    envs = {e.env for e in deployed}
+    first = deployed[0].entry
+    others = trusted.rows(
+        reg,
         proj.deployments,
-        proj.deployments.c.model.startswith(f"{name}@", autoescape=True),
-        proj.deployments.c.model != model,
-        proj.deployments.c.action == "deploy",
-        proj.deployments.c.env.in_({e.env for e in deployed}),
-        proj.deployments.c.seq > deployed[0].entry,
-        order=proj.deployments.c.seq,
+        keep=lambda r: (
+            r.model.startswith(f"{name}@")
+            and r.model != model
+            and r.action == "deploy"
+            and r.env in envs
+            and r.seq > first
+        ),
     )
     for r in others:
         _entry, record = reg.recorded(ModelDeployed, r.seq)
