@@ -35,6 +35,7 @@ __all__ = [
     "HeadMismatch",
     "InconsistentWithCheckpoint",
     "IndexMismatch",
+    "InputTampered",
     "LedgerCorrupt",
     "ModelNotDeployed",
     "NoCheckpoint",
@@ -206,6 +207,13 @@ class ArtifactTampered(GovernError):
     """A stored artifact's bytes no longer match the digest the ledger holds."""
 
     exit_code = 19
+
+
+class InputTampered(ArtifactTampered):
+    """A stored prediction input no longer matches the commitment its ledger entry holds, or is
+    stored for an entry that is no prediction (``govern verify --stores``)."""
+
+    exit_code = 27
 
 
 class ProofInvalid(GovernError):

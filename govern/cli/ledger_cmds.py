@@ -12,6 +12,7 @@ from rich.table import Table
 
 from govern.cli.app import DbOption, app, console
 from govern.cli.progress import progress_bar
+from govern.cli.registry_cmds import ArtifactsOption
 from govern.errors import BadInput, CompromisedSignatures
 from govern.ledger import merkle, open_ledger, resolve_url
 from govern.ledger.db import sqlite_path
@@ -153,10 +154,17 @@ def verify(
     verifier_key: str | None = typer.Option(
         None, "--verifier-key", help="The log's verifier key as you hold it (string or file)."
     ),
+    stores: bool = typer.Option(
+        False,
+        "--stores",
+        help="Also read every stored artifact and prediction input against the ledger "
+        "(slower: every byte is read).",
+    ),
+    artifacts: Path | None = ArtifactsOption,
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Verify the whole ledger, every signature in it and the registry tables; exit
-    non-zero naming the first bad entry."""
+    non-zero naming the first bad entry. ``--stores`` adds the artifact and input stores."""
     note_text = None
     if checkpoint_file is not None:
         try:
@@ -164,10 +172,16 @@ def verify(
         except (OSError, UnicodeDecodeError) as exc:
             raise BadInput(f"cannot read the checkpoint file {checkpoint_file}: {exc}") from exc
     verifier = _read_verifier(verifier_key)
-    with Registry.open(db, readonly=True) as reg:
+    checked = None
+    with Registry.open(db, readonly=True, artifacts=artifacts) as reg:
         total = reg.ledger.size
         with progress_bar("verifying", total, enabled=not as_json) as advance:
             verified = reg.verify(checkpoint=note_text, verifier=verifier, progress=advance)
+        if stores:
+            from govern.provenance.stores import check_stores
+
+            with progress_bar("checking the stores", None, enabled=not as_json) as advance:
+                checked = check_stores(reg, progress=advance)
     report, authority = verified.ledger, verified.authority
     summary = {
         "ok": True,
@@ -184,6 +198,12 @@ def verify(
         "signatures_required_from": authority.required_from,
         "signed_by_compromised_keys": list(authority.compromised),
     }
+    if checked is not None:
+        summary["stores"] = {
+            "artifacts": checked.artifacts,
+            "inputs": checked.inputs,
+            "inputs_erased": checked.erased,
+        }
     if as_json:
         _dump(summary)
         _warn_compromised(authority.compromised)
@@ -203,6 +223,11 @@ def verify(
         console.print(
             f"{authority.unsigned_legacy} entries unsigned (written before signatures were "
             "required)"
+        )
+    if checked is not None:
+        console.print(
+            f"[green]ok[/green]: {checked.artifacts} stored artifacts match their digests and "
+            f"{checked.inputs} stored inputs their commitments ({checked.erased} erased)"
         )
     _warn_compromised(authority.compromised)
 

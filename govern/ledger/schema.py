@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Text, text
 from sqlmodel import Field, SQLModel
 
 
@@ -54,10 +54,20 @@ class CheckpointRow(SQLModel, table=True):
     note: str = Field(sa_column=Column(Text, nullable=False))
 
 
-# Gates read the governance entries by kind from a position on (registry/trusted.py); predictions
-# are by far the most entries, so without this index every such read would scan them all.
+#: The one kind written in bulk (a prediction per row scored): kept out of the kind index, so that
+#: logging a batch maintains no second index, and found by its subject instead.
+BULK_KIND = "prediction.logged"
 _entries = EntryRow.__table__  # type: ignore[attr-defined]
-KIND_INDEX = Index("ix_ledger_entries_kind_seq", _entries.c.kind, _entries.c.seq)
+_NOT_BULK = text(f"kind <> '{BULK_KIND}'")
+# Gates read the governance entries by kind from a position on (registry/trusted.py); a query
+# uses this partial index when its WHERE holds the same ``kind <> BULK_KIND`` term.
+KIND_INDEX = Index(
+    "ix_ledger_entries_kind_seq",
+    _entries.c.kind,
+    _entries.c.seq,
+    sqlite_where=_NOT_BULK,
+    postgresql_where=_NOT_BULK,
+)
 
 LEDGER_TABLES = [
     EntryRow.__table__,  # type: ignore[attr-defined]

@@ -31,7 +31,14 @@ from govern.ledger.entry import (
 )
 from govern.ledger.guards import install_guards, missing_guards
 from govern.ledger.note import Signer, Verifier
-from govern.ledger.schema import KIND_INDEX, LEDGER_TABLES, CheckpointRow, EntryRow, HeadRow
+from govern.ledger.schema import (
+    BULK_KIND,
+    KIND_INDEX,
+    LEDGER_TABLES,
+    CheckpointRow,
+    EntryRow,
+    HeadRow,
+)
 
 FORMAT = "govern-ledger/1"
 _CHUNK = 20_000
@@ -84,6 +91,15 @@ def _row_entry(row: Any) -> Entry:
         leaf=bytes(row.leaf),
         body=bytes(row.body),
     )
+
+
+def _kind_is(kinds: Sequence[str]) -> list[Any]:
+    """Conditions for an entry of one of ``kinds``: with the kind index's own term when the bulk
+    kind is not asked for, so that the planner may use that (partial) index."""
+    out: list[Any] = [_E.c.kind.in_(list(kinds))]
+    if BULK_KIND not in kinds:
+        out.append(_E.c.kind != BULK_KIND)
+    return out
 
 
 def _ensure_kind_index(engine: Engine) -> None:
@@ -425,13 +441,16 @@ class Ledger:
         that entry's seq; None when none does. For uniqueness checks inside an append."""
         for start in range(0, len(subjects), 500):
             chunk = list(subjects[start : start + 500])
-            row = conn.execute(
-                select(_E.c.subject, _E.c.seq)
-                .where(_E.c.subject.in_(chunk), _E.c.kind == kind, _E.c.seq < before)
-                .limit(1)
-            ).first()
-            if row is not None:
-                return str(row.subject), int(row.seq)
+            # The kind is compared here, not in the query: given both, a planner may prefer the
+            # (kind, seq) index and scan every prediction instead of probing the subjects.
+            rows = conn.execute(
+                select(_E.c.subject, _E.c.seq, _E.c.kind).where(
+                    _E.c.subject.in_(chunk), _E.c.seq < before
+                )
+            ).all()
+            for row in rows:
+                if row.kind == kind:
+                    return str(row.subject), int(row.seq)
         return None
 
     def first_other_kind(
@@ -473,9 +492,9 @@ class Ledger:
         if stop is not None:
             conditions.append(_E.c.seq < stop)
         if kind is not None:
-            conditions.append(_E.c.kind == kind)
+            conditions += _kind_is([kind])
         if kinds is not None:
-            conditions.append(_E.c.kind.in_(list(kinds)))
+            conditions += _kind_is(kinds)
         if subject is not None:
             conditions.append(_E.c.subject == subject)
         order = _E.c.seq.desc() if newest_first else _E.c.seq
@@ -502,7 +521,7 @@ class Ledger:
         on. Read by the indexed columns, so the subject asked for is checked in the bytes."""
         conditions = [_E.c.seq > after]
         if kinds is not None:
-            conditions.append(_E.c.kind.in_(list(kinds)))
+            conditions += _kind_is(kinds)
         if subject is not None:
             conditions.append(_E.c.subject == subject)
         query = select(_E).where(and_(*conditions)).order_by(_E.c.seq)
