@@ -46,7 +46,7 @@ from govern.records import (
     ScoringOverride,
     subjects,
 )
-from govern.registry import models
+from govern.registry import clock, models
 from govern.registry.entities import Deployment, ModelVersion, Signoff
 from govern.registry.schema import Schema
 from govern.registry.status import DEPLOYED, RETIRED, STALE, status
@@ -278,7 +278,8 @@ class Lookup:
         reg = self.reg
         found = events(reg, prediction_id)
         entry, p = logged(found, prediction_id)
-        ts = entry.ts
+        # read through a clock correction: a decision dated 2099 is read as made at the fix
+        ts = clock.effective_ts(reg, entry)
         ref = p.model
         mv, schema = self._version(ref)
         warnings: list[str] = []

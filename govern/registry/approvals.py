@@ -200,9 +200,8 @@ def _refuse_replay(reg: Registry, st: ApprovalStatement) -> None:
     same person's latest recorded decision on the version: decisions are ordered by the log
     state they reviewed, never by when they were submitted (docs/registry.md, "Approvals").
     Read from the ledger's own entries, not the approvals table."""
-    for entry in reg.ledger.entries(
-        subject=subjects.approval(st.model), kind=ApprovalSigned.KIND, newest_first=True
-    ):
+    found = reg.ledger.checked(subject=subjects.approval(st.model), kinds=[ApprovalSigned.KIND])
+    for entry in reversed(found):
         prior = ApprovalSigned.from_entry(entry).statement
         if prior.signer != st.signer or prior.model != st.model:
             continue

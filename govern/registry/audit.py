@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from govern.errors import (
     ActionNotAllowed,
@@ -29,6 +30,7 @@ from govern.errors import (
     EntrySignatureBad,
     EntryUnsigned,
     SignatureInvalid,
+    StatementReplayed,
 )
 from govern.ledger import Entry
 from govern.ledger.entry import read_envelope
@@ -100,6 +102,8 @@ class Replay:
         self.legacy = 0
         self.flagged: list[int] = []
         self.models: dict[str, str] = {}  # NAME@V -> its entry's leaf
+        # (signer, NAME@V) -> the seq, reviewed log size and statement of their latest decision
+        self.decisions: dict[tuple[str, str], tuple[int, int, Any]] = {}
 
     # ---- the checks --------------------------------------------------------------------------
 
@@ -252,6 +256,7 @@ class Replay:
                 raise EntrySignatureBad(
                     f"entry {e.seq} approves an entry that is not {st.model}'s", seq=e.seq
                 )
+            self.not_replayed(e, r)
         elif isinstance(r, PersonEnrolled):
             if r.enrolled_by != key.name:
                 raise EntrySignatureBad(
@@ -288,6 +293,29 @@ class Replay:
                     f"entry {e.seq} reuses the id of prediction batch {r.subject}", seq=e.seq
                 )
             self.batches[r.subject] = _Batch(e.seq, key.name, r)
+
+    def not_replayed(self, e: Entry, r: ApprovalSigned) -> None:
+        """A statement counts once, and a person's decisions on a version are ordered by the log
+        state they reviewed (docs/registry.md, "A statement counts once"): the same rule the
+        writer applies, re-checked here for a log written around it."""
+        st = r.statement
+        key = (st.signer, st.model)
+        prior = self.decisions.get(key)
+        if prior is not None:
+            seq, size, statement = prior
+            if statement == st or st.checkpoint.size <= size:
+                raise StatementReplayed(
+                    f"entry {e.seq}: {st.signer}'s statement on {st.model} "
+                    + (
+                        f"repeats entry {seq}"
+                        if statement == st
+                        else f"reviewed the log at size {st.checkpoint.size}, no later than "
+                        f"their decision in entry {seq} (size {size})"
+                    )
+                    + ": a replayed statement",
+                    hint="the log was written around govern's checks: find out who wrote it",
+                )
+        self.decisions[key] = (e.seq, st.checkpoint.size, st)
 
     def cosigned(self, e: Entry, r: PersonEnrolled, key: _Key) -> None:
         cosigner = self.people.get(r.cosigned_by or "")

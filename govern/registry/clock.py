@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from govern.errors import BadInput
-from govern.ledger import Entry, clock
+from govern.ledger import Entry
 from govern.ledger.entry import now_ts
 from govern.records import ClockCorrected, subjects
 from govern.registry import people
@@ -51,7 +51,6 @@ def correct(reg: Registry, reason: str) -> Entry:
 def effective_ts(reg: Registry, entry: Entry) -> str:
     """The time an entry is read as: its own, or, when a later clock correction is dated
     earlier, the correction's (a future-dated time is never believed)."""
-    for fix in reg.ledger.entries(kind=clock.CORRECTED):
-        if fix.seq > entry.seq and fix.ts < entry.ts:
-            return fix.ts
-    return entry.ts
+    from govern.registry import trusted
+
+    return trusted.effective(trusted.view(reg), entry.seq, entry.ts)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table
 
-from govern.errors import AuthorityBroken
+from govern.errors import AuthorityBroken, StatementReplayed
 from govern.ledger import Entry
 from govern.records import (
     KINDS,
@@ -71,7 +71,7 @@ class View:
         self.rotations: list[tuple[Entry, KeyRotated]] = []
         # Entries whose signature or authority does not verify: they count for nothing, and a
         # gate whose rows they would change refuses with their error.
-        self.rejected: dict[int, AuthorityBroken] = {}
+        self.rejected: dict[int, AuthorityBroken | StatementReplayed] = {}
         self.lock = threading.Lock()
 
     def advance(self, reg: Registry) -> View:
@@ -81,7 +81,7 @@ class View:
                 self.seen = entry.seq
                 try:
                     self.replay.checked(entry, record)
-                except AuthorityBroken as exc:
+                except (AuthorityBroken, StatementReplayed) as exc:
                     self.rejected[entry.seq] = exc
                     continue
                 self.fold.apply(entry, record)

@@ -11,9 +11,9 @@ import pytest
 
 from govern.errors import BadInput, ClockBehind, FutureDated, PolicyViolation
 from govern.ledger import Ledger, clock, store, verify_ledger
-from govern.ledger.entry import format_ts
+from govern.ledger.entry import format_ts, now_ts
 from govern.records import PolicySet, subjects
-from govern.registry import Registry
+from govern.registry import Registry, pins
 from govern.registry import clock as clock_mod
 from govern.registry.bootstrap import InitResult
 
@@ -108,3 +108,19 @@ def test_a_correction_goes_back_in_time_only_when_the_clock_is_ahead(
             {"subject": "clock", "ahead_from": 1, "was": FUTURE, "reason": "x"},
             actor="ada",
         )
+
+
+def test_status_reads_times_through_the_correction(
+    registry: InitResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The poisoned entry is a policy: dated 2099, it is in force for no moment before 2099;
+    after the correction it is read as made at the correction, and is in force from then."""
+    seq = _poison(registry, monkeypatch)
+    with Registry.open(registry.url, key=registry.admin_key) as reg:
+        before = pins.policy_entry(reg, now_ts())
+        assert before is None or before[0] != seq
+        fix = clock_mod.correct(reg, "the scoring host's clock was set to 2099")
+        assert pins.policy_entry(reg, now_ts()) == (seq, fix.ts)
+        # a fresh process reads the same
+        with Registry.open(registry.url) as again:
+            assert pins.policy_entry(again, now_ts()) == (seq, fix.ts)

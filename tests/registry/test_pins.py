@@ -397,3 +397,22 @@ def test_history_rewritten_behind_an_approval_fails_verify_without_a_checkpoint(
         rewritten.rebuild()
         with pytest.raises(InconsistentWithCheckpoint, match="rewritten behind a signed approval"):
             rewritten.verify()
+
+
+def test_a_replay_written_around_the_writer_counts_for_nothing_and_fails_verify(
+    world: World, approved: str
+) -> None:
+    """The insider appends a recorded approval again with the registry's own writer, skipping
+    its replay check: the gates' view gives it no weight, and verify names it."""
+    record, seq = _recorded_statement(world, "val")
+    world.act("val")
+    again = world.reg.record(record, actor="val")  # the record as read, signature and all
+    with pytest.raises(StatementReplayed, match=rf"entry {again.seq}: val's statement") as caught:
+        world.reg.verify()
+    assert caught.value.exit_code == 47 and f"repeats entry {seq}" in caught.value.message
+    # the view left it out: the approvals table holds a row the ledger's view does not
+    with pytest.raises(StatementReplayed):
+        status.status(world.reg, approved)
+    world.reg.rebuild()
+    with pytest.raises(StatementReplayed):
+        status.status(world.reg, approved)
