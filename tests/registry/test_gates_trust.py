@@ -24,7 +24,7 @@ from govern.errors import (
     ProjectionStale,
 )
 from govern.ledger.logkey import load_key
-from govern.provenance import provenance
+from govern.provenance import erase, provenance
 from govern.provenance.scorer import Scorer
 from govern.registry import approvals, catalog, findings, models, status
 from govern.registry import projections as proj
@@ -380,3 +380,16 @@ def test_two_entries_for_one_prediction_id_are_refused_and_fail_verify(insider: 
         reg.verify()
     with pytest.raises(DuplicatePrediction):
         insider.score(insider.v1, ["before-3"])
+
+
+def test_scoring_erasure_and_look_up_work_as_the_app_role(insider: Insider) -> None:
+    """Every table the application needs exists after `govern init`: as the app role (on
+    PostgreSQL), a decision is logged, its input erased and the decision looked up."""
+    reg = insider.reg
+    insider.score(insider.v1, ["app-1"])
+    insider.world.act("ada")
+    done = erase(reg, "app-1", reason="erasure request 2026-118")
+    assert done.prediction_id == "app-1"
+    found = provenance(reg, "app-1", key=load_key(insider.world.folder / "log.key"), explain=False)
+    assert found.ok and found.data.input.state == "erased"
+    reg.verify()
