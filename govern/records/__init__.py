@@ -59,6 +59,12 @@ from govern.records.models import (
     RocCurve,
     ScoreHistogram,
 )
+from govern.records.monitoring import (
+    MonitoringCheck,
+    MonitoringResult,
+    OutcomeRow,
+    OutcomesRecorded,
+)
 from govern.records.people import KeyRotated, PersonEnrolled, PersonRevoked
 from govern.records.policy import PolicySet
 from govern.records.predictions import (
@@ -123,9 +129,13 @@ __all__ = [
     "ModelDeployed",
     "ModelRegistered",
     "ModelRetired",
+    "MonitoringCheck",
+    "MonitoringResult",
     "NarrativeRecorded",
     "NumericBins",
     "NumericColumn",
+    "OutcomeRow",
+    "OutcomesRecorded",
     "OverrideStatement",
     "PackCoverage",
     "PersonEnrolled",

@@ -50,5 +50,14 @@ def validation_narrative(ref: str) -> str:
     return f"validation-narrative:{ref}"
 
 
+def outcomes(ref: str) -> str:
+    """``outcomes:NAME@V``: the realised outcomes of a version's predictions."""
+    return f"outcomes:{ref}"
+
+
+def monitoring(ref: str) -> str:
+    return f"monitoring:{ref}"
+
+
 POLICY = "policy"
 CLOCK = "clock"

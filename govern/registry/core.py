@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from govern.registry.codeversion import CodeVersion
     from govern.registry.entities import DatasetVersion, ModelVersion, Person
     from govern.registry.inventory import InventoryRow
+    from govern.registry.outcomes import OutcomesAdded
     from govern.registry.status import Status
     from govern.registry.trusted import View
 
@@ -101,8 +102,11 @@ class Registry:
         self._view: View | None = None
         if not ledger.readonly:
             with ledger.engine.connect() as conn:
-                present = inspect(conn).has_table(proj.people.name)
-            if not present:  # a ledger made before these tables existed: derive them now
+                present = set(inspect(conn).get_table_names())
+            wanted = {t.name for t in proj.TABLES} | {
+                t.name for t in erasable.metadata.tables.values()
+            }
+            if not wanted <= present:  # made before some of these tables existed: derive them
                 self.rebuild()
 
     @classmethod
@@ -346,6 +350,21 @@ class Registry:
             allow_dirty=allow_dirty,
             artifact_file=artifact_file,
             trust_pickle=trust_pickle,
+        )
+
+    def outcomes(
+        self,
+        data: Path | pd.DataFrame,
+        *,
+        id_col: str,
+        outcome_col: str,
+        observed_at_col: str | None = None,
+    ) -> OutcomesAdded:
+        """Record realised outcomes of logged predictions (``outcomes.add_outcomes``)."""
+        from govern.registry.outcomes import add_outcomes
+
+        return add_outcomes(
+            self, data, id_col=id_col, outcome_col=outcome_col, observed_at_col=observed_at_col
         )
 
     def load_model(self, ref: str) -> Any:

@@ -111,6 +111,32 @@ class TierRule:
 
 
 @dataclass(frozen=True)
+class MonitoringRule:
+    """What ongoing monitoring demands of a tier (docs/monitoring.md, "Thresholds"): a result is
+    green below its amber threshold, amber below its red one, red beyond. Effect sizes only:
+    at a million rows every significance test rejects."""
+
+    psi_amber: float = 0.10  # population stability index of a feature or of the score
+    psi_red: float = 0.25
+    auc_drop_amber: float = 0.03  # ROC AUC of the development sample minus AUC on outcomes
+    auc_drop_red: float = 0.05
+    calibration_gap_amber: float = 0.05  # the largest |predicted - observed| rate over bands
+    calibration_gap_red: float = 0.10
+    outcome_window_months: int = 12  # when a cohort's outcomes have matured (default: 12 months)
+    frequency_months: int = 3  # how often monitoring must be recorded
+    revalidation_days: int = 90  # a red result makes revalidation due within this
+    findings_block: bool = False  # whether monitoring's findings stop scoring
+
+
+def _monitoring_defaults() -> dict[str, MonitoringRule]:
+    return {
+        "high": MonitoringRule(frequency_months=3),
+        "medium": MonitoringRule(frequency_months=6),
+        "low": MonitoringRule(frequency_months=12),
+    }
+
+
+@dataclass(frozen=True)
 class Policy:
     owner_may_approve: bool = False
     registrant_may_approve: bool = False
@@ -128,6 +154,8 @@ class Policy:
             "low": TierRule(("approver",), 36),
         }
     )
+    # tier -> what ongoing monitoring demands of it
+    monitoring: dict[str, MonitoringRule] = field(default_factory=_monitoring_defaults)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -138,7 +166,13 @@ class Policy:
             for k, v in self.tiers.items()
         }
         data["permissions"] = {role: list(acts) for role, acts in self.permissions.items()}
+        data["monitoring"] = {k: asdict(v) for k, v in self.monitoring.items()}
         return data
+
+    def monitoring_rule(self, tier: str) -> MonitoringRule:
+        """The monitoring thresholds of ``tier`` (the defaults for a tier the policy does not
+        name)."""
+        return self.monitoring.get(tier) or MonitoringRule()
 
     def allows(self, roles: Sequence[str], action: str) -> bool:
         """Whether any of ``roles`` may do ``action`` under this policy."""
@@ -207,7 +241,29 @@ def from_dict(data: dict[str, Any]) -> Policy:
                     hint=f"actions are: {', '.join(ACTIONS)}",
                 )
             permissions[role] = tuple(acts)
+        monitoring = _monitoring_defaults()
+        for name, rule in dict(data.get("monitoring") or {}).items():
+            unknown_keys = set(rule) - set(asdict(MonitoringRule()))
+            if unknown_keys:
+                raise BadInput(
+                    f"unknown monitoring settings for tier {name!r}: "
+                    + ", ".join(sorted(unknown_keys))
+                )
+            base_rule = asdict(monitoring.get(name) or MonitoringRule())
+            monitoring[name] = MonitoringRule(**{**base_rule, **dict(rule)})
+            m = monitoring[name]
+            if not (0 < m.psi_amber <= m.psi_red) or not (0 < m.auc_drop_amber <= m.auc_drop_red):
+                raise BadInput(
+                    f"tier {name!r}: each amber threshold must be above 0 and at most red"
+                )
+            if not (0 < m.calibration_gap_amber <= m.calibration_gap_red):
+                raise BadInput(
+                    f"tier {name!r}: each amber threshold must be above 0 and at most red"
+                )
+            if m.outcome_window_months < 1 or m.frequency_months < 1 or m.revalidation_days < 1:
+                raise BadInput(f"tier {name!r}: monitoring periods must be at least 1")
         return Policy(
+            monitoring=monitoring,
             owner_may_approve=bool(merged["owner_may_approve"]),
             registrant_may_approve=bool(merged["registrant_may_approve"]),
             one_role_per_person=bool(merged["one_role_per_person"]),

@@ -38,6 +38,7 @@ from govern.records import (
     ModelDeployed,
     ModelRegistered,
     ModelRetired,
+    OutcomesRecorded,
     PersonEnrolled,
     PersonRevoked,
     PolicySet,
@@ -146,7 +147,17 @@ policies = Table(
     Column("policy", Text, nullable=False),
 )
 
-TABLES = [datasets, models, people, findings, approvals, deployments, policies]
+outcomes = Table(
+    "reg_outcomes",
+    metadata,
+    Column("model", String(120), primary_key=True),
+    Column("prediction_id", String(256), primary_key=True),
+    Column("outcome", String(100), nullable=False),
+    Column("observed_at", String(27)),
+    Column("seq", BigInteger, nullable=False),
+)
+
+TABLES = [datasets, models, people, findings, approvals, deployments, policies, outcomes]
 
 
 def create(conn: Connection) -> None:
@@ -321,6 +332,34 @@ def _finding_closed(conn: Connection, e: Entry, r: Record) -> None:
     )
 
 
+def _outcome_rows(e: Entry, r: OutcomesRecorded) -> list[dict[str, Any]]:
+    return [
+        {
+            "model": r.model,
+            "prediction_id": row.id,
+            "outcome": row.outcome,
+            "observed_at": row.observed_at,
+            "seq": e.seq,
+        }
+        for row in r.rows
+    ]
+
+
+def _outcomes_recorded(conn: Connection, e: Entry, r: Record) -> None:
+    assert isinstance(r, OutcomesRecorded)
+    rows = _outcome_rows(e, r)
+    fresh = [row for row, o in zip(rows, r.rows, strict=True) if o.supersedes is None]
+    if fresh:
+        conn.execute(insert(outcomes), fresh)
+    for o in r.rows:
+        if o.supersedes is not None:  # a correction replaces the row it supersedes
+            conn.execute(
+                update(outcomes)
+                .where(outcomes.c.model == r.model, outcomes.c.prediction_id == o.id)
+                .values(outcome=o.outcome, observed_at=o.observed_at, seq=e.seq)
+            )
+
+
 def _insert(table: Table, row_of: Callable[[Entry, Any], dict[str, Any]]) -> Handler:
     def handler(conn: Connection, e: Entry, r: Record) -> None:
         conn.execute(insert(table).values(**row_of(e, r)))
@@ -343,6 +382,7 @@ _HANDLERS: dict[str, Handler] = {
     PersonRevoked.KIND: _person_revoked,
     KeyRotated.KIND: _key_rotated,
     FindingClosed.KIND: _finding_closed,
+    OutcomesRecorded.KIND: _outcomes_recorded,
     **{kind: _insert(table, row_of) for kind, (table, row_of) in _INSERTS.items()},
 }
 KINDS = tuple(_HANDLERS)
@@ -423,6 +463,12 @@ def _fold_closed(t: dict[str, Rows], e: Entry, r: Record) -> None:
     )
 
 
+def _fold_outcomes(t: dict[str, Rows], e: Entry, r: Record) -> None:
+    assert isinstance(r, OutcomesRecorded)
+    for row in _outcome_rows(e, r):
+        _put(t, outcomes, row)
+
+
 def _inserting(table: Table, row_of: Callable[[Entry, Any], dict[str, Any]]) -> FoldHandler:
     def fold(t: dict[str, Rows], e: Entry, r: Record) -> None:
         _put(t, table, row_of(e, r))
@@ -436,6 +482,7 @@ _FOLDS: dict[str, FoldHandler] = {
     PersonRevoked.KIND: _fold_revoked,
     KeyRotated.KIND: _fold_rotated,
     FindingClosed.KIND: _fold_closed,
+    OutcomesRecorded.KIND: _fold_outcomes,
     **{kind: _inserting(table, row_of) for kind, (table, row_of) in _INSERTS.items()},
 }
 

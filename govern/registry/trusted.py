@@ -28,6 +28,7 @@ from govern.records import (
     KINDS,
     ClockCorrected,
     KeyRotated,
+    OutcomesRecorded,
     PersonRevoked,
     PredictionBatch,
     PredictionErased,
@@ -42,12 +43,14 @@ if TYPE_CHECKING:
 
 __all__ = ["GOVERNANCE", "View", "effective", "rows", "view"]
 
-#: The per-decision kinds: looked up by their subject, never replayed by the gates' view.
+#: The per-decision kinds: looked up by their subject, never replayed by the gates' view (no gate
+#: decides from an outcome either: monitoring reads them by their subject).
 PREDICTIONS = (
     PredictionLogged.KIND,
     PredictionBatch.KIND,
     PredictionErased.KIND,
     PredictionOverridden.KIND,
+    OutcomesRecorded.KIND,
 )
 #: Every other kind govern writes: people, keys, policy, data, models, approvals, deployments,
 #: findings, documents and the log's own entries.
