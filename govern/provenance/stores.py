@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import orjson
 from sqlalchemy import func, select
 
 from govern.errors import InputTampered
@@ -82,10 +81,10 @@ def check_stores(reg: Registry, progress: Callable[[int], None] | None = None) -
                         hint="the input store is written only with predictions: find out who "
                         "wrote this row, then delete it",
                     )
-                payload = orjson.loads(read_envelope(bytes(body), seq).payload_json)
-                if commitment(bytes(salt), bytes(row)) != payload.get("input_commitment"):
+                scanned = PredictionLogged.scan(read_envelope(bytes(body), seq).payload_json)
+                if commitment(bytes(salt), bytes(row)) != scanned.input_commitment:
                     raise InputTampered(
-                        f"the stored input of entry {seq} (prediction {payload.get('subject')!r}) "
+                        f"the stored input of entry {seq} (prediction {scanned.id!r}) "
                         "does not match its commitment in the ledger: it was changed after the "
                         "decision",
                         hint="the ledger's commitment stands; restore the input store from a "

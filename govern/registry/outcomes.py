@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import orjson
 import pandas as pd
 
 from govern.errors import BadInput
@@ -28,6 +27,7 @@ from govern.records import (
     ModelRegistered,
     OutcomeRow,
     OutcomesRecorded,
+    PredictionLogged,
     subjects,
 )
 from govern.registry import catalog, models, tables
@@ -78,8 +78,8 @@ def _logged(reg: Registry, ids: list[str]) -> dict[str, tuple[int, str]]:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for entry in reg.ledger.checked_subjects(chunk, kind=_LOGGED):
-            payload = orjson.loads(read_envelope(entry.body, entry.seq).payload_json)
-            found[entry.subject or ""] = (entry.seq, str(payload["model"]))
+            scanned = PredictionLogged.scan(read_envelope(entry.body, entry.seq).payload_json)
+            found[scanned.id] = (entry.seq, scanned.model)
     return found
 
 
