@@ -20,7 +20,41 @@ if TYPE_CHECKING:
     from govern.registry.core import Registry
 
 SEVERITIES = ("high", "medium", "low")
-TYPES = ("validation issue", "policy exception", "limitation")
+TYPES = ("validation issue", "policy exception", "limitation", "monitoring")
+#: The type of the findings ``govern monitor --record`` raises on a breach: they flag the model
+#: and do not stop it unless the tier's monitoring rule says so (``findings_block``).
+MONITORING = "monitoring"
+
+
+def finding_record(
+    reg: Registry,
+    ref: str,
+    *,
+    severity: str,
+    text: str,
+    type: str = "validation issue",
+    due: str | None = None,
+) -> FindingRaised:
+    """The record of a new finding against ``ref``, checked, numbered after the last."""
+    if severity not in SEVERITIES:
+        raise BadInput(f"severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+    if type not in TYPES:
+        raise BadInput(f"finding type {type!r} is not one of: {', '.join(TYPES)}")
+    if not text.strip():
+        raise BadInput("a finding needs a text saying what is wrong")
+    row = models.resolve(reg, ref)
+    model = f"{row.name}@{row.version}"
+    number = len(trusted.rows(reg, proj.findings, model=model)) + 1
+    return FindingRaised(
+        subject=subjects.finding(model, number),
+        model=model,
+        model_entry=row.leaf,
+        number=number,
+        severity=severity,
+        type=type,
+        text=text,
+        due=due,
+    )
 
 
 def raise_finding(
@@ -33,27 +67,7 @@ def raise_finding(
     due: str | None = None,
 ) -> Entry:
     """A validator records a finding against a model version."""
-    if severity not in SEVERITIES:
-        raise BadInput(f"severity {severity!r} is not one of {', '.join(SEVERITIES)}")
-    if type not in TYPES:
-        raise BadInput(f"finding type {type!r} is not one of: {', '.join(TYPES)}")
-    if not text.strip():
-        raise BadInput("a finding needs a text saying what is wrong")
-    row = models.resolve(reg, ref)
-    model = f"{row.name}@{row.version}"
-    number = len(trusted.rows(reg, proj.findings, model=model)) + 1
-    return reg.record(
-        FindingRaised(
-            subject=subjects.finding(model, number),
-            model=model,
-            model_entry=row.leaf,
-            number=number,
-            severity=severity,
-            type=type,
-            text=text,
-            due=due,
-        )
-    )
+    return reg.record(finding_record(reg, ref, severity=severity, text=text, type=type, due=due))
 
 
 def close_finding(reg: Registry, ref: str, number: int, *, resolution: str) -> Entry:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from govern.errors import NotFound
 from govern.ledger.entry import format_ts, now_ts, parse_ts
-from govern.records import ApprovalSigned, ModelDeployed
+from govern.records import ApprovalSigned, ModelDeployed, MonitoringResult, subjects
 from govern.registry import approvals, findings, models, people, pins, trusted
 from govern.registry import projections as proj
 from govern.registry.dates import add_months
@@ -70,6 +70,8 @@ class Status:
     approval: str = REGISTERED
     # the open findings of a blocking severity raised by a person (they stop approval)
     blocking: tuple[Finding, ...] = field(default=())
+    # the latest recorded monitoring and when the next is due
+    monitoring: MonitoringState | None = None
 
     @property
     def approved(self) -> bool:
@@ -138,7 +140,13 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
             )
         )
     opened = tuple(findings.open_findings(reg, model, at))
-    automatic = [f for f in opened if _automatic(reg, f.raised_by)]
+    watch = policy.monitoring_rule(row.risk_tier)
+    automatic = [
+        f
+        for f in opened
+        if _automatic(reg, f.raised_by)
+        or (f.type == findings.MONITORING and not watch.findings_block)
+    ]
     blocking = [
         f for f in opened if f.severity in policy.blocking_severities and f not in automatic
     ]
@@ -193,8 +201,22 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
             + (" (deployed by a signed override)" if overrides else "")
         )
     expiries = [s.expires for s in signoffs if s.in_force]
+    # a red monitoring result makes revalidation due by its finding's date
+    expiries += [f.due for f in opened if f.type == findings.MONITORING and f.due is not None]
     next_due = min(expiries) if expiries else None
     flags = _flags(reg, signoffs, stale_items, automatic, next_due, at)
+    watched = monitoring_state(reg, model, at, watch.frequency_months, since=row.ts)
+    if watched.overdue and live:
+        since = watched.last_at[:10] if watched.last_at else "it was registered"
+        flags = (
+            *flags,
+            Flag(
+                "monitoring overdue",
+                watched.due or at,
+                f"no monitoring recorded since {since}: the tier asks for it every "
+                f"{watch.frequency_months} months",
+            ),
+        )
     return Status(
         model=model,
         as_of=at,
@@ -213,6 +235,7 @@ def status(reg: Registry, ref: str, as_of: str | None = None) -> Status:
         overridden_by=overridden_by,
         approval=approval,
         blocking=tuple(blocking),
+        monitoring=watched,
     )
 
 
@@ -262,6 +285,37 @@ def _flags(
                 )
             )
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class MonitoringState:
+    """The latest ``monitoring.result`` of a version at a moment, and when the next is due."""
+
+    last_status: str | None  # green, amber, red; None when none was recorded
+    last_at: str | None
+    last_entry: int | None
+    due: str | None
+    overdue: bool
+
+
+def monitoring_state(
+    reg: Registry, model: str, at: str, every_months: int, *, since: str
+) -> MonitoringState:
+    """From the checked ``monitoring.result`` entries of ``model`` recorded by ``at``."""
+    found = [
+        e
+        for e in reg.ledger.checked(
+            subject=subjects.monitoring(model), kinds=[MonitoringResult.KIND]
+        )
+        if e.ts <= at
+    ]
+    if not found:
+        due = format_ts(add_months(parse_ts(since), every_months))
+        return MonitoringState(None, None, None, due, due < at)
+    last = found[-1]
+    _e, result = reg.recorded(MonitoringResult, last.seq, last.leaf.hex())
+    due = format_ts(add_months(parse_ts(last.ts), every_months))
+    return MonitoringState(result.status, last.ts, last.seq, due, due < at)
 
 
 def deployment_history(reg: Registry, model: str) -> list[DeploymentEvent]:

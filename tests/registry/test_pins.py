@@ -237,8 +237,12 @@ def test_revalidation_coming_due_flags_with_its_date(world: World, approved: str
     soon = format_ts(parse_ts(due) - timedelta(days=30))
     st = status.status(reg, approved, as_of=soon)
     assert st.status == status.DEPLOYED
-    (flag,) = st.flags
+    (flag,) = [f for f in st.flags if f.kind == "revalidation due"]
     assert (flag.kind, flag.date) == ("revalidation due", due)
+    # eleven months in use without monitoring, where the high tier asks for it every three
+    (late,) = [f for f in st.flags if f.kind == "monitoring overdue"]
+    assert "every 3 months" in late.detail and st.monitoring is not None
+    assert st.monitoring.overdue and st.monitoring.last_status is None
 
 
 def test_deploying_v2_retires_v1_and_what_runs_is_refused(
