@@ -7,6 +7,7 @@ from govern.cli import (  # noqa: F401  (commands register on import)
     documents_cmds,
     explain_cmds,
     ledger_cmds,
+    monitor_cmds,
     provenance_cmds,
     registry_cmds,
 )

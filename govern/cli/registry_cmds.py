@@ -572,6 +572,7 @@ def status(
         "stale": [asdict(c) for c in st.stale],
         "overridden_by": st.overridden_by,
         "flags": [asdict(f) for f in st.flags],
+        "monitoring": None if st.monitoring is None else asdict(st.monitoring),
     }
     if as_json:
         _dump(data)
@@ -594,6 +595,12 @@ def status(
         )
     for w in st.warnings:
         console.print(f"  [bold red]warning:[/bold red] {w}")
+    m = st.monitoring
+    if m is not None and m.last_status is not None and m.last_at is not None:
+        console.print(
+            f"  monitoring: {m.last_status} (entry {m.last_entry}, {m.last_at[:10]}), next due "
+            f"{(m.due or '')[:10]}"
+        )
     for flag in st.flags:
         console.print(f"  [yellow]flag:[/yellow] {flag.kind} {flag.date[:10]}: {flag.detail}")
 
@@ -610,6 +617,7 @@ INVENTORY_COLUMNS = [
     "open_findings",
     "deployed_in",
     "stale",
+    "monitoring",
     "flags",
 ]
 

@@ -399,3 +399,8 @@ def waterfall(decision: DecisionExplanation, max_display: int) -> Any:
     ax.tick_params(axis="x", labelsize=7)
     _bare(ax)
     return fig
+
+
+# The figure style, for the other documents of this layer (the monitoring report).
+BLUE, RED, GREY, ORANGE = _BLUE, _RED, _GREY, _ORANGE
+new_figure, styled, tight, pairs = _figure, _styled, _tight, _pairs

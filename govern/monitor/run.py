@@ -254,7 +254,7 @@ def monitor(
     if r.task != "classification":
         raise BadInput(f"{mv.ref} is a regressor: govern monitors classifiers")
     at = as_of or now_ts()
-    start = start or START
+    start = start or mv.ts
     end = end or at
     if start >= end:
         raise BadInput(f"the period is empty: --from {start[:10]} is not before --to {end[:10]}")

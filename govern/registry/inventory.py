@@ -28,6 +28,7 @@ class InventoryRow:
     deployed_in: str
     stale: str = ""  # what the approval pinned that changed since (status "approval stale")
     flags: str = ""  # what to look at that does not stop the model, each with its date
+    monitoring: str = ""  # the latest recorded monitoring status and date, or "none"; overdue
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +62,15 @@ def inventory(reg: Registry, as_of: str | None = None) -> list[InventoryRow]:
                 stale="; ".join(f"{c.item} (entry {c.entry})" for c in st.stale)
                 + (f"; overridden (entry {st.overridden_by})" if st.overridden_by else ""),
                 flags="; ".join(f"{f.kind} {f.date[:10]}" for f in st.flags),
+                monitoring=_monitoring(st),
             )
         )
     return rows
+
+
+def _monitoring(st: Any) -> str:
+    m = st.monitoring
+    if m is None:
+        return ""
+    text = "none" if m.last_status is None else f"{m.last_status} {m.last_at[:10]}"
+    return text + (" (overdue)" if m.overdue and st.deployed_in else "")
