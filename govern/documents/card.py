@@ -30,6 +30,7 @@ from govern.records import (
     CategoricalColumn,
     ClassifierMetrics,
     ExplanationGenerated,
+    MonitoringResult,
     Recorded,
 )
 from govern.registry import catalog, models, profiles
@@ -1242,16 +1243,38 @@ def _s13_monitoring(f: Facts) -> list[b.Block]:
     ]
     blocks += _narr(f, "monitoring", "Metrics, thresholds, frequency and revalidation triggers")
     if f.monitoring:
+        last = f.monitoring[-1]
+        result = MonitoringResult.from_entry(last)
         blocks.append(
             b.table(
-                ["Entry", "Kind", "When", "By"],
-                [[str(e.seq), e.kind, e.ts, e.actor] for e in f.monitoring],
+                ["Metric", "On", "Value", "Amber", "Red", "Status"],
+                [
+                    [c.metric, c.on, f"{c.value:.4f}", f"{c.amber:g}", f"{c.red:g}", c.status]
+                    for c in result.checks
+                    if c.status != "green" or c.metric != "psi"
+                ],
+                title=f"Latest monitoring: {result.status} ({result.start[:10]} to "
+                f"{result.end[:10]}, {result.rows:,} decisions; features with green PSI "
+                "not listed)",
+                source=cite(last),
+            )
+        )
+        blocks.append(
+            b.table(
+                ["Entry", "Status", "Period", "When", "By"],
+                [
+                    [str(e.seq), r.status, f"{r.start[:10]} to {r.end[:10]}", e.ts, e.actor]
+                    for e in f.monitoring
+                    for r in (MonitoringResult.from_entry(e),)
+                ],
                 title="Monitoring results",
-                source="monitoring entries",
+                source="monitoring.result entries",
             )
         )
     else:
-        blocks.append(b.missing("monitoring results", "no monitoring entry names this version yet"))
+        blocks.append(
+            b.missing("monitoring results", "no monitoring result names this version yet")
+        )
     return blocks
 
 

@@ -17,6 +17,7 @@ from govern.documents import narrative as narrative_mod
 from govern.documents.narrative import Narrative
 from govern.errors import SignatureInvalid
 from govern.ledger import Entry, Head
+from govern.ledger.entry import format_ts, parse_ts
 from govern.records import (
     ApprovalSigned,
     ClassifierMetrics,
@@ -25,6 +26,7 @@ from govern.records import (
     ExplanationGenerated,
     JSONObject,
     ModelRegistered,
+    MonitoringResult,
     PersonEnrolled,
     PredictionLogged,
     ReasonTableRegistered,
@@ -34,6 +36,7 @@ from govern.records import (
 )
 from govern.registry import catalog, models, signing
 from govern.registry import findings as findings_mod
+from govern.registry.dates import add_months
 from govern.registry.entities import DeploymentEvent, Finding, ModelVersion
 from govern.registry.policy import TIERS, Policy, TierRule
 from govern.registry.status import (
@@ -261,10 +264,14 @@ def gather(reg: Registry, ref: str) -> Facts:
         None,
     )
     reason_table = None if table is None else Recorded.of(ReasonTableRegistered, table)
+    # Only monitoring results recorded for this very registration count (docs/monitoring.md).
     monitoring = tuple(
         e
-        for e in reg.ledger.entries(subject=subjects.model(model), stop=stop)
-        if e.kind.startswith("monitoring.")
+        for e in reg.ledger.checked(
+            subject=subjects.monitoring(model), kinds=[MonitoringResult.KIND]
+        )
+        if (stop is None or e.seq < stop)
+        and MonitoringResult.from_entry(e).model_entry == entry.leaf.hex()
     )
     documents = tuple(
         released
@@ -621,12 +628,40 @@ def _review_scheduled(f: Facts) -> Evidence:
 
 
 def _monitoring_results(f: Facts) -> Evidence:
+    """A recorded monitoring result of this version, recent by the tier's frequency."""
+    if not f.monitoring:
+        return _ev("monitoring_results", False, "", "no monitoring result recorded", [])
+    last = f.monitoring[-1]
+    result = MonitoringResult.from_entry(last)
+    every = f.policy.monitoring_rule(f.row.risk_tier).frequency_months
+    due = format_ts(add_months(parse_ts(last.ts), every))
+    recent = due >= f.at
     return _ev(
         "monitoring_results",
-        bool(f.monitoring),
-        f"{len(f.monitoring)} monitoring entries",
-        "no monitoring results recorded (no back-testing on outcomes realised in use)",
+        recent,
+        f"monitoring {result.status} for {result.start[:10]} to {result.end[:10]} "
+        f"(entry {last.seq}; {len(f.monitoring)} results)",
+        f"the latest monitoring result (entry {last.seq}, {last.ts[:10]}) is older than the "
+        f"tier's {every} months",
         [e.seq for e in f.monitoring],
+    )
+
+
+def _backtesting(f: Facts) -> Evidence:
+    """A recorded monitoring result holding outcomes analysis on matured cohorts."""
+    with_outcomes = [
+        e
+        for e in f.monitoring
+        for r in (MonitoringResult.from_entry(e),)
+        if any(c.metric in ("auc_drop", "calibration_gap") for c in r.checks)
+    ]
+    return _ev(
+        "backtesting",
+        bool(with_outcomes),
+        f"outcomes analysis on matured cohorts recorded (entry "
+        f"{with_outcomes[-1].seq if with_outcomes else ''})",
+        "no back-testing on outcomes realised in use is recorded",
+        [e.seq for e in with_outcomes],
     )
 
 
@@ -660,6 +695,7 @@ EVIDENCE: Mapping[str, Check] = {
     "findings_resolved": _findings_resolved,
     "review_scheduled": _review_scheduled,
     "monitoring_results": _monitoring_results,
+    "backtesting": _backtesting,
     "prediction_log": _prediction_log,
 }
 NARRATIVE_PREFIXES: Mapping[str, narrative_mod.Kind] = {

@@ -23,7 +23,7 @@ from govern.documents.evidence import Facts, cite
 from govern.documents.narrative import title_of
 from govern.errors import GovernError
 from govern.presentation import check_template_dir
-from govern.records import ClassifierMetrics, PersonEnrolled, subjects
+from govern.records import ClassifierMetrics, MonitoringResult, PersonEnrolled, subjects
 from govern.registry import models
 
 if TYPE_CHECKING:
@@ -498,10 +498,26 @@ def _s_outcomes(f: Facts) -> list[b.Block]:
     if f.monitoring:
         blocks.append(
             b.table(
-                ["Entry", "Kind", "When"],
-                [[str(e.seq), e.kind, e.ts] for e in f.monitoring],
+                ["Entry", "Status", "Period", "Decisions", "Outcomes analysis", "When"],
+                [
+                    [
+                        str(e.seq),
+                        r.status,
+                        f"{r.start[:10]} to {r.end[:10]}",
+                        f"{r.rows:,}",
+                        "; ".join(
+                            f"{c.metric} {c.value:.4f} ({c.status})"
+                            for c in r.checks
+                            if c.metric in ("auc_drop", "calibration_gap")
+                        )
+                        or "no matured outcomes",
+                        e.ts,
+                    ]
+                    for e in f.monitoring
+                    for r in (MonitoringResult.from_entry(e),)
+                ],
                 title="Back-testing and monitoring results",
-                source="monitoring entries",
+                source="monitoring.result entries",
             )
         )
     else:
