@@ -604,7 +604,8 @@ def _approval(f: Facts) -> Evidence:
 
 
 def _findings_resolved(f: Facts) -> Evidence:
-    blocking = [x for x in f.status.open_findings if x.severity in f.policy.blocking_severities]
+    # the findings that stop the model (automatic monitoring findings flag it: status.py)
+    blocking = list(f.status.blocking)
     return Evidence(
         "findings_resolved",
         not blocking,

@@ -122,7 +122,8 @@ class MonitoringRule:
     auc_drop_red: float = 0.05
     calibration_gap_amber: float = 0.05  # the largest |predicted - observed| rate over bands
     calibration_gap_red: float = 0.10
-    outcome_window_months: int = 12  # when a cohort's outcomes have matured (default: 12 months)
+    # when a cohort's outcomes have matured (default: 12 months; 0: at once, e.g. fraud confirmed)
+    outcome_window_months: int = 12
     frequency_months: int = 3  # how often monitoring must be recorded
     revalidation_days: int = 90  # a red result makes revalidation due within this
     findings_block: bool = False  # whether monitoring's findings stop scoring
@@ -260,8 +261,11 @@ def from_dict(data: dict[str, Any]) -> Policy:
                 raise BadInput(
                     f"tier {name!r}: each amber threshold must be above 0 and at most red"
                 )
-            if m.outcome_window_months < 1 or m.frequency_months < 1 or m.revalidation_days < 1:
-                raise BadInput(f"tier {name!r}: monitoring periods must be at least 1")
+            if m.outcome_window_months < 0 or m.frequency_months < 1 or m.revalidation_days < 1:
+                raise BadInput(
+                    f"tier {name!r}: the outcome window may not be negative (0: outcomes count "
+                    "at once), the frequency and the revalidation period must be at least 1"
+                )
         return Policy(
             monitoring=monitoring,
             owner_may_approve=bool(merged["owner_may_approve"]),
