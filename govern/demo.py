@@ -42,6 +42,8 @@ from govern.registry.sshsig import new_keypair
 __all__ = [
     "MODEL",
     "ORIGIN",
+    "SERVICE",
+    "TARGET",
     "DemoResult",
     "german_credit_path",
     "narrative_path",

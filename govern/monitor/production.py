@@ -13,15 +13,17 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
-from sqlalchemy import inspect, null, select
+from sqlalchemy import inspect, select
 
-from govern.ledger.entry import read_envelope
+from govern.ledger.entry import payload_bytes
 from govern.ledger.schema import EntryRow
 from govern.records import PredictionLogged
 from govern.registry import erasable
@@ -34,7 +36,7 @@ __all__ = ["Chunk", "chunks", "period_bounds"]
 _E = EntryRow.__table__  # type: ignore[attr-defined]
 _I = erasable.inputs
 #: Entries per query.
-CHUNK = 50_000
+CHUNK = 20_000
 
 
 @dataclass
@@ -96,70 +98,81 @@ def chunks(
     needle = b'"model":"' + model.encode() + b'"'
     schema = _schema(numeric, categorical)
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
-    with reg.ledger.engine.connect() as conn:
+    engine = reg.ledger.engine
+    with engine.connect() as conn:
         inputs_present = bool(inspect(conn).has_table(_I.name))
-        for lo in range(first, stop, size):
-            hi = min(lo + size, stop)
-            columns = (_E.c.seq, _E.c.ts, _E.c.body, _E.c.leaf)
-            where = (_E.c.seq >= lo, _E.c.seq < hi, _E.c.kind == PredictionLogged.KIND)
-            if inputs_present:
-                query = (
-                    select(*columns, _I.c.input_row)
-                    .select_from(_E.outerjoin(_I, _I.c.seq == _E.c.seq))
-                    .where(*where)
-                    .order_by(_E.c.seq)
-                )
-            else:
-                query = select(*columns, null()).where(*where).order_by(_E.c.seq)
-            seqs: list[int] = []
-            ts: list[str] = []
-            ids: list[str] = []
-            scores: list[float] = []
-            decisions: list[str | None] = []
-            stored: list[bool] = []
-            rows: list[bytes] = []
-            digest = hashlib.sha256()
-            for seq, at, body, leaf, row in conn.execute(query):
-                if at < start or at >= end:
-                    continue
-                payload = read_envelope(bytes(body), seq).payload_json
-                if needle not in payload:
-                    continue
-                scanned = PredictionLogged.scan(payload)
-                if scanned.model != model:
-                    continue
-                seqs.append(seq)
-                ts.append(at)
-                ids.append(scanned.id)
-                scores.append(float(scanned.score))
-                decisions.append(scanned.decision)
-                digest.update(bytes(leaf))
-                if row is not None:
-                    raw = bytes(row)
-                    rows.append(raw)
-                    digest.update(raw)
-                stored.append(row is not None)
-            if not seqs:
-                continue
-            features: dict[str, np.ndarray[Any, Any]] = {}
-            if rows:
-                table = pj.read_json(io.BytesIO(b"\n".join(rows)), parse_options=options)
-                for name in numeric:
-                    features[name] = table.column(name).to_numpy(zero_copy_only=False)
-                for name in categorical:
-                    features[name] = np.asarray(table.column(name).to_pylist(), dtype=object)
-            else:
-                for name in numeric:
-                    features[name] = np.zeros(0, dtype="float64")
-                for name in categorical:
-                    features[name] = np.zeros(0, dtype=object)
-            yield Chunk(
-                seqs=np.asarray(seqs, dtype="int64"),
-                ts=ts,
-                ids=ids,
-                scores=np.asarray(scores, dtype="float64"),
-                decisions=decisions,
-                stored=np.asarray(stored, dtype=bool),
-                features=features,
-                digest=digest.digest(),
-            )
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    row_col = "i.input_row" if inputs_present else "NULL"
+    join = f" LEFT JOIN {_I.name} i ON i.seq = e.seq" if inputs_present else ""
+    sql = (
+        f"SELECT e.seq, e.ts, e.body, e.leaf, {row_col} FROM {_E.name} e{join} "
+        f"WHERE e.seq >= {mark} AND e.seq < {mark} AND e.kind = {mark} ORDER BY e.seq"
+    )
+
+    def fetch(lo: int) -> list[Any]:
+        """One chunk's rows, on a connection of its own: the next chunk is read while this
+        one is parsed (the driver and pyarrow release the interpreter lock while they work)."""
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(sql, (lo, min(lo + size, stop), PredictionLogged.KIND))
+            rows = cursor.fetchall()
+            cursor.close()
+        finally:
+            raw.close()
+        return [r for r in rows if start <= r[1] < end and needle in r[2]]
+
+    starts = list(range(first, stop, size))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(fetch, starts[0]) if starts else None
+        for k in range(len(starts)):
+            assert pending is not None
+            fetched = pending.result()
+            pending = pool.submit(fetch, starts[k + 1]) if k + 1 < len(starts) else None
+            chunk = _chunk(fetched, model, numeric, categorical, options)
+            if chunk is not None:
+                yield chunk
+
+
+def _chunk(
+    fetched: list[Any],
+    model: str,
+    numeric: Sequence[str],
+    categorical: Sequence[str],
+    options: Any,
+) -> Chunk | None:
+    """The rows of ``model`` among ``fetched``, parsed by column."""
+    if not fetched:
+        return None
+    scanned = PredictionLogged.scan_columns([payload_bytes(bytes(r[2])) for r in fetched])
+    mask = pc.equal(scanned.column("model"), model).to_numpy(zero_copy_only=False)
+    if not mask.any():
+        return None
+    mine = scanned.filter(pa.array(mask))
+    rows = [fetched[i] for i in np.flatnonzero(mask)]
+    inputs = [bytes(r[4]) for r in rows if r[4] is not None]
+    digest = hashlib.sha256()
+    digest.update(b"".join(bytes(r[3]) for r in rows))
+    digest.update(b"".join(inputs))
+    features: dict[str, Any] = {}
+    if inputs:
+        table = pj.read_json(io.BytesIO(b"\n".join(inputs)), parse_options=options)
+        for name in numeric:
+            features[name] = table.column(name).to_numpy(zero_copy_only=False)
+        for name in categorical:
+            features[name] = table.column(name).to_pandas().to_numpy(dtype=object)
+    else:
+        for name in numeric:
+            features[name] = np.zeros(0, dtype="float64")
+        for name in categorical:
+            features[name] = np.zeros(0, dtype=object)
+    return Chunk(
+        seqs=np.fromiter((r[0] for r in rows), dtype="int64", count=len(rows)),
+        ts=[r[1] for r in rows],
+        ids=mine.column("id").to_pylist(),
+        scores=pc.cast(mine.column("score"), pa.float64()).to_numpy(),
+        decisions=mine.column("decision").to_pylist(),
+        stored=np.fromiter((r[4] is not None for r in rows), bool, len(rows)),
+        features=features,
+        digest=digest.digest(),
+    )

@@ -310,26 +310,31 @@ def monitor(
             feature_counts[f] += bins[f].count(chunk.features[f])
         for f in numeric:
             ks_counts[f] += grids[f].count(chunk.features[f])
-        windows = [key(t) for t in chunk.ts]
-        for w in set(windows):
-            mask = np.fromiter((x == w for x in windows), dtype=bool, count=n)
-            acc = accs[w]
+        windows = np.asarray([key(t) for t in chunk.ts])
+        decisions = np.asarray(chunk.decisions, dtype=object)
+        over = (
+            np.fromiter((pid in overridden for pid in chunk.ids), bool, n)
+            if overridden
+            else np.zeros(n, dtype=bool)
+        )
+        hits = [known.get(pid) for pid in chunk.ids] if known else []
+        for w in np.unique(windows):
+            mask = windows == w
+            acc = accs[str(w)]
             acc.volume += int(mask.sum())
             acc.erased += int((~chunk.stored[mask]).sum())
             counts = band_counts(chunk.scores[mask])
             acc.score_counts = counts if acc.score_counts is None else acc.score_counts + counts
-            for i in np.flatnonzero(mask):
-                d = chunk.decisions[i]
-                if d is not None:
-                    acc.decided += 1
-                    acc.favourable += d == favourable
-                pid = chunk.ids[i]
-                if pid in overridden:
-                    acc.overridden += 1
-                hit = known.get(pid)
-                if hit is not None:
-                    acc.scores.append(chunk.scores[i])
-                    acc.truth.append(hit[0] == positive)
+            d = decisions[mask]
+            acc.decided += int(np.sum(d != None))  # noqa: E711  (elementwise on objects)
+            acc.favourable += int(np.sum(d == favourable))
+            acc.overridden += int(over[mask].sum())
+            if hits:
+                for i in np.flatnonzero(mask):
+                    hit = hits[i]
+                    if hit is not None:
+                        acc.scores.append(chunk.scores[i])
+                        acc.truth.append(hit[0] == positive)
     if rows == 0:
         raise BadInput(
             f"no decisions of {mv.ref} are logged between {start[:10]} and {end[:10]}",

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     delete,
     insert,
+    inspect,
     select,
     update,
 )
@@ -389,8 +390,14 @@ KINDS = tuple(_HANDLERS)
 
 
 def _snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
+    """The stored rows of every table; a table a registry made before it existed lacks (opened
+    read-only, so not created) holds none."""
     out: dict[str, list[tuple[Any, ...]]] = {}
+    present = set(inspect(conn).get_table_names())
     for table in TABLES:
+        if table.name not in present:
+            out[table.name] = []
+            continue
         key = list(table.primary_key.columns)
         rows = conn.execute(select(table).order_by(*key)).all()
         out[table.name] = [tuple(r) for r in rows]
