@@ -404,10 +404,15 @@ def monitor(
         )
     pooled = _discrimination(matured_scores, matured_truth)
     bands = _bands(uppers, band_labels, matured_scores, matured_truth, cal)
+    # The gap beyond sampling noise: how far the mean prediction lies outside the observed
+    # rate's 95 % interval (0 inside it), over bands with MIN_BAND outcomes or more.
     gaps = [
-        abs(b.predicted - b.observed)
+        max(b.low - b.predicted, b.predicted - b.high, 0.0)
         for b in bands
-        if b.count >= MIN_BAND and b.predicted is not None and b.observed is not None
+        if b.count >= MIN_BAND
+        and b.predicted is not None
+        and b.low is not None
+        and b.high is not None
     ]
     auc_drop = (
         None

@@ -120,7 +120,8 @@ class MonitoringRule:
     psi_red: float = 0.25
     auc_drop_amber: float = 0.03  # ROC AUC of the development sample minus AUC on outcomes
     auc_drop_red: float = 0.05
-    calibration_gap_amber: float = 0.05  # the largest |predicted - observed| rate over bands
+    # the largest distance of a band's mean prediction from its observed rate's 95 % interval
+    calibration_gap_amber: float = 0.05
     calibration_gap_red: float = 0.10
     # when a cohort's outcomes have matured (default: 12 months; 0: at once, e.g. fraud confirmed)
     outcome_window_months: int = 12
