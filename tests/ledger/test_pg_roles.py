@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -37,9 +41,32 @@ def url_as(user: str, schema: str, role: str | None = None) -> str:
     return f"{base}{'&' if '?' in base else '?'}options={opts}"
 
 
-@pytest.mark.postgres
-def test_documented_roles(pg_url: str, tmp_path: Path) -> None:
-    del pg_url  # only for the skip/require logic of the fixture
+@dataclass
+class Roles:
+    """A schema and the roles of docs/postgresql.md, made from its first SQL block; ``grant``
+    runs its second (after `govern init` as the owner)."""
+
+    names: dict[str, str]
+    admin: Any
+
+    @property
+    def schema(self) -> str:
+        return self.names["govern"]
+
+    def url(self, role: str) -> str:
+        """The URL of ``role`` (govern_owner: postgres acting as the owner)."""
+        if role == "govern_owner":
+            return url_as("postgres", self.schema, role=self.names["govern_owner"])
+        return url_as(self.names[role], self.schema)
+
+    def grant(self) -> None:
+        with self.admin.begin() as conn:
+            for stmt in statements(doc_sql()[1], self.names):
+                conn.execute(text(stmt))
+
+
+@contextmanager
+def documented_roles() -> Iterator[Roles]:
     tag = uuid.uuid4().hex[:8]
     names = {
         "govern_owner": f"gov_owner_{tag}",
@@ -47,20 +74,33 @@ def test_documented_roles(pg_url: str, tmp_path: Path) -> None:
         "govern_auditor": f"gov_aud_{tag}",
         "govern": f"gov_schema_{tag}",
     }
-    first, second = doc_sql()
     admin = create_engine(PG_URL)  # type: ignore[arg-type]
     try:
         with admin.begin() as conn:
-            for stmt in statements(first, names):
+            for stmt in statements(doc_sql()[0], names):
                 conn.execute(text(stmt))
-        schema = names["govern"]
-        owner_url = url_as("postgres", schema, role=names["govern_owner"])
-        reg = init_registry(
-            owner_url, "bank.example/govern/roles", key_path=tmp_path / "k", admin="ada"
-        )
+        yield Roles(names, admin)
+    finally:
         with admin.begin() as conn:
-            for stmt in statements(second, names):
-                conn.execute(text(stmt))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {names['govern']} CASCADE"))
+            for role in ("govern_app", "govern_auditor", "govern_owner"):
+                conn.execute(text(f"DROP OWNED BY {names[role]}"))
+                conn.execute(text(f"DROP ROLE IF EXISTS {names[role]}"))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_documented_roles(pg_url: str, tmp_path: Path) -> None:
+    del pg_url  # only for the skip/require logic of the fixture
+    with documented_roles() as roles:
+        names, schema = roles.names, roles.schema
+        reg = init_registry(
+            roles.url("govern_owner"),
+            "bank.example/govern/roles",
+            key_path=tmp_path / "k",
+            admin="ada",
+        )
+        roles.grant()
 
         app_url = url_as(names["govern_app"], schema)
         with Ledger.open(app_url) as ledger:
@@ -95,10 +135,3 @@ def test_documented_roles(pg_url: str, tmp_path: Path) -> None:
             )
         aud.dispose()
         assert reg.origin == "bank.example/govern/roles"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {names['govern']} CASCADE"))
-            for role in ("govern_app", "govern_auditor", "govern_owner"):
-                conn.execute(text(f"DROP OWNED BY {names[role]}"))
-                conn.execute(text(f"DROP ROLE IF EXISTS {names[role]}"))
-        admin.dispose()

@@ -6,7 +6,6 @@ least-privileged application role, is refused by the gate with its code, logs no
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from govern.registry import projections as proj
 from govern.registry.sshsig import new_keypair
 from tests.conftest import PG_URL, World, make_world
 from tests.credit import TARGET, make_pipeline
-from tests.ledger.test_pg_roles import doc_sql, statements, url_as
+from tests.ledger.test_pg_roles import documented_roles
 from tests.provenance.conftest import approve_and_deploy, register
 from tests.provenance.helpers import state
 
@@ -77,45 +76,19 @@ def _pg_app_role(tmp_path: Path, german_split: dict[str, Path]) -> Iterator[tupl
     """The roles and grants of docs/postgresql.md; the registry is used as the app role."""
     if not PG_URL:
         pytest.skip("PostgreSQL tests need GOVERN_TEST_PG_URL")
-    tag = uuid.uuid4().hex[:8]
-    names = {
-        "govern_owner": f"gov_owner_{tag}",
-        "govern_app": f"gov_app_{tag}",
-        "govern_auditor": f"gov_aud_{tag}",
-        "govern": f"gov_schema_{tag}",
-    }
-    first, second = doc_sql()
-    admin = create_engine(PG_URL)
-    schema = names["govern"]
-    try:
-        with admin.begin() as conn:
-            for stmt in statements(first, names):
-                conn.execute(text(stmt))
-
-        def grant() -> None:
-            with admin.begin() as conn:
-                for stmt in statements(second, names):
-                    conn.execute(text(stmt))
-
-        app_url = url_as(names["govern_app"], schema)
+    with documented_roles() as roles:
+        app_url = roles.url("govern_app")
         world = make_world(
-            url_as("postgres", schema, role=names["govern_owner"]),
+            roles.url("govern_owner"),
             tmp_path,
             german_split,
             open_url=app_url,
-            after_init=grant,
+            after_init=roles.grant,
         )
         try:
             yield world, app_url
         finally:
             world.reg.close()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            for role in ("govern_app", "govern_auditor", "govern_owner"):
-                conn.execute(text(f"DROP OWNED BY {names[role]}"))
-                conn.execute(text(f"DROP ROLE IF EXISTS {names[role]}"))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
