@@ -16,7 +16,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -253,9 +253,11 @@ def monitor(
     r = mv.record
     if r.task != "classification":
         raise BadInput(f"{mv.ref} is a regressor: govern monitors classifiers")
-    at = as_of or now_ts()
+    # The moment the ledger's state describes (its last entry's time), not the clock: the same
+    # ledger gives the same report, byte for byte, like the card.
+    at = as_of or reg.ledger.head().last_ts
     start = start or mv.ts
-    end = end or at
+    end = end or format_ts(parse_ts(at) + timedelta(microseconds=1))
     if start >= end:
         raise BadInput(f"the period is empty: --from {start[:10]} is not before --to {end[:10]}")
     rule = reg.policy(at).monitoring_rule(r.risk_tier)

@@ -167,11 +167,22 @@ def test_the_report_files_and_the_command(demo: Demo, tmp_path) -> None:  # type
     first = out.read_bytes()
     data = json.loads(first)
     assert data["model"] == REF and data["rows"] == 1000
+    # the same ledger state gives the same bytes
+    assert runner.invoke(app, ["monitor", REF, "--db", db, "-o", str(out)]).exit_code == 0
+    assert out.read_bytes() == first
     for suffix in ("html", "pdf"):
         path = tmp_path / f"monitoring.{suffix}"
         assert runner.invoke(app, ["monitor", REF, "--db", db, "-o", str(path)]).exit_code == 0
         assert path.stat().st_size > 10_000
-    assert b"<img" in (tmp_path / "monitoring.html").read_bytes()
+    html = (tmp_path / "monitoring.html").read_bytes()
+    assert b"<img" in html
+    assert (
+        runner.invoke(
+            app, ["monitor", REF, "--db", db, "-o", str(tmp_path / "again.html")]
+        ).exit_code
+        == 0
+    )
+    assert (tmp_path / "again.html").read_bytes() == html
 
 
 @pytest.mark.parametrize(
