@@ -209,7 +209,11 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
         step(f"data registered: {tr.ref} ({len(train)} rows), {ho.ref} ({len(holdout)} rows)")
 
         def register(
-            model: object, name: str, intended_use: str, limitations: str = ""
+            model: object,
+            name: str,
+            intended_use: str,
+            limitations: str = "",
+            challenger_of: str | None = None,
         ) -> tuple[str, float]:
             mv = models.register_model(
                 reg,
@@ -226,6 +230,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
                 favorable_label="good",
                 threshold=0.5,
                 code=_demo_code_version(),
+                challenger_of=challenger_of,
             )
             return mv.ref, float(mv.record.classifier_metrics(ho.ref).roc_auc or 0.0)
 
@@ -242,6 +247,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = lambda _s: None) -> D
             train_challenger(train),
             f"{MODEL}-challenger",
             intended_use=f"Challenger to {MODEL}: benchmark only, not for decisions.",
+            challenger_of=ref,
         )
         step(f"challenger registered on the same holdout: {challenger}, ROC AUC {fmt(ch_auc)}")
 

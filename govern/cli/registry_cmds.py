@@ -231,6 +231,9 @@ def model_add(
     branch: str | None = typer.Option(None, "--branch", help="With --commit: the branch."),
     code_path: Path = typer.Option(Path("."), "--code-path", help="The git work tree."),
     trust_pickle: bool = typer.Option(False, "--trust-pickle"),
+    challenger_of: str | None = typer.Option(
+        None, "--challenger-of", help="The version NAME@V this one would replace."
+    ),
     db: str | None = DbOption,
     artifacts: Path | None = ArtifactsOption,
 ) -> None:
@@ -255,8 +258,11 @@ def model_add(
             allow_dirty=allow_dirty,
             artifact_file=artifact,
             trust_pickle=trust_pickle,
+            challenger_of=challenger_of,
         )
     console.print(f"{mv.ref} registered (entry {mv.seq})")
+    if mv.record.challenger_of is not None:
+        console.print(f"  a designated challenger of {mv.record.challenger_of.ref}")
     if mv.task == "classification":
         r = mv.record
         console.print(
@@ -266,6 +272,20 @@ def model_add(
         for ref in mv.record.metrics:
             m = mv.record.classifier_metrics(ref)
             console.print(f"  {ref}: ROC AUC {fmt(m.roc_auc)}, Gini {fmt(m.gini)}, KS {fmt(m.ks)}")
+
+
+@model_app.command("challenger")
+def model_challenger(
+    ctx: typer.Context,
+    candidate: str = typer.Argument(..., metavar="CANDIDATE@V"),
+    of: str = typer.Option(..., "--of", help="The live version NAME@V it would replace."),
+    reason: str = typer.Option(..., "--reason", help="Why it is designated."),
+    db: str | None = DbOption,
+) -> None:
+    """Designate a registered version as the challenger of another (a signed entry)."""
+    with registry(ctx, db) as reg:
+        entry = models.designate_challenger(reg, candidate, of, reason=reason)
+    console.print(f"{candidate} designated a challenger of {of} (entry {entry.seq})")
 
 
 @model_app.command("show")

@@ -972,8 +972,9 @@ def _benchmark(f: Facts, figs: dict[str, Any]) -> list[b.Block]:
         blocks.append(
             b.missing(
                 "challenger comparison",
-                "no other model version is registered "
-                "with metrics on the same holdout data (same SHA-256)",
+                "no version is designated as a challenger of this one "
+                "(`govern model add --challenger-of`, `govern model challenger`) with metrics "
+                "on the same holdout data (same SHA-256)",
             )
         )
     blocks += _narr(f, "benchmarking", "Benchmarking")

@@ -344,13 +344,15 @@ def _approvals(reg: Registry, model: str, stop: int) -> list[Approval]:
 def _challengers(
     reg: Registry, model: str, registration: ModelRegistered, stop: int
 ) -> list[Challenger]:
-    """Other versions (of any model) with metrics on a holdout of identical bytes."""
+    """The versions designated as challengers of this one (docs/registry.md, "Challengers")
+    that have metrics on a holdout of identical bytes. Never inferred: a scratch version that
+    reuses the holdout is no challenger unless someone designated it."""
     ours = {d.sha256: d.ref for d in registration.validation_data}
     if not ours:
         return []
     out = []
-    for other in models.versions(reg):
-        if other.ref == model or other.seq >= stop:
+    for other, designated in models.challengers_of(reg, model):
+        if designated >= stop:
             continue
         for d in other.record.validation_data:
             if d.sha256 in ours and d.ref in other.record.metrics:
@@ -364,6 +366,7 @@ def _challengers(
                         d.sha256,
                     )
                 )
+                break
     return out
 
 

@@ -381,9 +381,10 @@ def _s_replication(reg: Registry, f: Facts, replicate: bool) -> list[b.Block]:
 def _s_benchmarking(f: Facts) -> list[b.Block]:
     blocks: list[b.Block] = [
         b.note(
-            "Challenger rule: another registered model version (another version of this model, or "
-            "another model) whose holdout metrics were computed on a dataset of identical bytes "
-            "(the same SHA-256) as one of this version's holdouts."
+            "Challenger rule: a version designated as a challenger of this one (at its "
+            "registration, or by a later signed entry; never inferred) whose holdout metrics were "
+            "computed on a dataset of identical bytes (the same SHA-256) as one of this "
+            "version's holdouts."
         )
     ]
     if f.challengers:

@@ -127,6 +127,15 @@ class RegressorMetrics:
 
 
 @dataclass(frozen=True)
+class Designated:
+    """The live version a candidate would replace: its reference and its registration's leaf
+    hash (docs/registry.md, "Challengers")."""
+
+    ref: str
+    entry: str
+
+
+@dataclass(frozen=True)
 class ModelRegistered(Record, kind="model.registered", purpose="model", action="register-model"):
     subject: str
     name: str
@@ -150,6 +159,8 @@ class ModelRegistered(Record, kind="model.registered", purpose="model", action="
     # The class that is good for the applicant (a classifier); absent from entries written
     # before it was asked for, which are read as favourable = positive (docs/reason-codes.md).
     favorable_label: str | None = optional()
+    # The version this one is a designated challenger of (absent: none)
+    challenger_of: Designated | None = optional()
     signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
     @property
@@ -185,3 +196,17 @@ class ModelRegistered(Record, kind="model.registered", purpose="model", action="
         return from_json(
             RegressorMetrics, self.metrics[holdout], what=f"metrics of {self.ref} on {holdout}"
         )
+
+
+@dataclass(frozen=True)
+class ChallengerDesignated(
+    Record, kind="model.challenger", purpose="model", action="register-model"
+):
+    """A version designated, after its registration, as the challenger of a live one."""
+
+    subject: str  # model:CANDIDATE@V
+    candidate: str
+    candidate_entry: str
+    of: Designated
+    reason: str
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)

@@ -20,7 +20,9 @@ from govern.errors import BadInput, FavourableOutcomeMissing, NotFound
 from govern.ledger import Entry
 from govern.records import (
     Artifact,
+    ChallengerDesignated,
     Code,
+    Designated,
     Estimator,
     Feature,
     ModelRegistered,
@@ -133,8 +135,12 @@ def register_model(
     allow_dirty: bool = False,
     artifact_file: Path | None = None,
     trust_pickle: bool = False,
+    challenger_of: str | None = None,
 ) -> ModelVersion:
     """Register the next version of ``name``; everything is checked before anything is written.
+
+    ``challenger_of`` (NAME@V) designates the version this one would replace
+    (docs/registry.md, "Challengers").
 
     ``positive_label`` is the class whose probability is the score (and that the metrics count
     as positive; default: the last of ``classes_``); ``favorable_label``, required for a
@@ -157,6 +163,7 @@ def register_model(
             "enrolled person, so that segregation of duties can tell who they are",
             hint="enrol them first (`govern people add`), or name an enrolled owner",
         ) from None
+    live = None if challenger_of is None else _live(reg, challenger_of)
     train_rows = _dataset_refs(reg, training_data, "training")
     holdout_rows = _dataset_refs(reg, validation_data, "validation")
     train = catalog.load(reg, f"{train_rows[0].name}@{train_rows[0].version}")
@@ -242,9 +249,63 @@ def register_model(
         risk_tier=risk_tier,
         metrics=metrics,
         environment=environment(),
+        challenger_of=None if live is None else Designated(live.ref, live.leaf),
     )
+    if live is not None and live.record.task != task:
+        raise BadInput(f"{live.ref} is a {live.record.task} model: a challenger does the same task")
     entry = reg.record(record)
     return ModelVersion(record, entry.seq, entry.leaf.hex(), entry.ts, entry.actor)
+
+
+def _live(reg: Registry, ref: str) -> ModelVersion:
+    live = resolve(reg, ref)
+    if parse_ref(ref).version is None:
+        raise BadInput(
+            f"name the version a challenger would replace exactly: {live.ref}, not {ref}",
+        )
+    return live
+
+
+def designate_challenger(reg: Registry, candidate: str, of: str, *, reason: str) -> Entry:
+    """Record, after its registration, that ``candidate`` is a challenger of ``of``."""
+    cand = resolve(reg, candidate)
+    live = _live(reg, of)
+    if cand.ref == live.ref:
+        raise BadInput(f"{cand.ref} cannot be a challenger of itself")
+    if cand.record.task != live.record.task:
+        raise BadInput(f"{live.ref} is a {live.record.task} model: a challenger does the same task")
+    if not reason.strip():
+        raise BadInput("say why the version is designated (--reason)")
+    if any(c.ref == cand.ref for c, _seq in challengers_of(reg, live.ref)):
+        raise BadInput(f"{cand.ref} is already a designated challenger of {live.ref}")
+    return reg.record(
+        ChallengerDesignated(
+            subject=subjects.model(cand.ref),
+            candidate=cand.ref,
+            candidate_entry=cand.leaf,
+            of=Designated(live.ref, live.leaf),
+            reason=reason.strip(),
+        )
+    )
+
+
+def challengers_of(reg: Registry, ref: str) -> list[tuple[ModelVersion, int]]:
+    """The designated challengers of ``ref`` (NAME@V), each with the entry that designated it
+    (its registration or a later ``model.challenger``), in ledger order. Nothing is inferred:
+    a version on the same holdout is no challenger unless someone said so."""
+    live = resolve(reg, ref)
+    out: dict[str, tuple[ModelVersion, int]] = {}
+    for mv in versions(reg):
+        d = mv.record.challenger_of
+        if d is not None and d.ref == live.ref and d.entry == live.leaf:
+            out[mv.ref] = (mv, mv.seq)
+    for entry in reg.ledger.checked(kinds=[ChallengerDesignated.KIND]):
+        r = ChallengerDesignated.from_entry(entry)
+        if r.of.ref == live.ref and r.of.entry == live.leaf and r.candidate not in out:
+            cand = resolve(reg, r.candidate)
+            if cand.leaf == r.candidate_entry:
+                out[cand.ref] = (cand, entry.seq)
+    return sorted(out.values(), key=lambda x: x[1])
 
 
 def evaluate(

@@ -326,14 +326,21 @@ def test_challenger_and_changes_since_previous_card(demo: Demo) -> None:
     with demo.open() as reg:
         ref = register_copy(reg, "credit-risk", holdout=True, threshold=0.4)
         assert ref == "credit-risk@2"
+        # a version on the same holdout is no challenger until someone designates it
+        undesignated = json.loads(build_card(reg, ref, explain=False).json())
+        perf = next(s for s in undesignated["sections"] if s["key"] == "performance")
+        assert not any(b.get("title") == "Challenger comparison" for b in perf["blocks"])
+        models.designate_challenger(
+            reg, "credit-risk-challenger@1", ref, reason="the gradient-boosted benchmark"
+        )
         data = json.loads(build_card(reg, ref, explain=False).json())
         html = build_card(reg, ref).html
     perf = next(s for s in data["sections"] if s["key"] == "performance")
     challenge = next(b for b in perf["blocks"] if b.get("title") == "Challenger comparison")
-    # credit-risk@1 and the demo's gradient-boosted challenger share the holdout's bytes.
+    # the designated challenger, on a holdout of the same bytes; credit-risk@1 is its
+    # predecessor, not a challenger
     assert [r[0] for r in challenge["rows"]] == [
         "credit-risk@2 (this card)",
-        "credit-risk@1",
         "credit-risk-challenger@1",
     ]
     assert "ROC curve on german-holdout@1 with challengers" in html

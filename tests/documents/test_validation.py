@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from govern.documents.validation import SECTIONS, build_validation_report
+from govern.registry import models
 from tests.documents.conftest import Demo, govern, ok, one_line_error, register_copy
 from tests.documents.test_card import pdf_text
 
@@ -27,6 +28,8 @@ def _section(md: str, number: int) -> str:
 def test_report_in_md_html_and_pdf(demo: Demo, tmp_path: Path) -> None:
     with demo.open() as reg:
         challenger = register_copy(reg, "credit-risk", holdout=True, threshold=0.4)
+        # a challenger is designated, never inferred from a shared holdout
+        models.designate_challenger(reg, challenger, "credit-risk@1", reason="threshold 0.4")
     db = str(demo.db)
     md = ok("report", "validation", "credit-risk@1", "--db", db)
     html_path, pdf_path = tmp_path / "validation.html", tmp_path / "validation.pdf"
