@@ -288,6 +288,23 @@ def model_challenger(
     console.print(f"{candidate} designated a challenger of {of} (entry {entry.seq})")
 
 
+@model_app.command("decision-policy")
+def model_decision_policy(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="MODEL@V"),
+    path: Path = typer.Argument(..., help="A TOML file: severity, adverse and [[bands]]."),
+    db: str | None = DbOption,
+) -> None:
+    """Record the next version of a model version's decision policy (score bands to actions);
+    approvals signed before it go stale."""
+    from govern.registry import decisions
+
+    bands, severity, adverse = decisions.load_file(path)
+    with registry(ctx, db) as reg:
+        entry = decisions.register(reg, ref, bands, severity=severity, adverse=adverse)
+    console.print(f"decision policy recorded for {ref} (entry {entry.seq})")
+
+
 @model_app.command("show")
 def model_show(
     ctx: typer.Context, ref: str = typer.Argument(..., metavar="MODEL@V"), db: str | None = DbOption

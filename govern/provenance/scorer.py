@@ -59,6 +59,7 @@ from govern.provenance.canonical import SALT_BYTES, canonical_rows
 from govern.provenance.events import KINDS, LOGGED
 from govern.records import PredictionBatch, PredictionLogged, PredictionOutput, ScoringOverride
 from govern.registry import authority, models
+from govern.registry import decisions as decisions_mod
 from govern.registry.status import STALE, Status, status
 from govern.registry.tables import read_table
 
@@ -115,6 +116,8 @@ class LoggedBatch:
     decisions: tuple[str | None, ...]
     override: ScoringOverride | None = None
     id_column: str = "prediction_id"
+    # the decision policy's action per prediction (empty: the version has no decision policy)
+    actions: tuple[str, ...] = ()
 
     @property
     def seqs(self) -> range:
@@ -130,6 +133,7 @@ class LoggedBatch:
                 self.id_column: list(self.ids),
                 "score": list(self.scores),
                 "decision": list(self.decisions),
+                **({"action": list(self.actions)} if self.actions else {}),
                 "entry": list(self.seqs),
             }
         )
@@ -194,6 +198,11 @@ class Scorer:
                 )
             self._pos = classes.index(self.positive_label)
             self._labels = (classes[1 - self._pos], classes[self._pos])  # (below, at or above)
+        # The decision policy in force when the scorer was made; one registered later makes the
+        # approval stale, which the status check before every batch refuses.
+        self.decision_policy = (
+            decisions_mod.current(reg, mv.ref) if self.task == "classification" else None
+        )
         self.last: LoggedBatch | None = None
         inputs.ensure(reg.ledger.engine)
 
@@ -264,6 +273,11 @@ class Scorer:
         override, seen = self._check_status()
         frame = X[self.features]
         raw, scores, decisions, labels = self._score(frame, method)
+        actions = (
+            self.decision_policy.apply(raw if raw.ndim == 1 else raw[:, self._pos])
+            if self.decision_policy is not None and method == "decide"
+            else None
+        )
         rows = canonical_rows(frame, self.features)
         if progress is not None:
             progress(n)
@@ -286,7 +300,16 @@ class Scorer:
         with _collector_paused():
             batch_id = new_ids(1)[0]
             prepared = self._prepare(
-                method, id_list, keys, commits, scores, decisions, labels, override, batch_id
+                method,
+                id_list,
+                keys,
+                commits,
+                scores,
+                decisions,
+                labels,
+                override,
+                batch_id,
+                actions,
             )
             header = self._sign_batch(batch_id, prepared)
             lead = len(header)
@@ -303,6 +326,7 @@ class Scorer:
             decisions=tuple(decisions),
             override=override,
             id_column=id_column,
+            actions=tuple(actions or ()),
         )
         self.last = batch
         return batch, raw
@@ -402,6 +426,7 @@ class Scorer:
         label: str | None,
         key: str | None,
         batch: str,
+        action: str | None = None,
     ) -> PredictionLogged:
         """One prediction's record (the slow, obviously canonical path)."""
         return PredictionLogged(
@@ -410,7 +435,7 @@ class Scorer:
             model=self.ref,
             model_entry=self.model_entry,
             input_commitment=commit_hex,
-            output=PredictionOutput(decision=decision, score=score, label=label),
+            output=PredictionOutput(decision=decision, score=score, label=label, action=action),
             override=override,
             product=self.product,
             subject_key=key,
@@ -445,6 +470,7 @@ class Scorer:
         labels: list[str] | None,
         override: ScoringOverride | None,
         batch: str,
+        actions: list[str] | None = None,
     ) -> list[PreparedEntry]:
         # The batch's payloads differ only in a few strings: one template with a slot for each
         # (ledger/template.py). A regressor's decision is a constant null.
@@ -457,6 +483,8 @@ class Scorer:
             slots["\x00l"] = string_bodies(labels)
         if keys is not None:
             slots["\x00k"] = string_bodies(keys)
+        if actions is not None:
+            slots["\x00a"] = string_bodies(actions)
         shape = self.record_of(
             method,
             override,
@@ -467,6 +495,7 @@ class Scorer:
             "\x00l" if labels is not None else None,
             "\x00k" if keys is not None else None,
             batch,
+            "\x00a" if actions is not None else None,
         )
         template = PayloadTemplate(shape.to_payload(), list(slots))
         bodies = template.fill([slots[slot] for slot in template.slots])
@@ -480,6 +509,7 @@ class Scorer:
             labels[0] if labels else None,
             keys[0] if keys else None,
             batch,
+            actions[0] if actions else None,
         )
         return self.reg.ledger.prepare_many(KIND, self.actor, bodies, ids, first=first.to_payload())
 

@@ -210,3 +210,29 @@ class ChallengerDesignated(
     of: Designated
     reason: str
     signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
+
+
+@dataclass(frozen=True)
+class DecisionBand:
+    """Scores from ``min_score`` (a decimal string, inclusive) up to the next band's take
+    ``action``."""
+
+    min_score: str
+    action: str
+
+
+@dataclass(frozen=True)
+class DecisionPolicyRegistered(
+    Record, kind="decision_policy.registered", purpose="model", action="decision-policy"
+):
+    """A version's decision policy: ordered score bands mapped to actions (docs/registry.md,
+    "Decision policies"), versioned per model version and pinned by approvals."""
+
+    subject: str  # decision-policy:NAME@V
+    model: str
+    model_entry: str
+    version: int
+    bands: tuple[DecisionBand, ...]  # by min_score, the first from 0
+    severity: tuple[str, ...]  # every action, harshest first
+    adverse: tuple[str, ...]  # the actions that are adverse to the applicant
+    signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)

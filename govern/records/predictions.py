@@ -19,6 +19,8 @@ class PredictionOutput:
     decision: str | None
     score: str
     label: str | None = optional()
+    # the action of the version's decision policy for this score (absent: no policy)
+    action: str | None = optional()
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,11 @@ def validation_narrative(ref: str) -> str:
     return f"validation-narrative:{ref}"
 
 
+def decision_policy(ref: str) -> str:
+    """``decision-policy:NAME@V``: the versions of a model version's decision policy."""
+    return f"decision-policy:{ref}"
+
+
 def outcomes(ref: str) -> str:
     """``outcomes:NAME@V``: the realised outcomes of a version's predictions."""
     return f"outcomes:{ref}"

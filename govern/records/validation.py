@@ -82,6 +82,8 @@ class ApprovalPins:
     validation_narrative: PinnedText | None
     reason_table: PinnedReasons | None
     policy: PinnedPolicy
+    # the version's decision policy (score bands to actions) signed; absent: none was registered
+    decision_policy: PinnedText | None = optional()
 
 
 @dataclass(frozen=True)

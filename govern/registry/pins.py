@@ -24,8 +24,8 @@ from govern.records import (
     ValidationNarrative,
     subjects,
 )
+from govern.registry import decisions, trusted
 from govern.registry import projections as proj
-from govern.registry import trusted
 from govern.registry.entities import ModelVersion, PinChange
 
 if TYPE_CHECKING:
@@ -89,6 +89,7 @@ def current(reg: Registry, mv: ModelVersion, at: str | None = None) -> ApprovalP
         ),
         reason_table=reasons(reg, mv.name, at),
         policy=pinned_policy(reg, mv.risk_tier, at),
+        decision_policy=decisions.pinned(reg, mv.ref, at),
     )
 
 
@@ -174,4 +175,5 @@ def changes(
             )
         )
     found.append(_policy_change(reg, signed.policy, now.policy, at))
+    found.append(_text_change(reg, "decision policy", signed.decision_policy, now.decision_policy))
     return tuple(c for c in found if c is not None)
