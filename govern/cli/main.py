@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from govern.cli import (  # noqa: F401  (commands register on import)
+    compare_cmds,
     demo_cmd,
     documents_cmds,
     explain_cmds,

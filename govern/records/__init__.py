@@ -9,6 +9,7 @@ they are.
 from govern.records import subjects
 from govern.records._codec import JSON, JSONObject, from_json, to_json
 from govern.records.base import KINDS, NOT_RECORDED, Record, Recorded, UnknownRecord, read
+from govern.records.comparison import ComparedFile, ComparisonCheck, ComparisonResult
 from govern.records.data import (
     CategoricalBins,
     CategoricalColumn,
@@ -112,6 +113,9 @@ __all__ = [
     "ClassifierMetrics",
     "ClockCorrected",
     "Code",
+    "ComparedFile",
+    "ComparisonCheck",
+    "ComparisonResult",
     "Confusion",
     "DataUsed",
     "DatasetProfile",

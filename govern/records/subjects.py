@@ -55,6 +55,11 @@ def decision_policy(ref: str) -> str:
     return f"decision-policy:{ref}"
 
 
+def comparison(ref: str) -> str:
+    """``comparison:CANDIDATE@V``: the comparisons of a candidate with a live version."""
+    return f"comparison:{ref}"
+
+
 def outcomes(ref: str) -> str:
     """``outcomes:NAME@V``: the realised outcomes of a version's predictions."""
     return f"outcomes:{ref}"

@@ -130,6 +130,27 @@ class MonitoringRule:
     findings_block: bool = False  # whether monitoring's findings stop scoring
 
 
+#: The checks of `govern compare` a policy may require.
+COMPARISON_CHECKS = ("discrimination", "calibration", "rank_agreement", "action_changes")
+
+
+@dataclass(frozen=True)
+class ComparisonRule:
+    """What the release gate asks of a candidate against the live version, for a tier
+    (docs/comparison.md, "Thresholds")."""
+
+    auc_drop_max: float = 0.01  # live ROC AUC minus the candidate's, at most
+    calibration_gap_max: float = 0.05  # the candidate's gap beyond each band's 95 % interval
+    rank_agreement_min: float = 0.7  # Spearman of the two mean |SHAP| rankings, at least
+    action_changes_max: float = 0.05  # the share of rows whose action changes, at most
+    required: tuple[str, ...] = (
+        "discrimination",
+        "calibration",
+        "rank_agreement",
+        "action_changes",
+    )
+
+
 def _monitoring_defaults() -> dict[str, MonitoringRule]:
     return {
         "high": MonitoringRule(frequency_months=3),
@@ -158,6 +179,8 @@ class Policy:
     )
     # tier -> what ongoing monitoring demands of it
     monitoring: dict[str, MonitoringRule] = field(default_factory=_monitoring_defaults)
+    # tier -> what the release gate asks of a candidate (the defaults for a tier not named)
+    comparison: dict[str, ComparisonRule] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -169,7 +192,14 @@ class Policy:
         }
         data["permissions"] = {role: list(acts) for role, acts in self.permissions.items()}
         data["monitoring"] = {k: asdict(v) for k, v in self.monitoring.items()}
+        data["comparison"] = {
+            k: {**asdict(v), "required": list(v.required)} for k, v in self.comparison.items()
+        }
         return data
+
+    def comparison_rule(self, tier: str) -> ComparisonRule:
+        """The release gate's thresholds for ``tier``."""
+        return self.comparison.get(tier) or ComparisonRule()
 
     def monitoring_rule(self, tier: str) -> MonitoringRule:
         """The monitoring thresholds of ``tier`` (the defaults for a tier the policy does not
@@ -267,8 +297,27 @@ def from_dict(data: dict[str, Any]) -> Policy:
                     f"tier {name!r}: the outcome window may not be negative (0: outcomes count "
                     "at once), the frequency and the revalidation period must be at least 1"
                 )
+        comparison: dict[str, ComparisonRule] = {}
+        checks = set(asdict(ComparisonRule()))
+        for name, rule in dict(data.get("comparison") or {}).items():
+            unknown_keys = set(rule) - checks
+            if unknown_keys:
+                raise BadInput(
+                    f"unknown comparison settings for tier {name!r}: "
+                    + ", ".join(sorted(unknown_keys))
+                )
+            merged_rule = {**asdict(ComparisonRule()), **dict(rule)}
+            merged_rule["required"] = tuple(merged_rule["required"])
+            bad = [c for c in merged_rule["required"] if c not in COMPARISON_CHECKS]
+            if bad:
+                raise BadInput(
+                    f"tier {name!r} requires unknown comparison check {bad[0]!r}",
+                    hint=f"checks are: {', '.join(COMPARISON_CHECKS)}",
+                )
+            comparison[name] = ComparisonRule(**merged_rule)
         return Policy(
             monitoring=monitoring,
+            comparison=comparison,
             owner_may_approve=bool(merged["owner_may_approve"]),
             registrant_may_approve=bool(merged["registrant_may_approve"]),
             one_role_per_person=bool(merged["one_role_per_person"]),

@@ -1,0 +1,207 @@
+"""What `govern compare -o DIR` writes, and `--record` (docs/comparison.md, "Files").
+
+``summary.json`` and ``summary.md`` (the checks' table), ``rows.csv`` (id, score, live score,
+absolute difference, action, live action, largest difference first; spreadsheet formulas
+neutralized) and ``report.html``. With ``--record``, a signed ``comparison.result`` entry holds
+the figures and the SHA-256 of the rows and of every file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from govern import presentation as b
+from govern.compare.run import Comparison
+from govern.ledger import Entry
+from govern.records import ComparedFile, ComparisonResult, subjects
+from govern.registry.core import Registry
+
+__all__ = ["files", "record", "summary_markdown", "write"]
+
+_FORMULA = ("=", "+", "-", "@")
+
+
+def _cell(value: Any) -> str:
+    text = f"{value:.10g}" if isinstance(value, float) else str(value)
+    # a cell a spreadsheet would run as a formula is written as text
+    return "'" + text if text.startswith(_FORMULA) and not _number(text) else text
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _fmt(value: float | None) -> str:
+    return "not measured" if value is None else f"{value:.4f}"
+
+
+def summary_markdown(c: Comparison) -> str:
+    lines = [
+        f"# {c.candidate} against {c.live}",
+        "",
+        f"{c.rows:,} rows ({c.source}; {c.erased:,} with erased inputs left out). Gate: "
+        f"**{'PASS' if c.passed else 'FAIL'}** (required: {', '.join(c.required)}).",
+        "",
+        "| check | candidate | live | threshold | status |",
+        "|---|---:|---:|---:|:---:|",
+    ]
+    for k in c.checks:
+        live = "" if k.live is None else f"{k.live:.4f}"
+        threshold = "" if k.threshold is None else f"{k.threshold:g}"
+        lines.append(f"| {k.check} | {_fmt(k.candidate)} | {live} | {threshold} | {k.status} |")
+    lines += ["", "Transitions (candidate action x live action):", ""]
+    live_actions = sorted({a for row in c.transitions.values() for a in row})
+    lines.append("| candidate \\ live | " + " | ".join(live_actions) + " |")
+    lines.append("|---|" + "---:|" * len(live_actions))
+    for a in sorted(c.transitions):
+        lines.append(
+            f"| {a} | " + " | ".join(str(c.transitions[a].get(x, 0)) for x in live_actions) + " |"
+        )
+    lines += ["", f"Share moving toward a harsher action: {c.harsher_share:.4f}.", ""]
+    return "\n".join(lines)
+
+
+def rows_csv(c: Comparison) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    columns = list(c.table.columns)
+    writer.writerow(columns)
+    for row in c.table.itertuples(index=False):
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue().encode("utf-8")
+
+
+def _document(c: Comparison, md: str) -> b.Document:
+    table = [
+        [
+            k.check,
+            _fmt(k.candidate),
+            None if k.live is None else f"{k.live:.4f}",
+            None if k.threshold is None else f"{k.threshold:g}",
+            k.status,
+            k.detail,
+        ]
+        for k in c.checks
+    ]
+    live_actions = sorted({a for row in c.transitions.values() for a in row})
+    transitions = [
+        [a, *[str(c.transitions[a].get(x, 0)) for x in live_actions]] for a in sorted(c.transitions)
+    ]
+    top = c.table.head(50)
+    rows = [
+        [
+            str(r.id),
+            f"{r.score:.4f}",
+            f"{r.live_score:.4f}",
+            f"{r.abs_diff:.4f}",
+            str(r.action),
+            str(r.live_action),
+        ]
+        for r in top.itertuples(index=False)
+    ]
+    sections = [
+        b.section(
+            1,
+            "gate",
+            "The gate",
+            [],
+            [
+                b.fields(
+                    [
+                        ("Candidate", c.candidate, f"entry {c.candidate_entry[:16]}..."),
+                        ("Live", c.live, f"entry {c.live_entry[:16]}..."),
+                        ("Rows", f"{c.rows:,} ({c.source})", f"sha256 {c.source_sha256}"),
+                        (
+                            "Gate",
+                            "PASS" if c.passed else "FAIL",
+                            f"required: {', '.join(c.required)}",
+                        ),
+                    ]
+                ),
+                b.table(["Check", "Candidate", "Live", "Threshold", "Status", "Detail"], table),
+            ],
+        ),
+        b.section(
+            2,
+            "actions",
+            "Actions",
+            [],
+            [
+                b.table(["Candidate \\ live", *live_actions], transitions, title="Transitions"),
+                b.note(f"Share moving toward a harsher action: {c.harsher_share:.4f}."),
+            ],
+        ),
+        b.section(
+            3,
+            "rows",
+            "Largest score differences",
+            [],
+            [
+                b.table(
+                    ["Id", "Score", "Live score", "|Difference|", "Action", "Live action"],
+                    rows,
+                    source="rows.csv holds every row",
+                ),
+            ],
+        ),
+    ]
+    return b.Document(
+        "comparison",
+        c.to_json(),
+        title=f"{c.candidate} against {c.live}",
+        subtitle=f"Gate: {'PASS' if c.passed else 'FAIL'}",
+        sections=sections,
+        footer="govern comparison (docs/comparison.md)",
+    )
+
+
+def files(c: Comparison) -> dict[str, bytes]:
+    """The files' names and bytes (the same comparison gives the same bytes)."""
+    md = summary_markdown(c)
+    summary = json.dumps(c.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return {
+        "summary.json": summary.encode("utf-8"),
+        "summary.md": md.encode("utf-8"),
+        "rows.csv": rows_csv(c),
+        "report.html": _document(c, md).html.encode("utf-8"),
+    }
+
+
+def write(c: Comparison, folder: Path) -> dict[str, str]:
+    """Write the files into ``folder`` (which must exist); return name -> SHA-256."""
+    out = {}
+    for name, data in files(c).items():
+        (folder / name).write_bytes(data)
+        out[name] = hashlib.sha256(data).hexdigest()
+    return out
+
+
+def record(reg: Registry, c: Comparison) -> Entry:
+    """A signed ``comparison.result`` (by a validator: ``record-comparison``)."""
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in files(c).items()}
+    return reg.record(
+        ComparisonResult(
+            subject=subjects.comparison(c.candidate),
+            candidate=c.candidate,
+            candidate_entry=c.candidate_entry,
+            live=c.live,
+            live_entry=c.live_entry,
+            source=c.source,
+            source_sha256=c.source_sha256,
+            rows=c.rows,
+            erased=c.erased,
+            passed=c.passed,
+            checks=c.checks,
+            files=tuple(ComparedFile(n, d) for n, d in sorted(digests.items())),
+            figures=json.loads(json.dumps(c.to_json())),
+        )
+    )

@@ -1,0 +1,423 @@
+"""A candidate against the live version it would replace, on the same rows, decision by decision
+(docs/comparison.md).
+
+Both models score the same rows: a registered dataset version, a file, or a replay of the live
+version's logged production inputs (erased ones left out and counted). Each check of the release
+gate gives the candidate's figure, the live one's and pass, fail, not measured (no data for it:
+never a pass) or info; the gate passes only if every check the tier's policy requires passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from govern.errors import BadInput
+from govern.monitor.production import chunks
+from govern.records import ComparisonCheck
+from govern.registry import decisions, models, outcomes, tables
+from govern.registry.core import Registry
+from govern.registry.entities import ModelVersion
+
+__all__ = ["Comparison", "compare"]
+
+#: Rows explained per model for the feature rank agreement (a fixed, seeded sample).
+RANK_SAMPLE = 200
+#: Bootstrap resamples of the discrimination difference.
+BOOTSTRAP = 200
+
+
+@dataclass(frozen=True)
+class Comparison:
+    candidate: str
+    candidate_entry: str
+    live: str
+    live_entry: str
+    tier: str
+    source: str
+    source_sha256: str
+    rows: int
+    erased: int
+    checks: tuple[ComparisonCheck, ...]
+    passed: bool
+    required: tuple[str, ...]
+    action_rates: dict[str, dict[str, float]]
+    transitions: dict[str, dict[str, int]]  # candidate action -> live action -> rows
+    harsher_share: float
+    discrimination: dict[str, dict[str, float | None]]
+    table: pd.DataFrame = field(repr=False)  # one row per compared row
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("table")
+        return out
+
+
+def _actions(
+    mv: ModelVersion, scores: np.ndarray[Any, Any], reg: Registry
+) -> tuple[list[str], tuple[str, ...]]:
+    """Each score's action under the version's decision policy, and the actions harshest first;
+    without a policy, the label at the registered threshold (the unfavourable one harsher)."""
+    policy = decisions.current(reg, mv.ref)
+    if policy is not None:
+        return policy.apply(scores), tuple(policy.record.severity)
+    r = mv.record
+    positive = str(r.positive_label)
+    threshold = float(r.threshold)
+    labels = [str(c) for c in getattr(models.load(reg, mv), "classes_", [])]
+    negative = next((c for c in labels if c != positive), "negative")
+    acts = [positive if s >= threshold else negative for s in scores]
+    favourable = r.favourable_outcome
+    order = (negative, positive) if favourable == positive else (positive, negative)
+    return acts, order
+
+
+def _score(model: Any, mv: ModelVersion, frame: pd.DataFrame) -> np.ndarray[Any, Any]:
+    r = mv.record
+    classes = [str(c) for c in model.classes_]
+    column = classes.index(str(r.positive_label))
+    return np.asarray(model.predict_proba(frame[r.feature_names])[:, column], dtype="float64")
+
+
+def _discrimination(
+    scores: np.ndarray[Any, Any], y: np.ndarray[Any, Any]
+) -> dict[str, float | None]:
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score, roc_curve
+
+    if y.size == 0 or y.all() or not y.any():
+        return {"roc_auc": None, "pr_auc": None, "ks": None, "brier": None}
+    fpr, tpr, _ = roc_curve(y, scores)
+    return {
+        "roc_auc": float(roc_auc_score(y, scores)),
+        "pr_auc": float(average_precision_score(y, scores)),
+        "ks": float(np.max(tpr - fpr)),
+        "brier": float(brier_score_loss(y, scores)),
+    }
+
+
+def _bootstrap_auc_diff(
+    cand: np.ndarray[Any, Any], live: np.ndarray[Any, Any], y: np.ndarray[Any, Any]
+) -> tuple[float | None, float | None]:
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    diffs = []
+    n = len(y)
+    for _ in range(BOOTSTRAP):
+        idx = rng.integers(0, n, n)
+        yy = y[idx]
+        if yy.all() or not yy.any():
+            continue
+        diffs.append(roc_auc_score(yy, cand[idx]) - roc_auc_score(yy, live[idx]))
+    if not diffs:
+        return None, None
+    return float(np.quantile(diffs, 0.025)), float(np.quantile(diffs, 0.975))
+
+
+def _calibration_gap(scores: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> float | None:
+    """The largest distance of a decile band's mean score from its observed rate's Wilson
+    95 % interval (0 inside), over bands of 30 rows or more (docs/monitoring.md)."""
+    if y.size < 30:
+        return None
+    edges = np.unique(np.quantile(scores, np.linspace(0.1, 1.0, 10), method="inverted_cdf"))
+    idx = np.minimum(np.searchsorted(edges, scores, side="left"), len(edges) - 1)
+    z = 1.959963984540054
+    gaps = []
+    for i in range(len(edges)):
+        mask = idx == i
+        n = int(mask.sum())
+        if n < 30:
+            continue
+        p = float(y[mask].mean())
+        denom = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+        predicted = float(scores[mask].mean())
+        gaps.append(max(centre - half - predicted, predicted - centre - half, 0.0))
+    return max(gaps) if gaps else None
+
+
+def _rank_agreement(
+    reg: Registry,
+    cand: tuple[ModelVersion, Any],
+    live: tuple[ModelVersion, Any],
+    frame: pd.DataFrame,
+) -> tuple[float | None, list[str]]:
+    """Spearman correlation of the two models' mean |SHAP| on their shared features, on a
+    fixed sample of the rows (issue 3's explainers)."""
+    from scipy.stats import spearmanr
+
+    from govern.explain import explain
+
+    shared = [f for f in cand[0].record.feature_names if f in set(live[0].record.feature_names)]
+    if len(shared) < 2:
+        return None, shared
+    sample = frame.sample(n=min(RANK_SAMPLE, len(frame)), random_state=0)
+    importance = []
+    for mv, model in (cand, live):
+        features = mv.record.feature_names
+        background = sample[features].iloc[: min(100, len(sample))]
+        expl = explain(model, sample[features], background=background)
+        importance.append(expl.mean_abs().reindex(shared).to_numpy(dtype="float64"))
+    rho = spearmanr(importance[0], importance[1]).statistic
+    return (None if rho != rho else float(rho)), shared
+
+
+def _replay(
+    reg: Registry, live: ModelVersion, start: str | None, end: str | None, features: list[str]
+) -> tuple[pd.DataFrame, list[str], np.ndarray[Any, Any], int, str]:
+    """The live version's logged inputs (erased ones left out), their ids and logged scores."""
+    schema = models.schema_of(live)
+    numeric = [n for n, _dtype, kind in schema.columns if kind == "numeric"]
+    categorical = [n for n, _dtype, kind in schema.columns if kind != "numeric"]
+    missing = [f for f in features if f not in schema.names]
+    if missing:
+        raise BadInput(
+            f"a replay gives only {live.ref}'s logged features; the candidate also needs "
+            f"{tables.name_list(missing)}",
+            hint="compare on a dataset or file that holds every feature (--data)",
+        )
+    frames, ids, scores = [], [], []
+    erased = 0
+    digest = hashlib.sha256()
+    begin = start or live.ts
+    stop = end or "9999-12-31T00:00:00.000000Z"
+    for chunk in chunks(reg, live.ref, begin, stop, numeric=numeric, categorical=categorical):
+        digest.update(chunk.digest)
+        keep = chunk.stored
+        erased += int((~keep).sum())
+        frames.append(pd.DataFrame(chunk.features))
+        ids += [pid for pid, k in zip(chunk.ids, keep, strict=True) if k]
+        scores.append(chunk.scores[keep])
+    if not ids:
+        raise BadInput(
+            f"no logged decisions of {live.ref} with stored inputs between "
+            f"{begin[:10]} and {stop[:10]}: there is nothing to replay",
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    return frame, ids, np.concatenate(scores), erased, digest.hexdigest()
+
+
+def compare(
+    reg: Registry,
+    candidate: str,
+    live: str,
+    *,
+    data: pd.DataFrame | None = None,
+    data_name: str | None = None,
+    replay: bool = False,
+    start: str | None = None,
+    end: str | None = None,
+) -> Comparison:
+    """Compare ``candidate`` with ``live`` on ``data`` or on a replay of live's decisions."""
+    if (data is None) == (not replay):
+        raise BadInput("compare on --data NAME@V|FILE or on --replay (one of them)")
+    cand_mv = models.resolve(reg, candidate)
+    live_mv = models.resolve(reg, live)
+    if cand_mv.ref == live_mv.ref:
+        raise BadInput(f"{cand_mv.ref} cannot be compared with itself")
+    for mv in (cand_mv, live_mv):
+        if mv.record.task != "classification":
+            raise BadInput(f"{mv.ref} is a regressor: govern compares classifiers")
+    cand_model, live_model = models.load(reg, cand_mv), models.load(reg, live_mv)
+    cf, lf = cand_mv.record.feature_names, live_mv.record.feature_names
+    erased = 0
+    logged_scores = None
+    if replay:
+        frame, ids, logged_scores, erased, digest = _replay(reg, live_mv, start, end, cf)
+        known = outcomes.outcomes_of(reg, live_mv.ref)
+        truth = [known.get(pid) for pid in ids]
+        has_y = any(t is not None for t in truth)
+        y_all = np.asarray([t is not None and t[0] == live_mv.record.positive_label for t in truth])
+        y_mask = np.asarray([t is not None for t in truth])
+        source = "replay"
+    else:
+        assert data is not None
+        absent = [f for f in dict.fromkeys([*cf, *lf]) if f not in data.columns]
+        if absent:
+            raise BadInput(
+                f"the data lacks feature {tables.name_list(absent)} of "
+                f"{cand_mv.ref if absent[0] in cf else live_mv.ref}",
+            )
+        if data.empty:
+            raise BadInput("the data holds no rows")
+        frame = data.reset_index(drop=True)
+        ids = [f"row-{i}" for i in range(len(frame))]
+        target = live_mv.record.target
+        has_y = target in frame.columns
+        y_all = (
+            (frame[target].astype(str) == str(live_mv.record.positive_label)).to_numpy()
+            if has_y
+            else np.zeros(len(frame), dtype=bool)
+        )
+        y_mask = np.ones(len(frame), dtype=bool) if has_y else np.zeros(len(frame), dtype=bool)
+        digest = hashlib.sha256(tables.frame_to_parquet_bytes(data)).hexdigest()
+        source = data_name or "data"
+    try:
+        cand_scores = _score(cand_model, cand_mv, frame)
+        live_scores = _score(live_model, live_mv, frame)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise BadInput(f"the rows cannot be scored: {' '.join(str(exc).split())}") from exc
+    cand_actions, cand_order = _actions(cand_mv, cand_scores, reg)
+    live_actions, live_order = _actions(live_mv, live_scores, reg)
+    rule = reg.policy().comparison_rule(live_mv.record.risk_tier)
+    n = len(ids)
+    checks: list[ComparisonCheck] = []
+
+    # discrimination
+    disc: dict[str, dict[str, float | None]] = {"candidate": {}, "live": {}}
+    if has_y and y_mask.sum() >= 2:
+        y = y_all[y_mask]
+        disc = {
+            "candidate": _discrimination(cand_scores[y_mask], y),
+            "live": _discrimination(live_scores[y_mask], y),
+        }
+    ca, la = disc["candidate"].get("roc_auc"), disc["live"].get("roc_auc")
+    if ca is None or la is None:
+        checks.append(
+            ComparisonCheck(
+                "discrimination",
+                None,
+                None,
+                rule.auc_drop_max,
+                "not measured",
+                "no outcomes for these rows",
+            )
+        )
+    else:
+        low, high = _bootstrap_auc_diff(cand_scores[y_mask], live_scores[y_mask], y_all[y_mask])
+        ok = la - ca <= rule.auc_drop_max
+        interval = (
+            "" if low is None else f"; difference {ca - la:+.4f}, 95 % [{low:+.4f}, {high:+.4f}]"
+        )
+        checks.append(
+            ComparisonCheck(
+                "discrimination",
+                ca,
+                la,
+                rule.auc_drop_max,
+                "pass" if ok else "fail",
+                f"ROC AUC{interval}",
+            )
+        )
+    # calibration
+    gap = _calibration_gap(cand_scores[y_mask], y_all[y_mask]) if has_y else None
+    live_gap = _calibration_gap(live_scores[y_mask], y_all[y_mask]) if has_y else None
+    checks.append(
+        ComparisonCheck(
+            "calibration",
+            gap,
+            live_gap,
+            rule.calibration_gap_max,
+            "not measured"
+            if gap is None
+            else ("pass" if gap <= rule.calibration_gap_max else "fail"),
+            "largest gap beyond a decile band's 95 % interval",
+        )
+    )
+    # feature rank agreement
+    rho, shared = _rank_agreement(reg, (cand_mv, cand_model), (live_mv, live_model), frame)
+    checks.append(
+        ComparisonCheck(
+            "rank_agreement",
+            rho,
+            None,
+            rule.rank_agreement_min,
+            "not measured"
+            if rho is None
+            else ("pass" if rho >= rule.rank_agreement_min else "fail"),
+            f"Spearman of mean |SHAP| on {len(shared)} shared features, {min(RANK_SAMPLE, n)} rows",
+        )
+    )
+    # action rates and changes
+    rates = {
+        "candidate": {a: c / n for a, c in sorted(Counter(cand_actions).items())},
+        "live": {a: c / n for a, c in sorted(Counter(live_actions).items())},
+    }
+    harsh_c, harsh_l = cand_order[0], live_order[0]
+    checks.append(
+        ComparisonCheck(
+            f"{harsh_c} share",
+            rates["candidate"].get(harsh_c, 0.0),
+            rates["live"].get(harsh_l, 0.0),
+            None,
+            "info",
+            "the share given the harshest action",
+        )
+    )
+    changed = np.asarray([a != b for a, b in zip(cand_actions, live_actions, strict=True)])
+    share = float(changed.mean())
+    checks.append(
+        ComparisonCheck(
+            "action_changes",
+            share,
+            None,
+            rule.action_changes_max,
+            "pass" if share <= rule.action_changes_max else "fail",
+            f"{int(changed.sum())} of {n} rows change action",
+        )
+    )
+    rank = {a: i for i, a in enumerate(live_order)}
+    harsher = float(
+        np.mean(
+            [
+                rank.get(a, 0) < rank.get(b, 0)
+                for a, b in zip(cand_actions, live_actions, strict=True)
+            ]
+        )
+    )
+    transitions: dict[str, dict[str, int]] = {}
+    for a, b in zip(cand_actions, live_actions, strict=True):
+        transitions.setdefault(a, {}).setdefault(b, 0)
+        transitions[a][b] += 1
+    diff = np.abs(cand_scores - live_scores)
+    checks.append(
+        ComparisonCheck(
+            "score_difference",
+            float(diff.max()),
+            float(np.median(diff)),
+            None,
+            "info",
+            "largest and median |candidate - live|",
+        )
+    )
+    table = pd.DataFrame(
+        {
+            "id": ids,
+            "score": cand_scores,
+            "live_score": live_scores,
+            "abs_diff": diff,
+            "action": cand_actions,
+            "live_action": live_actions,
+        }
+    )
+    if logged_scores is not None:
+        table["logged_live_score"] = logged_scores
+    table = table.sort_values("abs_diff", ascending=False, kind="stable").reset_index(drop=True)
+    by_name = {c.check: c for c in checks}
+    passed = all(by_name[r].status == "pass" for r in rule.required if r in by_name)
+    return Comparison(
+        candidate=cand_mv.ref,
+        candidate_entry=cand_mv.leaf,
+        live=live_mv.ref,
+        live_entry=live_mv.leaf,
+        tier=live_mv.record.risk_tier,
+        source=source,
+        source_sha256=digest,
+        rows=n,
+        erased=erased,
+        checks=tuple(checks),
+        passed=passed,
+        required=rule.required,
+        action_rates=rates,
+        transitions=transitions,
+        harsher_share=harsher,
+        discrimination=disc,
+        table=table,
+    )
