@@ -59,6 +59,7 @@ def test_documents_on_postgresql(
         catalog.add_dataset(reg, german_split["holdout"], name="german-holdout", target=TARGET)
         ref = _register(reg, pipeline)
         unapproved = _register(reg, pipeline)
+        models.designate_challenger(reg, unapproved, ref, reason="the next version")
         explain_global(reg, ref, "german-holdout@1", output=tmp_path / "explanation.html")
         (tmp_path / "narrative.md").write_text(NARRATIVE, encoding="utf-8")
         ok(
@@ -82,7 +83,7 @@ def test_documents_on_postgresql(
     common = ["--db", pg_url, "--artifacts", str(artifacts)]
     md = ok("card", ref, "--format", "md", *common)
     assert "## 7. Performance" in md and "### Holdout metrics" in md
-    assert "### Challenger comparison" in md and unapproved in md  # same holdout bytes
+    assert "### Challenger comparison" in md and unapproved in md  # designated, same holdout
     assert md == ok("card", ref, "--format", "md", *common)
     card = json.loads(ok("card", ref, "--format", "json", *common))
     assert card["govern"]["ledger"]["size"] == size and card["govern"]["status"] == "approved"
