@@ -19,6 +19,7 @@ __all__ = [
     "CardNotReleased",
     "ChainBroken",
     "CheckpointInvalid",
+    "ComparisonMissing",
     "CompromisedSignatures",
     "Conflict",
     "CoverageIncomplete",
@@ -284,6 +285,13 @@ class CardNotReleased(PolicyViolation):
     unless an approver signs an override."""
 
     exit_code = 45
+
+
+class ComparisonMissing(PolicyViolation):
+    """A candidate would replace a live version without a passing recorded comparison between
+    the two (`govern compare --record`): the release gate refuses it."""
+
+    exit_code = 48
 
 
 class AlreadyDeployed(Conflict):

@@ -18,16 +18,23 @@ from typing import TYPE_CHECKING
 
 from govern.documents import coverage as cov
 from govern.documents import evidence as ev
-from govern.errors import CardNotReleased, GovernError
+from govern.errors import BadInput, CardNotReleased, ComparisonMissing, GovernError
 from govern.ledger import Entry
-from govern.records import DocumentGenerated, subjects
-from govern.registry import deployments
+from govern.records import ComparisonResult, DocumentGenerated, ModelDeployed, subjects
+from govern.registry import deployments, models
 from govern.registry.identity import KeySigner
+from govern.registry.status import deployment_history
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
 
-__all__ = ["deploy", "document_refusals", "released_card"]
+__all__ = [
+    "comparison_refusals",
+    "deploy",
+    "document_refusals",
+    "passing_comparison",
+    "released_card",
+]
 
 
 def released_card(reg: Registry, ref: str, model_entry: str) -> Entry | None:
@@ -66,6 +73,70 @@ def document_refusals(
     return found
 
 
+def passing_comparison(reg: Registry, candidate: str, live: str) -> Entry | None:
+    """The latest recorded comparison of ``candidate`` against ``live`` (both registrations
+    as they are) that passed, if any (docs/comparison.md, "The deployment gate")."""
+    cand, was = models.resolve(reg, candidate), models.resolve(reg, live)
+    found = reg.ledger.checked(subject=subjects.comparison(cand.ref), kinds=[ComparisonResult.KIND])
+    for entry in reversed(found):
+        r = ComparisonResult.from_entry(entry)
+        if (r.candidate, r.candidate_entry, r.live, r.live_entry) == (
+            cand.ref,
+            cand.leaf,
+            was.ref,
+            was.leaf,
+        ):
+            return entry if r.passed else None
+    return None
+
+
+def previous(reg: Registry, live: str, env: str) -> str | None:
+    """The version that ran in ``env`` before ``live``: the one its deployment replaced."""
+    for d in reversed(deployment_history(reg, live)):
+        if d.env == env and d.action == "deploy" and d.model == live:
+            _e, record = reg.recorded(ModelDeployed, d.entry)
+            return record.replaces
+    return None
+
+
+def comparison_refusals(
+    reg: Registry,
+    ref: str,
+    env: str,
+    replaces: str | None,
+    rollback_reason: str | None,
+) -> list[GovernError]:
+    """A candidate that would replace a live version needs a passing recorded comparison
+    between the two; putting back the version that ran before the live one is a rollback,
+    exempt, but it must say why (``rollback_reason``, signed with the deployment)."""
+    cand = models.resolve(reg, ref)
+    live = replaces or deployments.running(reg, cand.name, env)
+    if live is None or live == cand.ref:
+        if rollback_reason is not None:
+            raise BadInput("--rollback-reason is for putting back the version that ran before")
+        return []
+    if previous(reg, live, env) == cand.ref:
+        if rollback_reason is None or not rollback_reason.strip():
+            raise BadInput(
+                f"{cand.ref} ran in {env} before {live}: a rollback needs no comparison, but it "
+                "needs a reason",
+                hint="give --rollback-reason TEXT (signed with the deployment)",
+            )
+        return []
+    if rollback_reason is not None:
+        raise BadInput(f"{cand.ref} did not run in {env} before {live}: this is no rollback")
+    if passing_comparison(reg, cand.ref, live) is not None:
+        return []
+    return [
+        ComparisonMissing(
+            f"{cand.ref} would replace {live} in {env} without a passing recorded comparison "
+            "between the two",
+            hint=f"`govern compare {cand.ref} {live} --data NAME@V --record` (a validator), "
+            + deployments.override_hint(cand.ref),
+        )
+    ]
+
+
 def deploy(
     reg: Registry,
     ref: str,
@@ -74,16 +145,23 @@ def deploy(
     override: str | None = None,
     key: Path | KeySigner | None = None,
     packs: Sequence[str] = cov.DEFAULT_PACKS,
+    replaces: str | None = None,
+    rollback_reason: str | None = None,
 ) -> Entry:
     """Deploy ``ref`` to ``env`` through every gate: the registry's (approval), the mandatory
-    documentation of ``packs`` and a released card. The first refusal is raised and nothing is
-    recorded, unless ``override`` (an approver's justification, signed with ``key``) is given:
-    then the deployment is recorded with the signed override naming every refusal."""
+    documentation of ``packs``, a released card, and, when it replaces a live version, a
+    passing recorded comparison with it. The first refusal is raised and nothing is recorded,
+    unless ``override`` (an approver's justification, signed with ``key``) is given: then the
+    deployment is recorded with the signed override naming every refusal."""
+    refused = document_refusals(reg, ref, packs=packs)
+    refused += comparison_refusals(reg, ref, env, replaces, rollback_reason)
     return deployments.deploy(
         reg,
         ref,
         env=env,
         override=override,
         key=key,
-        refused=document_refusals(reg, ref, packs=packs),
+        refused=refused,
+        replaces=replaces,
+        rollback_reason=rollback_reason,
     )

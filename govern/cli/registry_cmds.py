@@ -551,14 +551,28 @@ def deploy(
         help="Deploy a version the gates refuse (an approver): your signed justification.",
     ),
     packs: list[str] | None = PackOption,
+    replaces: str | None = typer.Option(
+        None, "--replaces", help="The live version NAME@V it retires (of any model)."
+    ),
+    rollback_reason: str | None = typer.Option(
+        None, "--rollback-reason", help="Putting back the version that ran before: why."
+    ),
     sign_with: Path | None = SignWith,
     db: str | None = DbOption,
 ) -> None:
     """Record a deployment: refused unless approved (not stale), documented as the regulation
-    packs require and its card released, or by an approver's signed override."""
+    packs require, its card released and, replacing a live version, a passing recorded
+    comparison with it (a rollback needs a reason instead), or by an approver's signed
+    override."""
     with registry(ctx, db, key=sign_with) as reg:
         entry = gates.deploy(
-            reg, ref, env=env, override=override, packs=packs or coverage.DEFAULT_PACKS
+            reg,
+            ref,
+            env=env,
+            override=override,
+            packs=packs or coverage.DEFAULT_PACKS,
+            replaces=replaces,
+            rollback_reason=rollback_reason,
         )
     deployed = ModelDeployed.from_entry(entry)
     extra = ""

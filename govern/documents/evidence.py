@@ -594,7 +594,9 @@ def _validator_review(f: Facts) -> Evidence:
 def _approval(f: Facts) -> Evidence:
     # A stale approval is evidence that the people the policy names signed (the card and the
     # status say what changed since); deploy and scoring refuse it (docs/registry.md).
-    ok = f.status.status in (APPROVED, DEPLOYED, STALE)
+    # The approval alone counts, whatever the deployments: a retired version whose sign-offs
+    # are in force is still approved (a rollback puts it back).
+    ok = f.status.approval in (APPROVED, STALE)
     seqs = [s.entry for s in f.status.signoffs if s.in_force]
     return _ev(
         "approval",

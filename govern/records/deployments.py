@@ -45,7 +45,9 @@ class ModelDeployed(Record, kind="model.deployed", purpose="deploy", action="dep
     env: str
     status_at_deploy: str
     override: DeploymentOverride | None
-    replaces: str | None = optional()  # the version of this model it retires from ``env``
+    replaces: str | None = optional()  # the version it retires from ``env`` (of any model)
+    # why the version that ran before the live one is put back (a rollback needs no comparison)
+    rollback_reason: str | None = optional()
     signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
 
 

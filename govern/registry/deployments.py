@@ -139,6 +139,8 @@ def deploy(
     override: str | None = None,
     key: Path | KeySigner | None = None,
     refused: Sequence[GovernError] = (),
+    replaces: str | None = None,
+    rollback_reason: str | None = None,
 ) -> Entry:
     """Record a deployment of ``ref`` to ``env``, retiring the version of the model that runs
     there. Refused (the first reason raised, nothing recorded) unless approved, except by an
@@ -187,6 +189,14 @@ def deploy(
             fingerprint=person.fingerprint,
         )
     replaced = running(reg, row.name, env)
+    if replaces is not None:
+        other = models.resolve(reg, replaces)
+        if env not in status(reg, other.ref).deployed_in:
+            raise BadInput(
+                f"{other.ref} does not run in {env}: there is nothing for {model} to replace",
+                hint=f"`govern status {other.ref}` shows where it runs",
+            )
+        replaced = other.ref
     return reg.record(
         ModelDeployed(
             subject=subjects.model(model),
@@ -196,6 +206,7 @@ def deploy(
             status_at_deploy=current.status,
             override=signed_override,
             replaces=None if replaced in (None, model) else replaced,
+            rollback_reason=rollback_reason,
         ),
         key=None if key is None else authority.acting(reg, key)[0],
     )

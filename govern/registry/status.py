@@ -339,15 +339,15 @@ def deployment_history(reg: Registry, model: str) -> list[DeploymentEvent]:
     deployed = [e for e in events if e.action == "deploy"]
     if not deployed:
         return events
-    name = model.rpartition("@")[0]
     envs = {e.env for e in deployed}
     first = deployed[0].entry
+    # the deployments of other versions (of any model: `govern deploy --replaces`) after this
+    # one's, in its environments, that say they replaced it
     others = trusted.rows(
         reg,
         proj.deployments,
         keep=lambda r: (
-            r.model.startswith(f"{name}@")
-            and r.model != model
+            r.model != model
             and r.action == "deploy"
             and r.env in envs
             and r.seq > first

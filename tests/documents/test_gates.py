@@ -60,6 +60,20 @@ def test_deploy_needs_the_mandatory_documentation_and_a_released_card(
         explain_global(reg, ref, "german-holdout@1", output=tmp_path / "explanation.html")
     refused(demo, ref, 45, f"no model card of {ref} was released")
     ok("--sign-with", demo.key_of("dan"), "release", ref, "-o", tmp_path / "r2", "--db", demo.db)
+    # it would replace credit-risk@1: the release gate asks for a passing recorded comparison
+    refused(demo, ref, 48, f"{ref} would replace credit-risk@1 in production without a passing")
+    ok(
+        "--sign-with",
+        demo.key_of("vera"),
+        "compare",
+        ref,
+        "credit-risk@1",
+        "--data",
+        "german-holdout@1",
+        "--record",
+        "--db",
+        demo.db,
+    )
 
     printed = ok("--sign-with", demo.key_of("otto"), "deploy", ref, "--db", demo.db)
     assert "credit-risk@1 retired from production" in printed
@@ -75,6 +89,20 @@ def test_deploy_needs_the_mandatory_documentation_and_a_released_card(
         (2, "deployed"),
     }
     refused(demo, ref, 46, f"{ref} already runs in production")
+    # putting back the version that ran before is a rollback: no comparison, but a reason
+    refused(demo, "credit-risk@1", 3, "a rollback needs no comparison, but it needs a reason")
+    ok(
+        "--sign-with",
+        demo.key_of("otto"),
+        "deploy",
+        "credit-risk@1",
+        "--rollback-reason",
+        "INC-7: v2 declines thin-file applicants",
+        "--db",
+        demo.db,
+    )
+    back = ModelDeployed.from_entry(demo.latest("model.deployed"))
+    assert (back.replaces, back.rollback_reason) == (ref, "INC-7: v2 declines thin-file applicants")
     ok("verify", "--db", demo.db)
 
 
@@ -95,7 +123,11 @@ def test_a_signed_override_lets_an_undocumented_version_through(demo: Demo) -> N
     record = ModelDeployed.from_entry(demo.latest("model.deployed"))
     assert record.override is not None and record.override.statement.signer == "otto"
     gates = record.override.statement.gates or ()
-    assert [g.split(":")[0] for g in gates] == ["CoverageIncomplete", "CardNotReleased"]
+    assert [g.split(":")[0] for g in gates] == [
+        "CoverageIncomplete",
+        "CardNotReleased",
+        "ComparisonMissing",
+    ]
     assert "CoverageIncomplete" in printed and record.replaces == "credit-risk@1"
     assert status_of(demo, ref)["status"] == "deployed"
     ok("verify", "--db", demo.db)
