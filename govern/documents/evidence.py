@@ -41,7 +41,6 @@ from govern.registry.entities import DeploymentEvent, Finding, ModelVersion
 from govern.registry.policy import TIERS, Policy, TierRule
 from govern.registry.status import (
     APPROVED,
-    DEPLOYED,
     STALE,
     Status,
     deployment_history,
