@@ -169,6 +169,38 @@ def _rank_agreement(
     return (None if rho != rho else float(rho)), shared
 
 
+#: Principal reasons compared per declined row.
+REASONS = 4
+
+
+def _adverse(mv: ModelVersion, reg: Registry, order: tuple[str, ...]) -> set[str]:
+    policy = decisions.current(reg, mv.ref)
+    if policy is not None and policy.record.adverse:
+        return set(policy.record.adverse)
+    return {order[0]}
+
+
+def _reasons(
+    mv: ModelVersion, model: Any, rows: pd.DataFrame, background: pd.DataFrame
+) -> list[frozenset[str]]:
+    """Each row's principal reasons: the (at most REASONS) features whose contributions push
+    its score furthest toward the adverse outcome (docs/comparison.md)."""
+    from govern.explain import ModelExplainer
+
+    features = mv.record.feature_names
+    explainer = ModelExplainer(model, background=background[features])
+    expl = explainer.explain(rows[features])
+    contributions = expl.contributions
+    # the score is the probability of the positive label; toward adverse is down when the
+    # positive label is the favourable one, up otherwise
+    sign = -1.0 if mv.record.favourable_outcome == mv.record.positive_label else 1.0
+    out = []
+    for _, row in (contributions * sign).iterrows():
+        top = row[row > 0].sort_values(ascending=False, kind="stable").head(REASONS)
+        out.append(frozenset(top.index))
+    return out
+
+
 def _replay(
     reg: Registry, live: ModelVersion, start: str | None, end: str | None, features: list[str]
 ) -> tuple[pd.DataFrame, list[str], np.ndarray[Any, Any], int, str]:
@@ -214,8 +246,10 @@ def compare(
     replay: bool = False,
     start: str | None = None,
     end: str | None = None,
+    with_reasons: bool = True,
 ) -> Comparison:
-    """Compare ``candidate`` with ``live`` on ``data`` or on a replay of live's decisions."""
+    """Compare ``candidate`` with ``live`` on ``data`` or on a replay of live's decisions
+    (``with_reasons=False`` leaves out the reasons of declined rows, the costly part)."""
     if (data is None) == (not replay):
         raise BadInput("compare on --data NAME@V|FILE or on --replay (one of them)")
     cand_mv = models.resolve(reg, candidate)
@@ -376,6 +410,44 @@ def compare(
     for a, b in zip(cand_actions, live_actions, strict=True):
         transitions.setdefault(a, {}).setdefault(b, 0)
         transitions[a][b] += 1
+    # adverse-action reasons: for rows both decline, do their principal reasons differ?
+    cand_adverse = _adverse(cand_mv, reg, cand_order)
+    live_adverse = _adverse(live_mv, reg, live_order)
+    both = np.asarray(
+        [
+            a in cand_adverse and b in live_adverse
+            for a, b in zip(cand_actions, live_actions, strict=True)
+        ]
+    )
+    reasons_changed = np.full(n, None, dtype=object)
+    if with_reasons and both.any():
+        declined = frame.loc[both]
+        background = frame.sample(n=min(100, len(frame)), random_state=0)
+        cr = _reasons(cand_mv, cand_model, declined, background)
+        lr = _reasons(live_mv, live_model, declined, background)
+        reasons_changed[np.flatnonzero(both)] = [a != b for a, b in zip(cr, lr, strict=True)]
+        k = int(sum(a != b for a, b in zip(cr, lr, strict=True)))
+        checks.append(
+            ComparisonCheck(
+                "reason_changes",
+                k / len(cr),
+                None,
+                None,
+                "info",
+                f"{k} of {len(cr)} rows both decline have other principal reasons (top {REASONS})",
+            )
+        )
+    else:
+        checks.append(
+            ComparisonCheck(
+                "reason_changes",
+                None,
+                None,
+                None,
+                "not measured",
+                "no row is declined by both" if with_reasons else "not asked for",
+            )
+        )
     diff = np.abs(cand_scores - live_scores)
     checks.append(
         ComparisonCheck(
@@ -395,6 +467,7 @@ def compare(
             "abs_diff": diff,
             "action": cand_actions,
             "live_action": live_actions,
+            "reasons_changed": reasons_changed,
         }
     )
     if logged_scores is not None:

@@ -55,6 +55,10 @@ def test_an_equal_candidate_passes_with_no_action_changes(demo: Demo, tmp_path) 
     assert by["action_changes"].candidate == 0.0 and by["action_changes"].status == "pass"
     assert by["discrimination"].candidate == by["discrimination"].live
     assert by["rank_agreement"].candidate == pytest.approx(1.0)
+    # the same model gives the declined applicants the same principal reasons
+    assert (
+        by["reason_changes"].candidate == 0.0 and "rows both decline" in by["reason_changes"].detail
+    )
     assert result.passed
     # the files, and rows.csv equal to both models' own predict_proba row by row
     folder = tmp_path / "cmp"
@@ -82,6 +86,9 @@ def test_an_equal_candidate_passes_with_no_action_changes(demo: Demo, tmp_path) 
     }
     assert json.loads((folder / "summary.json").read_text())["passed"] is True
     rows = pd.read_csv(folder / "rows.csv")
+    assert (
+        rows["reasons_changed"].dropna().eq(False).all() and rows["reasons_changed"].notna().any()
+    )
     holdout = _holdout(demo)
     model = models.load(demo.reg, LIVE)
     p = model.predict_proba(holdout[model.feature_names_in_])[:, list(model.classes_).index("good")]
@@ -98,6 +105,7 @@ def test_shuffled_labels_fail_and_a_moved_threshold_changes_a_known_share(demo: 
     result = compare(demo.reg, bad, LIVE, data=_holdout(demo))
     by = {c.check: c for c in result.checks}
     assert by["discrimination"].status == "fail" and not result.passed
+    assert by["reason_changes"].candidate is not None and by["reason_changes"].candidate > 0.2
     # the live model with its threshold moved to 0.6
     moved = _candidate(demo, models.load(demo.reg, LIVE), threshold=0.6)
     result = compare(demo.reg, moved, LIVE, data=_holdout(demo))
