@@ -977,6 +977,8 @@ def _benchmark(f: Facts, figs: dict[str, Any]) -> list[b.Block]:
                 "on the same holdout data (same SHA-256)",
             )
         )
+    if f.comparisons:
+        blocks.append(ev.comparison_table(f.comparisons))
     blocks += _narr(f, "benchmarking", "Benchmarking")
     return blocks
 

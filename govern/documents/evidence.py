@@ -21,6 +21,7 @@ from govern.ledger.entry import format_ts, parse_ts
 from govern.records import (
     ApprovalSigned,
     ClassifierMetrics,
+    ComparisonResult,
     DatasetRegistered,
     DocumentGenerated,
     ExplanationGenerated,
@@ -125,6 +126,8 @@ class Facts:
     challengers: tuple[Challenger, ...]
     predictions: int
     versions: tuple[int, ...]  # every version of this model name
+    # recorded comparisons (`govern compare --record`) naming this registration, either side
+    comparisons: tuple[Entry, ...] = ()
 
     @property
     def registration(self) -> ModelRegistered:
@@ -299,6 +302,7 @@ def gather(reg: Registry, ref: str) -> Facts:
         reason_table=reason_table,
         deployments=tuple(deployment_history(reg, model)),
         monitoring=monitoring,
+        comparisons=_comparisons(reg, model, entry.leaf.hex(), stop),
         documents=documents,
         challengers=tuple(_challengers(reg, model, registration, stop)),
         predictions=_predictions(reg, model, entry.leaf.hex(), stop),
@@ -367,6 +371,51 @@ def _challengers(
                 )
                 break
     return out
+
+
+def _comparisons(reg: Registry, model: str, leaf: str, stop: int) -> tuple[Entry, ...]:
+    return tuple(
+        e
+        for e in reg.ledger.checked(kinds=[ComparisonResult.KIND])
+        if e.seq < stop
+        for r in (ComparisonResult.from_entry(e),)
+        if (r.candidate, r.candidate_entry) == (model, leaf)
+        or (r.live, r.live_entry) == (model, leaf)
+    )
+
+
+def comparison_table(entries: Sequence[Entry]) -> Any:
+    """The recorded comparisons as a table block (the card and the validation report)."""
+    from govern import presentation as b
+
+    rows = []
+    for e in entries:
+        r = ComparisonResult.from_entry(e)
+        by = {c.check: c for c in r.checks}
+        changes = by.get("action_changes")
+        rows.append(
+            [
+                str(e.seq),
+                r.candidate,
+                r.live,
+                f"{r.source} ({r.rows:,} rows)",
+                "PASS" if r.passed else "FAIL",
+                None
+                if changes is None or changes.candidate is None
+                else f"{changes.candidate:.4f}",
+                "; ".join(
+                    f"{c.check} {c.status}"
+                    for c in r.checks
+                    if c.status in ("pass", "fail", "not measured")
+                ),
+            ]
+        )
+    return b.table(
+        ["Entry", "Candidate", "Live", "Rows", "Gate", "Action changes", "Checks"],
+        rows,
+        title="Recorded comparisons (govern compare --record)",
+        source="comparison.result entries",
+    )
 
 
 def _predictions(reg: Registry, model: str, leaf: str, stop: int) -> int:

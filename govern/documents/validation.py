@@ -443,6 +443,8 @@ def _s_benchmarking(f: Facts) -> list[b.Block]:
                 "no other model version is registered with metrics on the same holdout data",
             )
         )
+    if f.comparisons:
+        blocks.append(ev.comparison_table(f.comparisons))
     blocks += _narr(f, "benchmarking")
     return blocks
 

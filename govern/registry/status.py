@@ -347,10 +347,7 @@ def deployment_history(reg: Registry, model: str) -> list[DeploymentEvent]:
         reg,
         proj.deployments,
         keep=lambda r: (
-            r.model != model
-            and r.action == "deploy"
-            and r.env in envs
-            and r.seq > first
+            r.model != model and r.action == "deploy" and r.env in envs and r.seq > first
         ),
     )
     for r in others:

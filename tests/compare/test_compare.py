@@ -132,6 +132,12 @@ def test_a_replay_reproduces_the_logged_scores_and_leaves_erased_inputs_out(demo
     demo.act("vera")
     entry = record(demo.reg, result)
     assert entry.kind == "comparison.result"
+    # the card of each side shows it
+    from govern.documents.card import build_card
+
+    for ref_ in (ref, LIVE):
+        md = build_card(demo.reg, ref_, explain=False).markdown
+        assert "Recorded comparisons" in md and f"| {entry.seq} | {ref} | {LIVE} |" in md
     demo.reg.verify()
 
 
