@@ -8,12 +8,11 @@ the figures and the SHA-256 of the rows and of every file.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from pathlib import Path
-from typing import Any
+
+import pandas as pd
 
 from govern import presentation as b
 from govern.compare.run import Comparison
@@ -24,20 +23,6 @@ from govern.registry.core import Registry
 __all__ = ["files", "record", "summary_markdown", "write"]
 
 _FORMULA = ("=", "+", "-", "@")
-
-
-def _cell(value: Any) -> str:
-    text = f"{value:.10g}" if isinstance(value, float) else str(value)
-    # a cell a spreadsheet would run as a formula is written as text
-    return "'" + text if text.startswith(_FORMULA) and not _number(text) else text
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _fmt(value: float | None) -> str:
@@ -71,13 +56,21 @@ def summary_markdown(c: Comparison) -> str:
 
 
 def rows_csv(c: Comparison) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    columns = list(c.table.columns)
-    writer.writerow(columns)
-    for row in c.table.itertuples(index=False):
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue().encode("utf-8")
+    """Every compared row, largest difference first. Text cells a spreadsheet would run as a
+    formula (starting with =, +, - or @) are written as text; numbers are left as numbers."""
+    table = c.table.copy()
+    for name in table.columns:
+        if not pd.api.types.is_numeric_dtype(table[name]):
+            col = table[name].astype(object)
+            text = col.map(lambda v: "" if v is None else str(v))
+            risky = text.str.startswith(_FORMULA)
+            table[name] = text.where(~risky, "'" + text)
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(pa.Table.from_pandas(table, preserve_index=False), sink)
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def _document(c: Comparison, md: str) -> b.Document:

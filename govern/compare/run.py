@@ -72,7 +72,7 @@ def _actions(
     threshold = float(r.threshold)
     labels = [str(c) for c in getattr(models.load(reg, mv), "classes_", [])]
     negative = next((c for c in labels if c != positive), "negative")
-    acts = [positive if s >= threshold else negative for s in scores]
+    acts = np.where(np.asarray(scores) >= threshold, positive, negative).tolist()
     favourable = r.favourable_outcome
     order = (negative, positive) if favourable == positive else (positive, negative)
     return acts, order
@@ -385,7 +385,8 @@ def compare(
             "the share given the harshest action",
         )
     )
-    changed = np.asarray([a != b for a, b in zip(cand_actions, live_actions, strict=True)])
+    ca_arr, la_arr = np.asarray(cand_actions, dtype=object), np.asarray(live_actions, dtype=object)
+    changed = ca_arr != la_arr
     share = float(changed.mean())
     checks.append(
         ComparisonCheck(
@@ -398,27 +399,18 @@ def compare(
         )
     )
     rank = {a: i for i, a in enumerate(live_order)}
-    harsher = float(
-        np.mean(
-            [
-                rank.get(a, 0) < rank.get(b, 0)
-                for a, b in zip(cand_actions, live_actions, strict=True)
-            ]
-        )
-    )
-    transitions: dict[str, dict[str, int]] = {}
-    for a, b in zip(cand_actions, live_actions, strict=True):
-        transitions.setdefault(a, {}).setdefault(b, 0)
-        transitions[a][b] += 1
+    cand_rank = np.asarray([rank.get(a, 0) for a in ca_arr.tolist()])
+    live_rank = np.asarray([rank.get(a, 0) for a in la_arr.tolist()])
+    harsher = float(np.mean(cand_rank < live_rank))
+    crossed = pd.crosstab(pd.Series(ca_arr, name="candidate"), pd.Series(la_arr, name="live"))
+    transitions: dict[str, dict[str, int]] = {
+        str(a): {str(b): int(crossed.loc[a, b]) for b in crossed.columns if crossed.loc[a, b]}
+        for a in crossed.index
+    }
     # adverse-action reasons: for rows both decline, do their principal reasons differ?
     cand_adverse = _adverse(cand_mv, reg, cand_order)
     live_adverse = _adverse(live_mv, reg, live_order)
-    both = np.asarray(
-        [
-            a in cand_adverse and b in live_adverse
-            for a, b in zip(cand_actions, live_actions, strict=True)
-        ]
-    )
+    both = np.isin(ca_arr, list(cand_adverse)) & np.isin(la_arr, list(live_adverse))
     reasons_changed = np.full(n, None, dtype=object)
     if with_reasons and both.any():
         declined = frame.loc[both]
