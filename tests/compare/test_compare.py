@@ -174,3 +174,20 @@ def test_bad_input_is_refused_with_nothing_written(demo: Demo) -> None:
     assert {c.check: c for c in result.checks}["discrimination"].status == "not measured"
     assert not result.passed
     assert state(demo.reg) == before
+
+
+def test_an_id_written_as_a_formula_stays_text_in_rows_csv(demo: Demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The ids of a replay are the bank's own: one that a spreadsheet would run as a formula
+    is written as text."""
+    from govern.compare.output import rows_csv
+    from govern.demo import SERVICE
+    from govern.provenance.scorer import Scorer
+
+    ref = _candidate(demo, models.load(demo.reg, LIVE))
+    demo.act(SERVICE)
+    evil = '=HYPERLINK("http://evil.example","x")'
+    Scorer(demo.reg, LIVE).decide(demo.holdout.iloc[:2], ids=[evil, "+1-2"])
+    result = compare(demo.reg, ref, LIVE, replay=True, with_reasons=False)
+    text = rows_csv(result).decode("utf-8")
+    assert "'=HYPERLINK" in text and '"\'+1-2"' in text
+    assert '"=HYPERLINK' not in text
