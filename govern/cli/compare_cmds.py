@@ -8,9 +8,8 @@ from pathlib import Path
 import typer
 
 from govern.cli.app import DbOption, app, console
-from govern.cli.registry_cmds import ArtifactsOption, _dump, _table, registry
+from govern.cli.registry_cmds import ArtifactsOption, _dump, _table, data_frame, registry
 from govern.errors import BadInput
-from govern.registry import catalog, tables
 from govern.registry.dates import parse_date
 
 
@@ -43,12 +42,7 @@ def compare(
     if (start or end) and not replay:
         raise BadInput("--from and --to choose the period of a --replay")
     with registry(ctx, db, artifacts=artifacts, readonly=not record) as reg:
-        frame = name = None
-        if data is not None:
-            if Path(data).exists():
-                frame, name = tables.read_table(Path(data)), Path(data).name
-            else:
-                frame, name = catalog.load(reg, data), catalog.resolve(reg, data).ref
+        frame, name = data_frame(reg, data) if data is not None else (None, None)
         result = run(
             reg,
             candidate,

@@ -8,9 +8,8 @@ from pathlib import Path
 import typer
 
 from govern.cli.app import DbOption, app, console
-from govern.cli.registry_cmds import ArtifactsOption, _dump, _table, registry
+from govern.cli.registry_cmds import ArtifactsOption, _dump, _table, data_frame, registry
 from govern.errors import BadInput
-from govern.registry import catalog
 from govern.registry.dates import parse_date
 
 outcomes_app = typer.Typer(help="Realised outcomes of logged decisions.", no_args_is_help=True)
@@ -74,14 +73,7 @@ def monitor(
         if not output.parent.is_dir():
             raise BadInput(f"the folder {output.parent} does not exist: create it first")
     with registry(ctx, db, artifacts=artifacts, readonly=not record) as reg:
-        frame = name = None
-        if data is not None:
-            if Path(data).exists():
-                from govern.registry import tables
-
-                frame, name = tables.read_table(Path(data)), Path(data).name
-            else:
-                frame, name = catalog.load(reg, data), catalog.resolve(reg, data).ref
+        frame, name = data_frame(reg, data) if data is not None else (None, None)
         report = run(
             reg,
             ref,

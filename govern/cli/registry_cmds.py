@@ -116,6 +116,16 @@ def registry(
         yield reg
 
 
+def data_frame(reg: Registry, data: str) -> tuple[Any, str]:
+    """``--data NAME@V|FILE``: an existing file is read as a table, anything else is a
+    registered dataset version; with the name to record."""
+    if Path(data).exists():
+        from govern.registry import tables
+
+        return tables.read_table(Path(data)), Path(data).name
+    return catalog.load(reg, data), catalog.resolve(reg, data).ref
+
+
 def _show_statement(record: Record) -> None:
     """Before signing: what is being signed, in one line on stderr."""
     subject = getattr(record, "subject", None)
