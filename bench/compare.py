@@ -78,7 +78,7 @@ def main() -> None:
     )
 
     live_mv, cand_mv = models.resolve(reg, LIVE), models.resolve(reg, CANDIDATE)
-    frame, _ids, _scores, _erased, _digest = compare_run._replay(
+    frame, _ids, _scores, _erased, _digest, _pre = compare_run._replay(
         reg, live_mv, None, None, cand_mv.record.feature_names
     )
     live_model, cand_model = models.load(reg, live_mv), models.load(reg, cand_mv)

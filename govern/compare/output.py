@@ -62,9 +62,11 @@ def rows_csv(c: Comparison) -> bytes:
     for name in table.columns:
         if not pd.api.types.is_numeric_dtype(table[name]):
             col = table[name].astype(object)
-            text = col.map(lambda v: "" if v is None else str(v))
+            text = col.where(col.notna(), "").astype(str)
             risky = text.str.startswith(_FORMULA)
-            table[name] = text.where(~risky, "'" + text)
+            if risky.any():
+                text = text.where(~risky, "'" + text)
+            table[name] = text
     import pyarrow as pa
     import pyarrow.csv as pacsv
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -82,7 +83,11 @@ def _score(model: Any, mv: ModelVersion, frame: pd.DataFrame) -> np.ndarray[Any,
     r = mv.record
     classes = [str(c) for c in model.classes_]
     column = classes.index(str(r.positive_label))
-    return np.asarray(model.predict_proba(frame[r.feature_names])[:, column], dtype="float64")
+    try:
+        proba = model.predict_proba(frame[r.feature_names])
+    except (ValueError, TypeError, KeyError) as exc:
+        raise BadInput(f"{mv.ref} cannot score the rows: {' '.join(str(exc).split())}") from exc
+    return np.asarray(proba[:, column], dtype="float64")
 
 
 def _discrimination(
@@ -202,9 +207,15 @@ def _reasons(
 
 
 def _replay(
-    reg: Registry, live: ModelVersion, start: str | None, end: str | None, features: list[str]
-) -> tuple[pd.DataFrame, list[str], np.ndarray[Any, Any], int, str]:
-    """The live version's logged inputs (erased ones left out), their ids and logged scores."""
+    reg: Registry,
+    live: ModelVersion,
+    start: str | None,
+    end: str | None,
+    features: list[str],
+    scorers: Sequence[Callable[[pd.DataFrame], np.ndarray[Any, Any]]] = (),
+) -> tuple[pd.DataFrame, list[str], np.ndarray[Any, Any], int, str, list[np.ndarray[Any, Any]]]:
+    """The live version's logged inputs (erased ones left out), their ids and logged scores,
+    and each of ``scorers`` applied chunk by chunk (while the next chunk is read)."""
     schema = models.schema_of(live)
     numeric = [n for n, _dtype, kind in schema.columns if kind == "numeric"]
     categorical = [n for n, _dtype, kind in schema.columns if kind != "numeric"]
@@ -216,6 +227,7 @@ def _replay(
             hint="compare on a dataset or file that holds every feature (--data)",
         )
     frames, ids, scores = [], [], []
+    scored: list[list[np.ndarray[Any, Any]]] = [[] for _ in scorers]
     erased = 0
     digest = hashlib.sha256()
     begin = start or live.ts
@@ -224,16 +236,27 @@ def _replay(
         digest.update(chunk.digest)
         keep = chunk.stored
         erased += int((~keep).sum())
-        frames.append(pd.DataFrame(chunk.features))
+        part = pd.DataFrame(chunk.features)
+        frames.append(part)
         ids += [pid for pid, k in zip(chunk.ids, keep, strict=True) if k]
         scores.append(chunk.scores[keep])
+        for out, score in zip(scored, scorers, strict=True):
+            if len(part):
+                out.append(score(part))
     if not ids:
         raise BadInput(
             f"no logged decisions of {live.ref} with stored inputs between "
             f"{begin[:10]} and {stop[:10]}: there is nothing to replay",
         )
     frame = pd.concat(frames, ignore_index=True)
-    return frame, ids, np.concatenate(scores), erased, digest.hexdigest()
+    return (
+        frame,
+        ids,
+        np.concatenate(scores),
+        erased,
+        digest.hexdigest(),
+        [np.concatenate(out) for out in scored],
+    )
 
 
 def compare(
@@ -264,7 +287,17 @@ def compare(
     erased = 0
     logged_scores = None
     if replay:
-        frame, ids, logged_scores, erased, digest = _replay(reg, live_mv, start, end, cf)
+        frame, ids, logged_scores, erased, digest, pre = _replay(
+            reg,
+            live_mv,
+            start,
+            end,
+            cf,
+            scorers=(
+                lambda part: _score(cand_model, cand_mv, part),
+                lambda part: _score(live_model, live_mv, part),
+            ),
+        )
         known = outcomes.outcomes_of(reg, live_mv.ref)
         truth = [known.get(pid) for pid in ids]
         has_y = any(t is not None for t in truth)
@@ -293,11 +326,11 @@ def compare(
         y_mask = np.ones(len(frame), dtype=bool) if has_y else np.zeros(len(frame), dtype=bool)
         digest = hashlib.sha256(tables.frame_to_parquet_bytes(data)).hexdigest()
         source = data_name or "data"
-    try:
+    if replay:
+        cand_scores, live_scores = pre
+    else:
         cand_scores = _score(cand_model, cand_mv, frame)
         live_scores = _score(live_model, live_mv, frame)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise BadInput(f"the rows cannot be scored: {' '.join(str(exc).split())}") from exc
     cand_actions, cand_order = _actions(cand_mv, cand_scores, reg)
     live_actions, live_order = _actions(live_mv, live_scores, reg)
     rule = reg.policy().comparison_rule(live_mv.record.risk_tier)

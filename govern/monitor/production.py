@@ -109,9 +109,10 @@ def chunks(
         f"WHERE e.seq >= {mark} AND e.seq < {mark} AND e.kind = {mark} ORDER BY e.seq"
     )
 
-    def fetch(lo: int) -> list[Any]:
-        """One chunk's rows, on a connection of its own: the next chunk is read while this
-        one is parsed (the driver and pyarrow release the interpreter lock while they work)."""
+    def fetch(lo: int) -> Chunk | None:
+        """One chunk, read on a connection of its own and parsed: the next chunk is read and
+        parsed while the caller works on this one (the driver and pyarrow release the
+        interpreter lock while they work)."""
         raw = engine.raw_connection()
         try:
             cursor = raw.cursor()
@@ -120,16 +121,16 @@ def chunks(
             cursor.close()
         finally:
             raw.close()
-        return [r for r in rows if start <= r[1] < end and needle in r[2]]
+        fetched = [r for r in rows if start <= r[1] < end and needle in r[2]]
+        return _chunk(fetched, model, numeric, categorical, options)
 
     starts = list(range(first, stop, size))
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(fetch, starts[0]) if starts else None
         for k in range(len(starts)):
             assert pending is not None
-            fetched = pending.result()
+            chunk = pending.result()
             pending = pool.submit(fetch, starts[k + 1]) if k + 1 < len(starts) else None
-            chunk = _chunk(fetched, model, numeric, categorical, options)
             if chunk is not None:
                 yield chunk
 
