@@ -232,11 +232,17 @@ def _replay(
     digest = hashlib.sha256()
     begin = start or live.ts
     stop = end or "9999-12-31T00:00:00.000000Z"
-    for chunk in chunks(reg, live.ref, begin, stop, numeric=numeric, categorical=categorical):
+    for chunk in chunks(
+        reg, live.ref, begin, stop, numeric=numeric, categorical=categorical, arrow=True
+    ):
         digest.update(chunk.digest)
         keep = chunk.stored
         erased += int((~keep).sum())
-        part = pd.DataFrame(chunk.features)
+        part = (
+            chunk.table.to_pandas()
+            if chunk.table is not None
+            else pd.DataFrame(columns=[*numeric, *categorical])
+        )
         frames.append(part)
         ids += [pid for pid, k in zip(chunk.ids, keep, strict=True) if k]
         scores.append(chunk.scores[keep])

@@ -52,6 +52,8 @@ class Chunk:
     stored: np.ndarray[Any, np.dtype[np.bool_]]
     features: dict[str, np.ndarray[Any, Any]]  # name -> values of the stored rows
     digest: bytes  # SHA-256 of the entries' leaf hashes and the stored rows read
+    # the stored rows as parsed (a pyarrow table), when asked for instead of ``features``
+    table: Any = None
 
 
 def _seq_at(reg: Registry, ts: str, size: int) -> int:
@@ -92,6 +94,7 @@ def chunks(
     numeric: Sequence[str],
     categorical: Sequence[str],
     size: int = CHUNK,
+    arrow: bool = False,
 ) -> Iterator[Chunk]:
     """The decisions of ``model`` dated in [start, end), chunk by chunk."""
     first, stop = period_bounds(reg, start, end)
@@ -122,7 +125,7 @@ def chunks(
         finally:
             raw.close()
         fetched = [r for r in rows if start <= r[1] < end and needle in r[2]]
-        return _chunk(fetched, model, numeric, categorical, options)
+        return _chunk(fetched, model, numeric, categorical, options, arrow)
 
     starts = list(range(first, stop, size))
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -141,6 +144,7 @@ def _chunk(
     numeric: Sequence[str],
     categorical: Sequence[str],
     options: Any,
+    arrow: bool = False,
 ) -> Chunk | None:
     """The rows of ``model`` among ``fetched``, parsed by column."""
     if not fetched:
@@ -156,12 +160,15 @@ def _chunk(
     digest.update(b"".join(bytes(r[3]) for r in rows))
     digest.update(b"".join(inputs))
     features: dict[str, Any] = {}
-    if inputs:
+    table = None
+    if inputs and arrow:
         table = pj.read_json(io.BytesIO(b"\n".join(inputs)), parse_options=options)
+    elif inputs:
+        parsed = pj.read_json(io.BytesIO(b"\n".join(inputs)), parse_options=options)
         for name in numeric:
-            features[name] = table.column(name).to_numpy(zero_copy_only=False)
+            features[name] = parsed.column(name).to_numpy(zero_copy_only=False)
         for name in categorical:
-            features[name] = table.column(name).to_pandas().to_numpy(dtype=object)
+            features[name] = parsed.column(name).to_pandas().to_numpy(dtype=object)
     else:
         for name in numeric:
             features[name] = np.zeros(0, dtype="float64")
@@ -176,4 +183,5 @@ def _chunk(
         stored=np.fromiter((r[4] is not None for r in rows), bool, len(rows)),
         features=features,
         digest=digest.digest(),
+        table=table,
     )
