@@ -39,6 +39,7 @@ from govern.registry import (
     models,
     people,
     signing,
+    tables,
 )
 from govern.registry import clock as clock_mod
 from govern.registry import policy as policy_mod
@@ -120,8 +121,6 @@ def data_frame(reg: Registry, data: str) -> tuple[Any, str]:
     """``--data NAME@V|FILE``: an existing file is read as a table, anything else is a
     registered dataset version; with the name to record."""
     if Path(data).exists():
-        from govern.registry import tables
-
         return tables.read_table(Path(data)), Path(data).name
     return catalog.load(reg, data), catalog.resolve(reg, data).ref
 
@@ -705,7 +704,13 @@ def inventory(
         )
         writer.writeheader()
         for r in rows:
-            writer.writerow(r.as_dict())
+            # a name or owner a spreadsheet would run as a formula is written as text
+            writer.writerow(
+                {
+                    k: "'" + v if isinstance(v, str) and v.startswith(tables.FORMULA_STARTS) else v
+                    for k, v in r.as_dict().items()
+                }
+            )
         typer.echo(out.getvalue(), nl=False)
     else:
         _table(

@@ -18,11 +18,10 @@ from govern import presentation as b
 from govern.compare.run import Comparison
 from govern.ledger import Entry
 from govern.records import ComparedFile, ComparisonResult, subjects
+from govern.registry import tables
 from govern.registry.core import Registry
 
 __all__ = ["files", "record", "summary_markdown", "write"]
-
-_FORMULA = ("=", "+", "-", "@")
 
 
 def _fmt(value: float | None) -> str:
@@ -58,15 +57,11 @@ def summary_markdown(c: Comparison) -> str:
 def rows_csv(c: Comparison) -> bytes:
     """Every compared row, largest difference first. Text cells a spreadsheet would run as a
     formula (starting with =, +, - or @) are written as text; numbers are left as numbers."""
-    table = c.table.copy()
-    for name in table.columns:
+    table = tables.spreadsheet_safe(c.table)
+    for name in table.columns:  # text columns as text, missing as empty
         if not pd.api.types.is_numeric_dtype(table[name]):
             col = table[name].astype(object)
-            text = col.where(col.notna(), "").astype(str)
-            risky = text.str.startswith(_FORMULA)
-            if risky.any():
-                text = text.where(~risky, "'" + text)
-            table[name] = text
+            table[name] = col.where(col.notna(), "").astype(str)
     import pyarrow as pa
     import pyarrow.csv as pacsv
 

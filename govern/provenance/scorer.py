@@ -58,7 +58,7 @@ from govern.provenance import inputs
 from govern.provenance.canonical import SALT_BYTES, canonical_rows
 from govern.provenance.events import KINDS, LOGGED
 from govern.records import PredictionBatch, PredictionLogged, PredictionOutput, ScoringOverride
-from govern.registry import authority, models
+from govern.registry import authority, models, tables
 from govern.registry import decisions as decisions_mod
 from govern.registry.status import STALE, Status, status
 from govern.registry.tables import read_table
@@ -139,7 +139,8 @@ class LoggedBatch:
         )
 
     def write_csv(self, path: Path) -> Path:
-        self.frame().to_csv(path, index=False)
+        """The batch as CSV; ids a spreadsheet would run as formulas are written as text."""
+        tables.spreadsheet_safe(self.frame()).to_csv(path, index=False)
         return path
 
 

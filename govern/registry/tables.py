@@ -23,6 +23,7 @@ __all__ = [
     "frame_to_parquet_bytes",
     "name_list",
     "read_table",
+    "spreadsheet_safe",
 ]
 
 ACCEPTED_FORMATS: Final = "CSV (.csv, .csv.gz) or Parquet (.parquet, .pq)"
@@ -147,3 +148,23 @@ def frame_to_parquet_bytes(df: pd.DataFrame) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", use_dictionary=True, write_statistics=True)
     return bytes(sink.getvalue().to_pybytes())
+
+
+#: What a spreadsheet runs as a formula when a cell starts with it.
+FORMULA_STARTS: Final = ("=", "+", "-", "@")
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells a spreadsheet would run as a formula (starting with
+    =, +, - or @) are written as text, with a leading apostrophe; numbers stay numbers. For
+    every CSV govern exports (`govern score -o`, `govern inventory --csv`, `compare`)."""
+    out = df.copy()
+    for name in out.columns:
+        if pd.api.types.is_numeric_dtype(out[name]) or pd.api.types.is_bool_dtype(out[name]):
+            continue
+        col = out[name].astype(object)
+        text = col.where(col.notna(), "").astype(str)
+        risky = text.str.startswith(FORMULA_STARTS)
+        if risky.any():
+            out[name] = text.where(~risky, "'" + text).where(col.notna(), None)
+    return out

@@ -191,3 +191,34 @@ def test_an_id_written_as_a_formula_stays_text_in_rows_csv(demo: Demo, tmp_path)
     text = rows_csv(result).decode("utf-8")
     assert "'=HYPERLINK" in text and '"\'+1-2"' in text
     assert '"=HYPERLINK' not in text
+
+
+def test_score_writes_formula_ids_as_text(demo: Demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`govern score -o`: an id a spreadsheet would run as a formula is written as text."""
+    from govern.demo import SERVICE
+
+    rows = demo.holdout.iloc[:2].copy()
+    rows.insert(0, "application", ['=HYPERLINK("http://evil.example","x")', "@SUM(1)"])
+    source = tmp_path / "apps.csv"
+    rows.to_csv(source, index=False)
+    out = tmp_path / "scored.csv"
+    done = runner.invoke(
+        app,
+        [
+            "--sign-with",
+            str(demo.key_of(SERVICE)),
+            "score",
+            LIVE,
+            str(source),
+            "--id-col",
+            "application",
+            "-o",
+            str(out),
+            "--db",
+            str(demo.db),
+        ],
+    )
+    assert done.exit_code == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and "'@SUM(1)" in text
+    assert "\n=HYPERLINK" not in text and "\n@SUM" not in text
