@@ -21,7 +21,7 @@ from govern.documents import evidence as ev
 from govern.errors import BadInput, CardNotReleased, ComparisonMissing, GovernError
 from govern.ledger import Entry
 from govern.records import ComparisonResult, DocumentGenerated, ModelDeployed, subjects
-from govern.registry import deployments, models
+from govern.registry import deployments, models, trusted
 from govern.registry.identity import KeySigner
 from govern.registry.status import deployment_history
 
@@ -40,7 +40,10 @@ __all__ = [
 def released_card(reg: Registry, ref: str, model_entry: str) -> Entry | None:
     """The latest ``document.generated`` entry that released the card of ``ref`` (the
     registration whose leaf hash is ``model_entry``), if any."""
-    found = reg.ledger.checked(subject=subjects.document(ref), kinds=[DocumentGenerated.KIND])
+    # only releases whose signature and author's authority verify count (registry/trusted.py)
+    found = trusted.accepted(
+        reg, reg.ledger.checked(subject=subjects.document(ref), kinds=[DocumentGenerated.KIND])
+    )
     for entry in reversed(found):
         _e, record = reg.recorded(DocumentGenerated, entry.seq, entry.leaf.hex())
         if record.model_entry == model_entry and any(f.document == "card" for f in record.files):
@@ -77,7 +80,10 @@ def passing_comparison(reg: Registry, candidate: str, live: str) -> Entry | None
     """The latest recorded comparison of ``candidate`` against ``live`` (both registrations
     as they are) that passed, if any (docs/comparison.md, "The deployment gate")."""
     cand, was = models.resolve(reg, candidate), models.resolve(reg, live)
-    found = reg.ledger.checked(subject=subjects.comparison(cand.ref), kinds=[ComparisonResult.KIND])
+    found = trusted.accepted(
+        reg,
+        reg.ledger.checked(subject=subjects.comparison(cand.ref), kinds=[ComparisonResult.KIND]),
+    )
     for entry in reversed(found):
         r = ComparisonResult.from_entry(entry)
         if (r.candidate, r.candidate_entry, r.live, r.live_entry) == (

@@ -24,7 +24,7 @@ from govern.errors import BadInput
 from govern.ledger import Entry
 from govern.ledger.jcs import canonicalize
 from govern.records import DecisionBand, DecisionPolicyRegistered, PinnedText, subjects
-from govern.registry import models
+from govern.registry import models, trusted
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -126,8 +126,12 @@ def load_file(path: Path) -> tuple[list[tuple[Any, str]], list[str], list[str]]:
 
 
 def _entries(reg: Registry, ref: str) -> list[Entry]:
-    return reg.ledger.checked(
-        subject=subjects.decision_policy(ref), kinds=[DecisionPolicyRegistered.KIND]
+    """The version's decision policies whose signature and authority verify."""
+    return trusted.accepted(
+        reg,
+        reg.ledger.checked(
+            subject=subjects.decision_policy(ref), kinds=[DecisionPolicyRegistered.KIND]
+        ),
     )
 
 

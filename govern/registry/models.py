@@ -299,7 +299,7 @@ def challengers_of(reg: Registry, ref: str) -> list[tuple[ModelVersion, int]]:
         d = mv.record.challenger_of
         if d is not None and d.ref == live.ref and d.entry == live.leaf:
             out[mv.ref] = (mv, mv.seq)
-    for entry in reg.ledger.checked(kinds=[ChallengerDesignated.KIND]):
+    for entry in trusted.accepted(reg, reg.ledger.checked(kinds=[ChallengerDesignated.KIND])):
         r = ChallengerDesignated.from_entry(entry)
         if r.of.ref == live.ref and r.of.entry == live.leaf and r.candidate not in out:
             cand = resolve(reg, r.candidate)

@@ -37,7 +37,9 @@ def _latest(reg: Registry, subject: str, kind: str, at: str | None) -> Entry | N
     """The newest entry of ``kind`` about ``subject`` recorded at or before ``at``, its bytes
     checked (``Ledger.checked``)."""
     found = [
-        e for e in reg.ledger.checked(subject=subject, kinds=[kind]) if at is None or e.ts <= at
+        e
+        for e in trusted.accepted(reg, reg.ledger.checked(subject=subject, kinds=[kind]))
+        if at is None or e.ts <= at
     ]
     return found[-1] if found else None
 

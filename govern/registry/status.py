@@ -304,8 +304,9 @@ def monitoring_state(
     """From the checked ``monitoring.result`` entries of ``model`` recorded by ``at``."""
     found = [
         e
-        for e in reg.ledger.checked(
-            subject=subjects.monitoring(model), kinds=[MonitoringResult.KIND]
+        for e in trusted.accepted(
+            reg,
+            reg.ledger.checked(subject=subjects.monitoring(model), kinds=[MonitoringResult.KIND]),
         )
         if e.ts <= at
     ]

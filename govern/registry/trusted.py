@@ -41,7 +41,7 @@ from govern.registry.audit import Replay
 if TYPE_CHECKING:
     from govern.registry.core import Registry
 
-__all__ = ["GOVERNANCE", "View", "effective", "rows", "view"]
+__all__ = ["GOVERNANCE", "View", "accepted", "effective", "rows", "view"]
 
 #: The per-decision kinds: looked up by their subject, never replayed by the gates' view (no gate
 #: decides from an outcome either: monitoring reads them by their subject).
@@ -104,6 +104,13 @@ def view(reg: Registry) -> View:
     if current is None:
         current = reg._view = View(reg.origin)
     return current.advance(reg)
+
+
+def accepted(reg: Registry, entries: list[Entry]) -> list[Entry]:
+    """``entries`` (checked, of governance kinds) without those whose signature or authority
+    failed the view's replay: what a gate reading entries by subject may rely on."""
+    rejected = view(reg).rejected
+    return [e for e in entries if e.seq not in rejected]
 
 
 def effective(v: View, seq: int, ts: str) -> str:

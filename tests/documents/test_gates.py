@@ -8,11 +8,12 @@ import base64
 import json
 from pathlib import Path
 
+from govern import gates
 from govern.demo import narrative_path
 from govern.documents import narrative
 from govern.documents.explanation import explain_global
-from govern.records import ModelDeployed
-from govern.registry import approvals
+from govern.records import ComparisonResult, ModelDeployed, subjects
+from govern.registry import approvals, models, trusted
 from tests.documents.conftest import Demo, govern, ok, one_line_error, register_copy
 
 
@@ -181,3 +182,34 @@ def test_a_stale_approval_through_the_command_line(demo: Demo, tmp_path: Path) -
     assert "overridden: an approver's signed override" in ok(
         "status", "credit-risk@1", "--db", demo.db
     )
+
+
+def test_a_forged_passing_comparison_counts_for_nothing(demo: Demo, tmp_path: Path) -> None:
+    """An insider appends a passing comparison nobody signed, straight into the log."""
+    ref = approved_v2(demo)
+    with demo.open("dan") as reg:
+        explain_global(reg, ref, "german-holdout@1", output=tmp_path / "explanation.html")
+    ok("--sign-with", demo.key_of("dan"), "release", ref, "-o", tmp_path / "r2", "--db", demo.db)
+    with demo.open() as reg:
+        cand, live = models.resolve(reg, ref), models.resolve(reg, "credit-risk@1")
+        forged = ComparisonResult(
+            subject=subjects.comparison(ref),
+            candidate=ref,
+            candidate_entry=cand.leaf,
+            live=live.ref,
+            live_entry=live.leaf,
+            source="german-holdout@1",
+            source_sha256="0" * 64,
+            rows=300,
+            erased=0,
+            passed=True,
+            checks=(),
+            files=(),
+            figures={},
+        )
+        entry = reg.ledger.append(forged.KIND, forged.to_payload(), actor="vera")
+        assert gates.passing_comparison(reg, ref, "credit-risk@1") is None
+    # the release gate still finds no passing comparison, and nothing is written
+    refused(demo, ref, 48, f"{ref} would replace credit-risk@1 in production without a passing")
+    with demo.open() as reg:
+        assert entry.seq in trusted.view(reg).rejected
