@@ -10,7 +10,6 @@ never a pass) or info; the gate passes only if every check the tier's policy req
 from __future__ import annotations
 
 import hashlib
-import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,6 +20,7 @@ import pandas as pd
 
 from govern.errors import BadInput
 from govern.monitor.production import chunks
+from govern.monitor.run import wilson
 from govern.records import ComparisonCheck
 from govern.registry import decisions, models, outcomes, tables
 from govern.registry.core import Registry
@@ -61,7 +61,7 @@ class Comparison:
 
 
 def _actions(
-    mv: ModelVersion, scores: np.ndarray[Any, Any], reg: Registry
+    mv: ModelVersion, model: Any, scores: np.ndarray[Any, Any], reg: Registry
 ) -> tuple[list[str], tuple[str, ...]]:
     """Each score's action under the version's decision policy, and the actions harshest first;
     without a policy, the label at the registered threshold (the unfavourable one harsher)."""
@@ -71,7 +71,7 @@ def _actions(
     r = mv.record
     positive = str(r.positive_label)
     threshold = float(r.threshold)
-    labels = [str(c) for c in getattr(models.load(reg, mv), "classes_", [])]
+    labels = [str(c) for c in getattr(model, "classes_", [])]
     negative = next((c for c in labels if c != positive), "negative")
     acts = np.where(np.asarray(scores) >= threshold, positive, negative).tolist()
     favourable = r.favourable_outcome
@@ -132,19 +132,16 @@ def _calibration_gap(scores: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> f
         return None
     edges = np.unique(np.quantile(scores, np.linspace(0.1, 1.0, 10), method="inverted_cdf"))
     idx = np.minimum(np.searchsorted(edges, scores, side="left"), len(edges) - 1)
-    z = 1.959963984540054
     gaps = []
     for i in range(len(edges)):
         mask = idx == i
         n = int(mask.sum())
         if n < 30:
             continue
-        p = float(y[mask].mean())
-        denom = 1 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+        low, high = wilson(int(y[mask].sum()), n)
+        assert low is not None and high is not None
         predicted = float(scores[mask].mean())
-        gaps.append(max(centre - half - predicted, predicted - centre - half, 0.0))
+        gaps.append(max(low - predicted, predicted - high, 0.0))
     return max(gaps) if gaps else None
 
 
@@ -337,8 +334,8 @@ def compare(
     else:
         cand_scores = _score(cand_model, cand_mv, frame)
         live_scores = _score(live_model, live_mv, frame)
-    cand_actions, cand_order = _actions(cand_mv, cand_scores, reg)
-    live_actions, live_order = _actions(live_mv, live_scores, reg)
+    cand_actions, cand_order = _actions(cand_mv, cand_model, cand_scores, reg)
+    live_actions, live_order = _actions(live_mv, live_model, live_scores, reg)
     rule = reg.policy().comparison_rule(live_mv.record.risk_tier)
     n = len(ids)
     checks: list[ComparisonCheck] = []

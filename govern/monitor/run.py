@@ -187,7 +187,7 @@ def _window_end(window: str, kind: str) -> str:
     return now_ts()
 
 
-def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float | None, float | None]:
+def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float | None, float | None]:
     if n == 0:
         return None, None
     p = k / n
@@ -534,7 +534,7 @@ def _bands(
         mask = idx == i
         n = int(mask.sum())
         k = int(y[mask].sum())
-        low, high = _wilson(k, n)
+        low, high = wilson(k, n)
         out.append(
             Band(
                 band=label,

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import Connection, inspect, select
 
@@ -426,11 +426,10 @@ class Registry:
                 self._records.move_to_end((seq, leaf))
                 return hit[0], hit[1]
         entry = check_entry(self.ledger.entry(seq), self.origin)
-        record = kind.from_entry(entry)
-        self._records[(seq, entry.leaf.hex())] = (entry, record)
-        if len(self._records) > _RECORD_CACHE:
-            self._records.popitem(last=False)
-        return entry, record
+        record = self.parsed(entry)
+        if not isinstance(record, kind):
+            kind.from_entry(entry)  # raises EntryMalformed: another kind of entry
+        return entry, cast(R, record)
 
     def parsed(self, entry: Entry) -> Record:
         """The record of ``entry`` (already read and checked by the caller), parsed once."""
