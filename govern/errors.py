@@ -50,6 +50,7 @@ __all__ = [
     "ReleaseRefused",
     "SignatureInvalid",
     "StorageError",
+    "TokenRefused",
     "TreeMismatch",
 ]
 
@@ -351,6 +352,14 @@ class CompromisedSignatures(AuthorityBroken):
     they no longer count (an approval made only by them no longer approves). A warning."""
 
     exit_code = 55
+
+
+class TokenRefused(PolicyViolation):
+    """An HTTP request's bearer token is missing, malformed, unknown, revoked or expired, or
+    its holder's key is revoked (docs/serving.md, "Tokens"): the request is refused with 401
+    and nothing is logged."""
+
+    exit_code = 56
 
 
 # --- Release and deploy refusals (govern release, govern deploy): one code per reason, so a CI

@@ -11,6 +11,7 @@ from govern.cli import (  # noqa: F401  (commands register on import)
     monitor_cmds,
     provenance_cmds,
     registry_cmds,
+    serve_cmds,
 )
 from govern.cli.app import app
 

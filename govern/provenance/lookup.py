@@ -84,6 +84,7 @@ class DecisionRecord:
     product: str | None
     decision_type: str
     method: str
+    token: str | None = None  # the bearer token it came through over HTTP, if it did
 
 
 @dataclass(frozen=True)
@@ -341,6 +342,7 @@ class Lookup:
                 product=p.product,
                 decision_type=_decision_type(mv),
                 method=p.method,
+                token=p.token,
             ),
             model=model,
             code=CodeRecord(

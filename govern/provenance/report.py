@@ -172,6 +172,8 @@ def _decision(prov: Provenance) -> list[b.Block]:
         ("Decision type", d.decision_type, None),
         ("Call", d.method, None),
     ]
+    if d.token is not None:
+        rows.append(("Through token", d.token, None))
     return [b.fields(rows)]
 
 

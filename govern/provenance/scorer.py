@@ -257,8 +257,10 @@ class Scorer:
         method: Method = "decide",
         progress: Progress | None = None,
         id_column: str = "prediction_id",
+        token: str | None = None,
     ) -> tuple[LoggedBatch, np.ndarray]:
-        """Score ``X`` and log every row as one batch; return it and the estimator's output."""
+        """Score ``X`` and log every row as one batch; return it and the estimator's output
+        (``token``: the id of the bearer token the rows came through, recorded with each)."""
         if not isinstance(X, pd.DataFrame):
             raise BadInput(
                 f"{self.ref} scores a pandas DataFrame with the registered feature columns, "
@@ -311,6 +313,7 @@ class Scorer:
                 override,
                 batch_id,
                 actions,
+                token,
             )
             header = self._sign_batch(batch_id, prepared)
             lead = len(header)
@@ -428,6 +431,7 @@ class Scorer:
         key: str | None,
         batch: str,
         action: str | None = None,
+        token: str | None = None,
     ) -> PredictionLogged:
         """One prediction's record (the slow, obviously canonical path)."""
         return PredictionLogged(
@@ -441,6 +445,7 @@ class Scorer:
             product=self.product,
             subject_key=key,
             batch=batch,
+            token=token,
         )
 
     def _sign_batch(self, batch_id: str, prepared: Sequence[PreparedEntry]) -> list[PreparedEntry]:
@@ -472,6 +477,7 @@ class Scorer:
         override: ScoringOverride | None,
         batch: str,
         actions: list[str] | None = None,
+        token: str | None = None,
     ) -> list[PreparedEntry]:
         # The batch's payloads differ only in a few strings: one template with a slot for each
         # (ledger/template.py). A regressor's decision is a constant null.
@@ -497,6 +503,7 @@ class Scorer:
             "\x00k" if keys is not None else None,
             batch,
             "\x00a" if actions is not None else None,
+            token,
         )
         template = PayloadTemplate(shape.to_payload(), list(slots))
         bodies = template.fill([slots[slot] for slot in template.slots])
@@ -511,6 +518,7 @@ class Scorer:
             keys[0] if keys else None,
             batch,
             actions[0] if actions else None,
+            token,
         )
         return self.reg.ledger.prepare_many(KIND, self.actor, bodies, ids, first=first.to_payload())
 

@@ -80,6 +80,7 @@ from govern.records.predictions import (
     PredictionOverridden,
     ScoringOverride,
 )
+from govern.records.tokens import TokenIssued, TokenRevoked, VerifyCompleted
 from govern.records.validation import (
     APPROVAL_TYPE,
     ApprovalPins,
@@ -94,6 +95,9 @@ from govern.records.validation import (
 )
 
 __all__ = [
+    "TokenIssued",
+    "TokenRevoked",
+    "VerifyCompleted",
     "APPROVAL_TYPE",
     "FAVOURABLE_NOT_STATED",
     "JSON",

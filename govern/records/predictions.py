@@ -57,6 +57,8 @@ class PredictionLogged(Record, kind="prediction.logged"):
     product: str | None = optional()
     subject_key: str | None = optional()
     batch: str | None = optional()  # the signed prediction.batch it belongs to
+    # the id of the bearer token the decision came through, over HTTP (docs/serving.md)
+    token: str | None = optional()
 
     @property
     def id(self) -> str:

@@ -69,5 +69,11 @@ def monitoring(ref: str) -> str:
     return f"monitoring:{ref}"
 
 
+def token(token_id: str) -> str:
+    """``token:ID``: the issue and revocation of one bearer token."""
+    return f"token:{token_id}"
+
+
 POLICY = "policy"
+VERIFY = "verify"
 CLOCK = "clock"

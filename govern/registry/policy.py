@@ -63,12 +63,21 @@ ACTIONS: Mapping[str, str] = {
     "override-decision": "override a logged decision",
     "log-predictions": "log predictions",
     "erase": "erase a logged input",
+    "record-verification": "record the result of a full verification",
 }
 #: Who may do what, by default: administrators run the registry, developers build, validators
 #: challenge, approvers approve and (as the default deployers) deploy, services log decisions,
 #: a monitoring service records monitoring, auditors only read.
 DEFAULT_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
-    "administrator": ("enrol", "revoke", "rotate-key", "set-policy", "correct-clock", "erase"),
+    "administrator": (
+        "enrol",
+        "revoke",
+        "rotate-key",
+        "set-policy",
+        "correct-clock",
+        "erase",
+        "record-verification",
+    ),
     "developer": (
         "register-data",
         "register-model",
@@ -91,14 +100,15 @@ DEFAULT_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
         "record-explanation",
         "release",
         "log-predictions",
+        "record-verification",
     ),
     "approver": ("approve", "deploy", "retire", "override", "override-decision", "release"),
     "deployer": ("deploy", "retire"),
     "privacy-officer": ("erase",),
     "reviewer": ("override-decision",),
     "service": ("log-predictions", "record-outcomes", "record-explanation", "release"),
-    "monitor": ("record-monitoring", "raise-finding"),
-    "auditor": (),
+    "monitor": ("record-monitoring", "raise-finding", "record-verification"),
+    "auditor": ("record-verification",),
 }
 
 
