@@ -10,15 +10,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from govern.cli.app import DbOption, app, console
+from govern.cli.app import DbOption, app, console, err_console
 from govern.cli.progress import progress_bar
-from govern.cli.registry_cmds import ArtifactsOption
-from govern.errors import BadInput, CompromisedSignatures
+from govern.cli.registry_cmds import ArtifactsOption, registry
+from govern.errors import BadInput, CompromisedSignatures, GovernError
 from govern.ledger import merkle, open_ledger, resolve_url
 from govern.ledger.db import sqlite_path
 from govern.ledger.logkey import default_key_path, load_key
 from govern.ledger.note import Verifier
-from govern.registry import Registry
+from govern.registry import Registry, verification
 from govern.registry.bootstrap import init_registry
 
 
@@ -147,6 +147,7 @@ def _read_verifier(value: str | None) -> Verifier | None:
 
 @app.command()
 def verify(
+    ctx: typer.Context,
     db: str | None = DbOption,
     checkpoint_file: Path | None = typer.Option(
         None, "--checkpoint", help="A checkpoint you hold: prove the log only grew since."
@@ -162,9 +163,43 @@ def verify(
     ),
     artifacts: Path | None = ArtifactsOption,
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    record: bool = typer.Option(
+        False,
+        "--record",
+        help="Append the result, passed or failed, as a signed verify.completed entry "
+        "(signed with --sign-with; the auditor's ledger page shows it).",
+    ),
 ) -> None:
     """Verify the whole ledger, every signature in it and the registry tables; exit
     non-zero naming the first bad entry. ``--stores`` adds the artifact and input stores."""
+    if not record:
+        _verify(db, checkpoint_file, verifier_key, stores, artifacts, as_json)
+        return
+    try:
+        size, root = _verify(db, checkpoint_file, verifier_key, stores, artifacts, as_json)
+    except GovernError as err:
+        try:
+            with registry(ctx, db, artifacts) as reg:
+                outcome = verification.failed_at_head(reg, err.exit_code, (err.message,))
+                verification.record(reg, outcome)
+        except GovernError as unrecorded:  # the failure itself stops the record: say so
+            err_console.print(f"[red]not recorded[/red]: {unrecorded.message}")
+        raise
+    with registry(ctx, db, artifacts) as reg:
+        entry = verification.record(reg, verification.Outcome(size, root, True, 0))
+    if not as_json:
+        console.print(f"recorded: verify.completed entry {entry.seq}")
+
+
+def _verify(
+    db: str | None,
+    checkpoint_file: Path | None,
+    verifier_key: str | None,
+    stores: bool,
+    artifacts: Path | None,
+    as_json: bool,
+) -> tuple[int, bytes]:
+    """Run and print one verification; the size and root it checked."""
     note_text = None
     if checkpoint_file is not None:
         try:
@@ -207,7 +242,7 @@ def verify(
     if as_json:
         _dump(summary)
         _warn_compromised(authority.compromised)
-        return
+        return report.size, report.root
     console.print(
         f"[green]ok[/green]: {report.size} entries, {report.nodes} tree nodes and "
         f"{report.checkpoints} kept checkpoints verify; root {_b64(report.root)}"
@@ -230,6 +265,7 @@ def verify(
             f"{checked.inputs} stored inputs their commitments ({checked.erased} erased)"
         )
     _warn_compromised(authority.compromised)
+    return report.size, report.root
 
 
 def _warn_compromised(seqs: tuple[int, ...]) -> None:
