@@ -205,6 +205,8 @@ class Scorer:
             decisions_mod.current(reg, mv.ref) if self.task == "classification" else None
         )
         self.last: LoggedBatch | None = None
+        # (ledger size, when) of the last status check that let this version score
+        self._allowed: tuple[int, float] | None = None
         inputs.ensure(reg.ledger.engine)
 
     # ---- the estimator's interface, logged ------------------------------------------------
@@ -339,8 +341,19 @@ class Scorer:
         """None if the version is deployed and approved now, else the override (or refuse);
         and the ledger size it was read at (``_recheck_status`` starts from there)."""
         seen = self.reg.ledger.size  # read first: whatever lands after it is looked at again
+        if self._allowed is not None:
+            # Only predictions appended since the last check let it score, moments ago: the
+            # status is the same (a service logs a batch every few milliseconds).
+            last, when = self._allowed
+            if time.monotonic() - when < STATUS_REUSE_SECONDS:
+                with self.reg.ledger.engine.connect() as conn:
+                    quiet = self.reg.ledger.first_other_kind(conn, last, seen, _QUIET) is None
+                if quiet:
+                    return None, seen
+        self._allowed = None
         current = status(self.reg, self.ref)
         if current.may_score:
+            self._allowed = (seen, time.monotonic())
             return None, seen
         if current.status == STALE:
             raise _stale(current)
@@ -521,6 +534,12 @@ class Scorer:
             token,
         )
         return self.reg.ledger.prepare_many(KIND, self.actor, bodies, ids, first=first.to_payload())
+
+
+#: How long a status check that let a version score is reused while only predictions are
+#: appended after it (what changes a status without an entry is a date: an approval lapsing).
+STATUS_REUSE_SECONDS = 1.0
+_QUIET = (*KINDS, PredictionBatch.KIND)
 
 
 def _stale(current: Status, changed: int | None = None) -> ApprovalStale:

@@ -236,19 +236,24 @@ class Decider:
         return request.future
 
     def version(self, model: str) -> _Version:
-        """The version a request for ``model`` is decided by now (refreshing what is
-        deployed when the ledger grew)."""
+        """The version a request for ``model`` is decided by (what is deployed is read again
+        once per batch when the ledger grew: ``_refresh``)."""
         ref = model if "@" in model else self._running(model)
         found = self._versions.get(ref)
         if found is None:
             found = self._versions[ref] = _Version(self.reg, ref)
         return found
 
-    def _running(self, name: str, *, again: bool = False) -> str:
+    def _refresh(self) -> None:
         size = self.reg.ledger.size
-        if again or size != self._size:
+        if size != self._size:
             self._deployed.clear()
             self._size = size
+
+    def _running(self, name: str, *, again: bool = False) -> str:
+        if again:
+            self._deployed.clear()
+            self._size = self.reg.ledger.size
         ref = self._deployed.get(name)
         if ref is None:
             if not models.versions(self.reg, name):
@@ -304,6 +309,7 @@ class Decider:
         groups: dict[tuple[str, str, int], list[DecisionRequest]] = {}
         later: list[DecisionRequest] = []
         taken: set[str] = set()
+        self._refresh()
         for r in batch:
             try:
                 v = self.version(r.model)
