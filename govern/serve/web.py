@@ -61,6 +61,14 @@ class VersionPage:
     findings: Sequence[Finding]
     deployments: Sequence[DeploymentEvent]
 
+    def term(self, entry: int) -> tuple[str, bool | None]:
+        """When the sign-off of ``entry`` lapses and whether it is in force, as the status
+        counts it (an approval without its own expiry runs for the policy's term)."""
+        for s in self.status.signoffs:
+            if s.entry == entry:
+                return s.expires, s.in_force
+        return "", None
+
 
 def b64(raw: bytes) -> str:
     """A hash as govern prints it for people (``govern verify``, ``govern log``)."""

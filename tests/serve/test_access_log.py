@@ -129,13 +129,15 @@ def test_a_deleted_row_breaks_the_chain(sqlite_log: tuple[AccessLog, str]) -> No
     assert "row 1 is missing (the next row is 2)" in listing.problems
 
 
-def test_the_guards_come_back_on_first_use(sqlite_log: tuple[AccessLog, str]) -> None:
+def test_the_guards_come_back_on_the_next_append(sqlite_log: tuple[AccessLog, str]) -> None:
     _log, path = sqlite_log
     conn = sqlite3.connect(path)
     conn.execute("DROP TRIGGER govern_access_log_no_update")
     conn.commit()
     conn.close()
-    AccessLog(create_engine(f"sqlite:///{path}")).listing()
+    AccessLog(create_engine(f"sqlite:///{path}")).append(
+        ts="t", token="k", person="p", method="GET", path="/", status=200
+    )
     conn = sqlite3.connect(path)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         conn.execute("UPDATE access_log SET status = 500")
@@ -181,3 +183,12 @@ def test_postgresql_appends_from_two_logs_chain(pg_url: str) -> None:
     finally:
         one.dispose()
         two.dispose()
+
+
+def test_a_log_never_written_reads_as_empty_without_writing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    listing = AccessLog(engine).listing()
+    assert listing.chain_ok and listing.size == 0 and listing.rows == ()
+    engine.dispose()
