@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from govern.cli.main import app as cli
 from govern.ledger.receipt import open_receipt
 from govern.registry import Registry, tokens
 from govern.registry.tokens import Tokens
@@ -202,3 +206,29 @@ def test_every_page_loads(auditor: Auditor) -> None:
     assert before.status_code == 404 and "error-page" in before.text
     bad_date = auditor.get("/inventory?as_of=yesterday", read)
     assert bad_date.status_code == 422 and "is not a date" in bad_date.text
+
+
+def test_a_decision_by_an_unapproved_version_shows_the_warning_first(
+    served: Served, tmp_path: Path
+) -> None:
+    rows = pd.read_csv(served.folder / "data" / "applications.csv").head(1)
+    rows["application_id"] = "override-0001"
+    file = tmp_path / "one.csv"
+    rows.to_csv(file, index=False)
+    key = served.key_of("loan-origination")
+    scored = CliRunner().invoke(
+        cli,
+        [
+            "--sign-with", str(key), "score", "credit-risk-challenger@1", str(file),
+            "--id-col", "application_id", "--override", "shadow test", "--db", served.db,
+        ],
+    )  # fmt: skip
+    assert scored.exit_code == 0, scored.stderr
+    with served.open() as reg, running(auditor_app(reg)) as base:
+        page = httpx.get(
+            base + "/provenance/override-0001", cookies={COOKIE: served.read}, timeout=120
+        )
+    assert page.status_code == 200
+    body = page.text[page.text.index("<body>") :]
+    warning = body.index("WARNING: credit-risk-challenger@1 was NOT APPROVED")
+    assert warning < body.index("<h2")  # before every section of the record
