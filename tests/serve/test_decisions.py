@@ -187,7 +187,7 @@ def test_a_retry_returns_the_logged_decision_and_another_input_is_a_conflict(
 
 
 def test_the_open_inference_protocol_face(served: Served, service) -> None:  # type: ignore[no-untyped-def]
-    client, reg = service
+    client, _reg = service
     frame = served.holdout.head(2)
     inputs = []
     for name in frame.columns:
