@@ -349,7 +349,7 @@ class Scorer:
             last, when = self._allowed
             if time.monotonic() - when < STATUS_REUSE_SECONDS:
                 with self.reg.ledger.engine.connect() as conn:
-                    quiet = self.reg.ledger.first_other_kind(conn, last, seen, _QUIET) is None
+                    quiet = self.reg.ledger.first_other_kind(conn, last, seen, QUIET) is None
                 if quiet:
                     self._quiet = True
                     return None, seen
@@ -551,7 +551,8 @@ class Scorer:
 #: it) is reused while only predictions are appended after it: what changes either without an
 #: entry is a date (an approval lapsing, a key's validity ending).
 STATUS_REUSE_SECONDS = 1.0
-_QUIET = (*KINDS, PredictionBatch.KIND)
+#: The kinds a scoring service appends itself: none of them changes a status.
+QUIET = (*KINDS, PredictionBatch.KIND)
 
 
 def _stale(current: Status, changed: int | None = None) -> ApprovalStale:

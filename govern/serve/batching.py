@@ -41,7 +41,7 @@ from govern.errors import (
 from govern.provenance import events as events_mod
 from govern.provenance import inputs
 from govern.provenance.canonical import canonical_rows, commitment
-from govern.provenance.scorer import Scorer, new_ids
+from govern.provenance.scorer import QUIET, Scorer, new_ids
 from govern.records import PredictionLogged
 from govern.registry import deployments, models
 
@@ -255,9 +255,16 @@ class Decider:
         return found
 
     def _refresh(self) -> None:
+        """Forget what is deployed if anything but predictions was appended since it was read."""
         size = self.reg.ledger.size
         if size != self._size:
-            self._deployed.clear()
+            if self._size >= 0:
+                with self.reg.ledger.engine.connect() as conn:
+                    changed = self.reg.ledger.first_other_kind(conn, self._size, size, QUIET)
+            else:
+                changed = 0
+            if changed is not None:
+                self._deployed.clear()
             self._size = size
 
     def _running(self, name: str, *, again: bool = False) -> str:
