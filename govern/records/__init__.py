@@ -95,9 +95,6 @@ from govern.records.validation import (
 )
 
 __all__ = [
-    "TokenIssued",
-    "TokenRevoked",
-    "VerifyCompleted",
     "APPROVAL_TYPE",
     "FAVOURABLE_NOT_STATED",
     "JSON",
@@ -177,9 +174,12 @@ __all__ = [
     "ScoreHistogram",
     "ScoringOverride",
     "SignaturesRequired",
+    "TokenIssued",
+    "TokenRevoked",
     "TopValue",
     "UnknownRecord",
     "ValidationNarrative",
+    "VerifyCompleted",
     "from_json",
     "read",
     "subjects",

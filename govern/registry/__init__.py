@@ -19,6 +19,9 @@ from govern.registry.entities import (
 from govern.registry.inventory import InventoryRow
 from govern.registry.policy import Policy, TierRule
 from govern.registry.status import Status
+from govern.registry.tokens import IssuedToken, TokenInfo, Tokens
+from govern.registry.tokens import issue as issue_token
+from govern.registry.tokens import revoke as revoke_token
 
 __all__ = [
     "CodeVersion",
@@ -28,6 +31,7 @@ __all__ = [
     "Finding",
     "InitResult",
     "InventoryRow",
+    "IssuedToken",
     "ModelVersion",
     "Person",
     "Policy",
@@ -36,7 +40,11 @@ __all__ = [
     "Signoff",
     "Status",
     "TierRule",
+    "TokenInfo",
+    "Tokens",
     "capture",
     "given",
     "init_registry",
+    "issue_token",
+    "revoke_token",
 ]

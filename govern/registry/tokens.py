@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 from govern.errors import BadInput, NotFound, PolicyViolation, TokenRefused
 from govern.ledger import Entry
+from govern.ledger.entry import now_ts
 from govern.records import TokenIssued, TokenRevoked, subjects
 from govern.registry import people, trusted
-from govern.registry.clock import now_ts
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry

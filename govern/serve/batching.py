@@ -398,10 +398,12 @@ class Decider:
             raw, scores, decisions, _labels = scorer._score(frame, "decide")
             policy = scorer.decision_policy
             pos = raw[:, scorer._pos] if raw.ndim == 2 else raw
-            actions = policy.apply(pos) if policy is not None else [None] * len(ids)
+            planned: Sequence[str | None] = (
+                policy.apply(pos) if policy is not None else [None] * len(ids)
+            )
             return [
                 Decided(i, s, d, a, v.ref, scorer.model_entry, -1, v.is_adverse(d, a))
-                for i, s, d, a in zip(ids, scores, decisions, actions, strict=True)
+                for i, s, d, a in zip(ids, scores, decisions, planned, strict=True)
             ]
         batch, _raw = scorer.log(frame, ids=ids, method="decide", token=token)
         self.batches += 1

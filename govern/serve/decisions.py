@@ -207,7 +207,7 @@ def decisions_app(
 
     async def _decide(
         model: str,
-        rows: list[Mapping[str, Any]],
+        rows: Sequence[Mapping[str, Any]],
         ids: list[str] | None,
         caller: Caller,
         reasons: int,
