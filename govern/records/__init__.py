@@ -46,6 +46,7 @@ from govern.records.documents import (
     ReportFile,
     ValidationNarrative,
 )
+from govern.records.fairness import FairnessGroup, FairnessResult
 from govern.records.log import ClockCorrected, LogCreated, SignaturesRequired
 from govern.records.models import (
     FAVOURABLE_NOT_STATED,
@@ -130,6 +131,8 @@ __all__ = [
     "Estimator",
     "ExplanationGenerated",
     "ExplanationMethod",
+    "FairnessGroup",
+    "FairnessResult",
     "Feature",
     "FidelityCheck",
     "FileDigest",

@@ -69,6 +69,11 @@ def monitoring(ref: str) -> str:
     return f"monitoring:{ref}"
 
 
+def fairness(ref: str) -> str:
+    """``fairness:NAME@V``: the fair-lending analyses of a version."""
+    return f"fairness:{ref}"
+
+
 def token(token_id: str) -> str:
     """``token:ID``: the issue and revocation of one bearer token."""
     return f"token:{token_id}"

@@ -161,6 +161,138 @@ class ComparisonRule:
     )
 
 
+@dataclass(frozen=True)
+class FairnessAttribute:
+    """One attribute the bank designates for fair-lending analysis (docs/fairness.md,
+    "Designating groups"): a column of the data (the model need not use it, and should not),
+    and how its values form groups: ``groups`` maps categories to groups (a category it does
+    not name is its own group), or ``bands`` maps numbers to groups by ordered lower bounds.
+    ``reference`` is the group every other group is compared with."""
+
+    name: str
+    reference: str
+    groups: dict[str, str] | None = None
+    bands: tuple[tuple[float, str], ...] | None = None
+
+    def group_names(self) -> list[str]:
+        if self.bands is not None:
+            return [label for _low, label in self.bands]
+        return list(dict.fromkeys((self.groups or {}).values()))
+
+
+@dataclass(frozen=True)
+class FairnessRule:
+    """The designated groups and what `govern fairness` holds them to (docs/fairness.md)."""
+
+    attributes: tuple[FairnessAttribute, ...]
+    models: tuple[str, ...] = ("*",)  # the model names it applies to ("*": every model)
+    air_min: float = 0.8  # adverse impact ratio against the reference group, at least
+    smd_max: float = 0.5  # standardized mean difference of scores, at most (in absolute value)
+    min_rows: int = 30  # fewer rows in a group: "too few to measure", never a pass
+    refuse_designated_features: bool = False  # refuse registering a model that uses one
+
+    def applies_to(self, model: str) -> bool:
+        return "*" in self.models or model in self.models
+
+    def attribute(self, name: str) -> FairnessAttribute | None:
+        return next((a for a in self.attributes if a.name == name), None)
+
+
+def _fairness_rule(data: Any) -> FairnessRule | None:
+    """The policy's ``[fairness]`` section, checked (None: the bank designated no groups)."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise BadInput("the policy's fairness section must be a table")
+    allowed = {
+        "attributes",
+        "models",
+        "air_min",
+        "smd_max",
+        "min_rows",
+        "refuse_designated_features",
+    }
+    unknown = set(data) - allowed
+    if unknown:
+        raise BadInput(f"unknown fairness settings: {', '.join(sorted(unknown))}")
+    attributes = []
+    for i, item in enumerate(data.get("attributes") or []):
+        if not isinstance(item, dict) or not item.get("name") or not item.get("reference"):
+            raise BadInput(f"fairness attribute {i + 1} needs a name and a reference group")
+        extra = set(item) - {"name", "reference", "groups", "bands"}
+        if extra:
+            raise BadInput(
+                f"unknown settings of fairness attribute {item['name']}: {sorted(extra)}"
+            )
+        groups = item.get("groups")
+        bands = item.get("bands")
+        if (groups is None) == (bands is None):
+            raise BadInput(
+                f"fairness attribute {item['name']} needs either groups (categories to groups) "
+                "or bands (ordered lower bounds to groups)"
+            )
+        band_pairs: tuple[tuple[float, str], ...] | None = None
+        if bands is not None:
+            band_pairs = tuple((float(low), str(label)) for low, label in bands)
+            lows = [low for low, _label in band_pairs]
+            if not band_pairs or lows != sorted(lows) or len(set(lows)) != len(lows):
+                raise BadInput(
+                    f"the bands of fairness attribute {item['name']} must have strictly "
+                    "increasing lower bounds"
+                )
+        attribute = FairnessAttribute(
+            name=str(item["name"]),
+            reference=str(item["reference"]),
+            groups={str(k): str(v) for k, v in groups.items()} if groups is not None else None,
+            bands=band_pairs,
+        )
+        if attribute.bands is not None and attribute.reference not in attribute.group_names():
+            raise BadInput(
+                f"the reference group {attribute.reference!r} of {attribute.name} is not one of "
+                f"its bands ({', '.join(attribute.group_names())})"
+            )
+        attributes.append(attribute)
+    if not attributes:
+        raise BadInput("the policy's fairness section designates no attribute")
+    names = [a.name for a in attributes]
+    if len(set(names)) != len(names):
+        raise BadInput("the policy's fairness section names an attribute twice")
+    rule = FairnessRule(
+        attributes=tuple(attributes),
+        models=tuple(str(m) for m in data.get("models") or ("*",)),
+        air_min=float(data.get("air_min", 0.8)),
+        smd_max=float(data.get("smd_max", 0.5)),
+        min_rows=int(data.get("min_rows", 30)),
+        refuse_designated_features=bool(data.get("refuse_designated_features", False)),
+    )
+    if not 0 < rule.air_min <= 1 or rule.smd_max <= 0 or rule.min_rows < 1:
+        raise BadInput(
+            "fairness thresholds: air_min must be in (0, 1], smd_max above 0, min_rows at least 1"
+        )
+    return rule
+
+
+def _fairness_dict(rule: FairnessRule | None) -> dict[str, Any] | None:
+    if rule is None:
+        return None
+    return {
+        "attributes": [
+            {
+                "name": a.name,
+                "reference": a.reference,
+                **({"groups": dict(a.groups)} if a.groups is not None else {}),
+                **({"bands": [[low, label] for low, label in a.bands]} if a.bands else {}),
+            }
+            for a in rule.attributes
+        ],
+        "models": list(rule.models),
+        "air_min": rule.air_min,
+        "smd_max": rule.smd_max,
+        "min_rows": rule.min_rows,
+        "refuse_designated_features": rule.refuse_designated_features,
+    }
+
+
 def _monitoring_defaults() -> dict[str, MonitoringRule]:
     return {
         "high": MonitoringRule(frequency_months=3),
@@ -191,6 +323,8 @@ class Policy:
     monitoring: dict[str, MonitoringRule] = field(default_factory=_monitoring_defaults)
     # tier -> what the release gate asks of a candidate (the defaults for a tier not named)
     comparison: dict[str, ComparisonRule] = field(default_factory=dict)
+    # the groups designated for fair-lending analysis (None: none designated)
+    fairness: FairnessRule | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -205,7 +339,13 @@ class Policy:
         data["comparison"] = {
             k: {**asdict(v), "required": list(v.required)} for k, v in self.comparison.items()
         }
+        data["fairness"] = _fairness_dict(self.fairness)
         return data
+
+    def fairness_for(self, model: str) -> FairnessRule | None:
+        """The designated groups that apply to model ``model`` (a name), if any."""
+        rule = self.fairness
+        return rule if rule is not None and rule.applies_to(model) else None
 
     def comparison_rule(self, tier: str) -> ComparisonRule:
         """The release gate's thresholds for ``tier``."""
@@ -326,6 +466,7 @@ def from_dict(data: dict[str, Any]) -> Policy:
                 )
             comparison[name] = ComparisonRule(**merged_rule)
         return Policy(
+            fairness=_fairness_rule(data.get("fairness")),
             monitoring=monitoring,
             comparison=comparison,
             owner_may_approve=bool(merged["owner_may_approve"]),

@@ -191,7 +191,10 @@ class Tokens:
     def _update(self, force: bool = False) -> None:
         with self._lock:
             now = time.monotonic()
-            if not force and now - self._read_at < self.refresh:
+            # an unknown id forces a read, but at most ten a second: a caller sending made-up
+            # tokens cannot make every request read the ledger
+            wait = min(self.refresh, 0.1) if force else self.refresh
+            if now - self._read_at < wait:
                 return
             self._seen = _fold(self.reg, self._seen, self._known)
             at = now_ts()

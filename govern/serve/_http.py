@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -69,10 +69,12 @@ def install_errors(app: FastAPI) -> None:
         return JSONResponse(body, status_code=422)
 
 
-def requires(tokens: Tokens, scope: str) -> Callable[[Request], Caller]:
-    """A FastAPI dependency: the request's Caller, or TokenRefused / PolicyViolation."""
+def requires(tokens: Tokens, scope: str) -> Callable[[Request], Awaitable[Caller]]:
+    """A FastAPI dependency: the request's Caller, or TokenRefused / PolicyViolation. Async:
+    the check is in memory (the token entries are read again at most once a second), so it
+    runs on the event loop instead of a worker thread."""
 
-    def dependency(request: Request) -> Caller:
+    async def dependency(request: Request) -> Caller:
         return tokens.authenticate(request.headers.get("authorization"), scope)
 
     return dependency

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -57,7 +57,12 @@ class V2Request(BaseModel):
 
 
 def _json(value: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(value), status_code=status, media_type="application/json")
+    return Response(
+        orjson.dumps(value),
+        status_code=status,
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _decided(d: Decided) -> dict[str, Any]:
@@ -281,11 +286,5 @@ def decisions_app(
             return _json({"ready": False, "error": exc.message}, 503)
         running = decider.running
         return _json({"ready": running, "ledger_size": size}, 200 if running else 503)
-
-    @app.middleware("http")
-    async def _no_store(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        response.headers["Cache-Control"] = "no-store"
-        return response
 
     return app
