@@ -1104,13 +1104,23 @@ def _s8_explainability(f: Facts, imp: Importance | str, figs: dict[str, Any]) ->
 
 
 def _s9_fairness(f: Facts) -> list[b.Block]:
-    blocks = _narr(f, "fairness", "Outcome and error-rate disparity")
-    if f.narrative is None or not f.narrative.get("fairness"):
+    blocks: list[b.Block] = list(ev.fairness_blocks(f))
+    if not f.fairness and f.policy.fairness_for(f.name) is not None:
+        blocks.append(
+            b.missing(
+                "fair-lending analysis",
+                "the policy designates groups for this model, but no fairness.result is "
+                f"recorded for it: run `govern fairness {f.ref} --data NAME@V --record`",
+            )
+        )
+    blocks += _narr(f, "fairness", "Outcome and error-rate disparity")
+    narrated = f.narrative is not None and bool(f.narrative.get("fairness"))
+    if not f.fairness and not narrated and f.policy.fairness_for(f.name) is None:
         blocks.append(
             b.note(
-                "govern computes no disparity by itself: the groups to compare "
-                "are the bank's to designate, and the results belong in the "
-                "'## Fairness' section of the card narrative."
+                "No groups are designated for this model (the policy's [fairness] "
+                "section), so govern has measured no disparity: the groups to compare are "
+                "the bank's to designate (docs/fairness.md)."
             )
         )
     return blocks

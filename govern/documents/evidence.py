@@ -25,6 +25,7 @@ from govern.records import (
     DatasetRegistered,
     DocumentGenerated,
     ExplanationGenerated,
+    FairnessResult,
     JSONObject,
     ModelRegistered,
     MonitoringResult,
@@ -128,6 +129,9 @@ class Facts:
     versions: tuple[int, ...]  # every version of this model name
     # recorded comparisons (`govern compare --record`) naming this registration, either side
     comparisons: tuple[Entry, ...] = ()
+    # recorded fair-lending analyses (`govern fairness --record`) of this registration, whose
+    # signature and authority verify, oldest first
+    fairness: tuple[Entry, ...] = ()
 
     @property
     def registration(self) -> ModelRegistered:
@@ -303,6 +307,7 @@ def gather(reg: Registry, ref: str) -> Facts:
         deployments=tuple(deployment_history(reg, model)),
         monitoring=monitoring,
         comparisons=_comparisons(reg, model, entry.leaf.hex(), stop),
+        fairness=_fairness(reg, model, entry.leaf.hex(), stop),
         documents=documents,
         challengers=tuple(_challengers(reg, model, registration, stop)),
         predictions=_predictions(reg, model, entry.leaf.hex(), stop),
@@ -382,6 +387,77 @@ def _comparisons(reg: Registry, model: str, leaf: str, stop: int) -> tuple[Entry
         if (r.candidate, r.candidate_entry) == (model, leaf)
         or (r.live, r.live_entry) == (model, leaf)
     )
+
+
+def _fairness(reg: Registry, model: str, leaf: str, stop: int) -> tuple[Entry, ...]:
+    from govern.registry import trusted
+
+    found = reg.ledger.checked(subject=subjects.fairness(model), kinds=[FairnessResult.KIND])
+    return tuple(
+        e
+        for e in trusted.accepted(reg, found)
+        if e.seq < stop and FairnessResult.from_entry(e).model_entry == leaf
+    )
+
+
+def fairness_blocks(f: Facts) -> list[Any]:
+    """The latest recorded fair-lending analysis as blocks (the card's section 9 and the
+    validation report): the designated attributes the model uses first, then each group's
+    figures and the breaches (docs/fairness.md)."""
+    from govern import presentation as b
+
+    if not f.fairness:
+        return []
+    e = f.fairness[-1]
+    r = FairnessResult.from_entry(e)
+    blocks: list[Any] = []
+    if r.uses_designated:
+        blocks.append(
+            b.alert(
+                [f"this model uses {name}, a designated attribute" for name in r.uses_designated],
+                heading="Designated attributes among the features",
+            )
+        )
+
+    def num(value: float | None, digits: int = 3) -> str | None:
+        return None if value is None else f"{value:.{digits}f}"
+
+    rows = [
+        [
+            g.attribute,
+            g.group,
+            f"{g.count:,}",
+            num(g.approval_rate),
+            num(g.air),
+            None
+            if g.air_low is None or g.air_high is None
+            else f"{g.air_low:.3f} to {g.air_high:.3f}",
+            num(g.smd),
+            g.status,
+        ]
+        for g in r.groups
+    ]
+    blocks.append(
+        b.table(
+            [
+                "Attribute",
+                "Group",
+                "Rows",
+                "Approval rate",
+                "AIR",
+                "AIR 95 % interval",
+                "SMD",
+                "Status",
+            ],
+            rows,
+            title=f"Fair-lending analysis on {r.source} ({r.rows:,} rows): "
+            + ("no threshold breached" if r.passed else "thresholds breached"),
+            source=f"fairness.result, entry {e.seq} ({e.ts[:10]}, {e.actor})",
+        )
+    )
+    if r.breaches:
+        blocks.append(b.alert(list(r.breaches), heading="Breaches of the policy's thresholds"))
+    return blocks
 
 
 def comparison_table(entries: Sequence[Entry]) -> Any:
@@ -719,6 +795,45 @@ def _backtesting(f: Facts) -> Evidence:
     )
 
 
+def _fairness_testing(f: Facts) -> Evidence:
+    """Disparity measured on the groups the bank designates (`govern fairness --record`); a
+    narrative counts only where no groups are designated for the model (docs/fairness.md)."""
+    if f.fairness:
+        e = f.fairness[-1]
+        r = FairnessResult.from_entry(e)
+        verdict = "no threshold breached" if r.passed else f"{len(r.breaches)} breaches"
+        return _ev(
+            "fairness_testing",
+            True,
+            f"fair-lending analysis on {r.source}, {verdict} (entry {e.seq})",
+            "",
+            [x.seq for x in f.fairness],
+        )
+    if f.policy.fairness_for(f.name) is not None:
+        return _ev(
+            "fairness_testing",
+            False,
+            "",
+            "groups are designated for this model but no fair-lending analysis is recorded "
+            "(govern fairness --record); a narrative alone does not meet this",
+        )
+    n = f.narrative
+    if n is not None and n.get("fairness"):
+        return _ev(
+            "fairness_testing",
+            True,
+            f"no groups designated; card narrative section 'Fairness' (entry {n.seq})",
+            "",
+            [n.seq],
+        )
+    return _ev(
+        "fairness_testing",
+        False,
+        "",
+        "no fair-lending analysis recorded and no groups designated (policy [fairness])",
+    )
+
+
 def _prediction_log(f: Facts) -> Evidence:
     return _ev(
         "prediction_log",
@@ -751,6 +866,7 @@ EVIDENCE: Mapping[str, Check] = {
     "monitoring_results": _monitoring_results,
     "backtesting": _backtesting,
     "prediction_log": _prediction_log,
+    "fairness_testing": _fairness_testing,
 }
 NARRATIVE_PREFIXES: Mapping[str, narrative_mod.Kind] = {
     "narrative": "card.narrative",

@@ -530,6 +530,15 @@ def _s_outcomes(f: Facts) -> list[b.Block]:
                 "no monitoring results are recorded for this version",
             )
         )
+    # disparate impact by designated group: part of the outcomes the validator challenges
+    blocks += ev.fairness_blocks(f)
+    if not f.fairness and f.policy.fairness_for(f.name) is not None:
+        blocks.append(
+            b.missing(
+                "fair-lending analysis",
+                "the policy designates groups for this model but no fairness.result is recorded",
+            )
+        )
     blocks += _narr(f, "outcomes")
     return blocks
 
