@@ -7,6 +7,7 @@ from govern.cli import (  # noqa: F401  (commands register on import)
     demo_cmd,
     documents_cmds,
     explain_cmds,
+    fairness_cmds,
     ledger_cmds,
     monitor_cmds,
     provenance_cmds,
