@@ -1105,6 +1105,20 @@ def _s8_explainability(f: Facts, imp: Importance | str, figs: dict[str, Any]) ->
 
 def _s9_fairness(f: Facts) -> list[b.Block]:
     blocks: list[b.Block] = list(ev.fairness_blocks(f))
+    stated = ev.reasons_stating_designated(f)
+    if stated:
+        blocks.insert(
+            0,
+            b.alert(
+                [
+                    f"the reason-code table in force (entry {f.reason_table.seq}) states {a} "
+                    "as an adverse-action reason, a designated attribute"
+                    for a in stated
+                    if f.reason_table is not None
+                ],
+                heading="Reason codes that state a designated attribute",
+            ),
+        )
     if not f.fairness and f.policy.fairness_for(f.name) is not None:
         blocks.append(
             b.missing(

@@ -400,6 +400,18 @@ def _fairness(reg: Registry, model: str, leaf: str, stop: int) -> tuple[Entry, .
     )
 
 
+def reasons_stating_designated(f: Facts) -> list[str]:
+    """The designated attributes the reason-code table in force states as adverse-action
+    reasons (a table recorded before the groups were designated: flagged, docs/fairness.md)."""
+    from govern.explain.reasons import parse_reason_table
+
+    rule = f.policy.fairness_for(f.name)
+    if rule is None or f.reason_table is None:
+        return []
+    table = parse_reason_table(f.reason_table.record.text.encode("utf-8"), source="ledger")
+    return table.states_designated([a.name for a in rule.attributes])
+
+
 def fairness_blocks(f: Facts) -> list[Any]:
     """The latest recorded fair-lending analysis as blocks (the card's section 9 and the
     validation report): the designated attributes the model uses first, then each group's

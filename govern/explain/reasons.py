@@ -104,6 +104,15 @@ class ReasonTable:
                 hint="use the table written for this model, or correct the feature names in it",
             )
 
+    def states_designated(self, designated: Sequence[str]) -> list[str]:
+        """The designated attributes (docs/fairness.md) this table states as adverse-action
+        reasons, in the order given: a table written by the bank names them (the default
+        table, derived from feature names, names none)."""
+        if self.derived:
+            return []
+        named = self.features
+        return [a for a in designated if a in named]
+
     def resolve(self, feature: str, value: object) -> tuple[str, str, bool]:
         """The (code, statement, from_table) that states `feature` at `value`.
 

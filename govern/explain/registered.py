@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from govern._moved import moved
-from govern.errors import BadInput, NotFound
+from govern.errors import BadInput, NotFound, PolicyViolation
 from govern.explain.explainers import ModelExplainer
 from govern.explain.reasons import ReasonTable, default_reason_table, parse_reason_table
 from govern.ledger import Entry
@@ -171,6 +171,18 @@ def register_reason_table(reg: Registry, ref: str, path: Path) -> Entry:
         raise BadInput(f"cannot read the reason-code table {path}: {exc}") from exc
     table = parse_reason_table(raw, source=path.name)
     table.check_features(features)
+    rule = reg.policy().fairness_for(row.name)
+    stated = table.states_designated([a.name for a in rule.attributes]) if rule else []
+    if stated:
+        raise PolicyViolation(
+            f"the reason-code table {path.name} states {', '.join(stated)} as an adverse-action "
+            "reason; the policy designates "
+            + ("it" if len(stated) == 1 else "them")
+            + " for fair-lending analysis, and Reg B (12 CFR 1002.9(b)(2)) reasons must be the "
+            "specific, permitted factors of the decision; nothing was recorded",
+            hint="state the permitted factors instead, or leave the designated attributes out of "
+            "the table (and of the model)",
+        )
     return reg.record(
         ReasonTableRegistered(
             subject=subjects.reason_table(row.name),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from govern.errors import BadInput, FavourableOutcomeMissing, NotFound
+from govern.errors import BadInput, FavourableOutcomeMissing, NotFound, PolicyViolation
 from govern.ledger import Entry
 from govern.records import (
     Artifact,
@@ -182,6 +182,7 @@ def register_model(
             "right data version",
         )
     schema = Schema.from_frame(train[chosen])
+    _check_designated(reg, name, chosen)
     code_version = code or capture(code_path, allow_dirty=allow_dirty)
 
     if artifact_file is not None:
@@ -255,6 +256,23 @@ def register_model(
         raise BadInput(f"{live.ref} is a {live.record.task} model: a challenger does the same task")
     entry = reg.record(record)
     return ModelVersion(record, entry.seq, entry.leaf.hex(), entry.ts, entry.actor)
+
+
+def _check_designated(reg: Registry, name: str, features: list[str]) -> None:
+    """Refuse a model that uses an attribute designated for fair-lending analysis, where the
+    policy says so (``refuse_designated_features``; docs/fairness.md). Otherwise the fairness
+    report states it first."""
+    rule = reg.policy().fairness_for(name)
+    if rule is None or not rule.refuse_designated_features:
+        return
+    used = [a.name for a in rule.attributes if a.name in features]
+    if used:
+        raise PolicyViolation(
+            f"this model uses {', '.join(used)}, designated for fair-lending analysis, and the "
+            "policy refuses such models; nothing was registered",
+            hint="leave the designated attributes out of the features (--feature), or have an "
+            "administrator change the policy's [fairness] refuse_designated_features",
+        )
 
 
 def _live(reg: Registry, ref: str) -> ModelVersion:

@@ -272,6 +272,11 @@ def _fairness_rule(data: Any) -> FairnessRule | None:
     return rule
 
 
+def _number(x: float) -> float | int:
+    """A number as the ledger's canonical JSON reads it back (1.0 is 1)."""
+    return int(x) if float(x).is_integer() else x
+
+
 def _fairness_dict(rule: FairnessRule | None) -> dict[str, Any] | None:
     if rule is None:
         return None
@@ -281,13 +286,13 @@ def _fairness_dict(rule: FairnessRule | None) -> dict[str, Any] | None:
                 "name": a.name,
                 "reference": a.reference,
                 **({"groups": dict(a.groups)} if a.groups is not None else {}),
-                **({"bands": [[low, label] for low, label in a.bands]} if a.bands else {}),
+                **({"bands": [[_number(lo), label] for lo, label in a.bands]} if a.bands else {}),
             }
             for a in rule.attributes
         ],
         "models": list(rule.models),
-        "air_min": rule.air_min,
-        "smd_max": rule.smd_max,
+        "air_min": _number(rule.air_min),
+        "smd_max": _number(rule.smd_max),
         "min_rows": rule.min_rows,
         "refuse_designated_features": rule.refuse_designated_features,
     }
