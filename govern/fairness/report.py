@@ -80,7 +80,7 @@ def document(report: FairnessReport, template_dir: Path | None = None) -> b.Docu
                     _f(g.count),
                     _f(g.approval_rate),
                     _f(g.air),
-                    _interval(g.air_low, g.air_high),
+                    "" if g.status == "reference" else _interval(g.air_low, g.air_high),
                     _f(g.smd),
                     g.status,
                 ]
