@@ -26,6 +26,7 @@ import pandas as pd
 from govern.compare.run import _actions, _adverse, _reasons, _replay, _score
 from govern.errors import BadInput
 from govern.fairness import groups as grp
+from govern.fairness.elderly import elderly_adverse
 from govern.fairness.proxies import Proxy, screen
 from govern.monitor.run import wilson
 from govern.records import FairnessGroup
@@ -582,6 +583,13 @@ def analyse(
         reasons, note = _reason_shares(mv, model, frame, approved, formed)
         if note:
             notes.append(note)
+    for attribute in rule.attributes:
+        if attribute.age and with_reasons:
+            elderly = elderly_adverse(mv, model, frame, approved, attribute.name)
+            if elderly is not None and elderly.adverse:
+                breaches.append(elderly.line())
+            elif elderly is not None:
+                notes.append(elderly.line())
     proxies = screen(frame, mv.record.feature_names, formed)
     alternatives: list[Alternative] = []
     if with_alternatives:

@@ -173,6 +173,9 @@ class FairnessAttribute:
     reference: str
     groups: dict[str, str] | None = None
     bands: tuple[tuple[float, str], ...] | None = None
+    # the applicant's age in years: an adverse contribution of it to the score of a declined
+    # applicant aged 62 or over is flagged (Reg B 12 CFR 1002.6(b)(2))
+    age: bool = False
 
     def group_names(self) -> list[str]:
         if self.bands is not None:
@@ -219,7 +222,7 @@ def _fairness_rule(data: Any) -> FairnessRule | None:
     for i, item in enumerate(data.get("attributes") or []):
         if not isinstance(item, dict) or not item.get("name") or not item.get("reference"):
             raise BadInput(f"fairness attribute {i + 1} needs a name and a reference group")
-        extra = set(item) - {"name", "reference", "groups", "bands"}
+        extra = set(item) - {"name", "reference", "groups", "bands", "age"}
         if extra:
             raise BadInput(
                 f"unknown settings of fairness attribute {item['name']}: {sorted(extra)}"
@@ -245,6 +248,7 @@ def _fairness_rule(data: Any) -> FairnessRule | None:
             reference=str(item["reference"]),
             groups={str(k): str(v) for k, v in groups.items()} if groups is not None else None,
             bands=band_pairs,
+            age=bool(item.get("age", False)),
         )
         if attribute.bands is not None and attribute.reference not in attribute.group_names():
             raise BadInput(
@@ -287,6 +291,7 @@ def _fairness_dict(rule: FairnessRule | None) -> dict[str, Any] | None:
                 "reference": a.reference,
                 **({"groups": dict(a.groups)} if a.groups is not None else {}),
                 **({"bands": [[_number(lo), label] for lo, label in a.bands]} if a.bands else {}),
+                **({"age": True} if a.age else {}),
             }
             for a in rule.attributes
         ],
