@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import Column, Engine, MetaData, String, Table, inspect, select
+from sqlalchemy import Engine, inspect, select
 
 from govern.errors import BadInput
 from govern.ledger import db
 from govern.ledger.entry import read_envelope
 from govern.records import PredictionLogged
-from govern.registry import tables
+from govern.registry import erasable, tables
 from govern.registry.policy import FairnessAttribute, FairnessRule
 
 if TYPE_CHECKING:
@@ -42,16 +42,9 @@ __all__ = [
 
 _LOGGED = "prediction.logged"
 
-_metadata = MetaData()
 #: One designated attribute's value for one logged prediction, keyed by its id: never in the
-#: ledger (docs/fairness.md, "Group files").
-store = Table(
-    "fairness_groups",
-    _metadata,
-    Column("prediction_id", String, primary_key=True),
-    Column("attribute", String, primary_key=True),
-    Column("value", String, nullable=False),
-)
+#: ledger (docs/fairness.md, "Group files"); created by `govern init` with the erasable tables.
+store = erasable.groups
 
 
 def designated_features(rule: FairnessRule, features: Sequence[str]) -> list[str]:
