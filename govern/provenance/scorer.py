@@ -378,7 +378,7 @@ class Scorer:
         since the status was read (a retirement, a revoked sign-off), decide again. No writer
         can append before this transaction ends, so the ledger as committed now is the ledger
         at the batch's time; a batch whose status no longer holds is refused, nothing logged."""
-        changed = self.reg.ledger.first_other_kind(conn, seen, first_seq, KINDS)
+        changed = self.reg.ledger.first_other_kind(conn, seen, first_seq, QUIET)
         if changed is None:
             return
         # status() reads through its own connection: it sees everything committed, which is
