@@ -11,7 +11,6 @@ its rows is in the ledger, so a lawful request may delete them and the ledger st
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +21,7 @@ from sqlalchemy import Engine, inspect, select
 
 from govern.errors import BadInput
 from govern.ledger import db
-from govern.ledger.entry import read_envelope
-from govern.records import PredictionLogged
-from govern.registry import erasable, tables
+from govern.registry import erasable, keyed, tables
 from govern.registry.policy import FairnessAttribute, FairnessRule
 
 if TYPE_CHECKING:
@@ -96,15 +93,6 @@ def _present(engine: Engine) -> bool:
         return inspect(conn).has_table(store.name)
 
 
-def _logged(reg: Registry, ids: list[str]) -> set[str]:
-    """The ids among ``ids`` that a ``prediction.logged`` entry carries, its bytes checked."""
-    found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        for entry in reg.ledger.checked_subjects(ids[start : start + 500], kind=_LOGGED):
-            found.add(PredictionLogged.scan(read_envelope(entry.body, entry.seq).payload_json).id)
-    return found
-
-
 def add_groups(
     reg: Registry,
     data: Path | pd.DataFrame,
@@ -114,14 +102,6 @@ def add_groups(
 ) -> GroupsAdded:
     """Check every row, then store each designated attribute's value for each logged prediction
     (all or none); a value for an id that has one replaces it."""
-    if isinstance(data, pd.DataFrame):
-        frame, source = data, "pandas.DataFrame"
-        digest = hashlib.sha256(tables.frame_to_parquet_bytes(data)).hexdigest()
-    else:
-        path = Path(data)
-        frame = tables.read_table(path)
-        source = path.name
-        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
     if not attribute_cols:
         raise BadInput(
             "name the attribute columns to store (--attribute-col, once per attribute)",
@@ -137,34 +117,10 @@ def add_groups(
             + (tables.name_list(designated) if designated else "none")
             + " (the policy's [fairness] section, `govern policy set`)",
         )
-    absent = [c for c in [id_col, *attribute_cols] if c not in frame.columns]
-    if absent:
-        raise BadInput(
-            f"the group file has no column {tables.name_list(absent)}",
-            hint=f"its columns are: {tables.name_list([str(c) for c in frame.columns])}",
-        )
-    if frame.empty:
-        raise BadInput("the group file holds no rows")
-    if frame[id_col].isna().any():
-        raise BadInput(f"row {int(frame[id_col].isna().to_numpy().argmax()) + 1}: no id")
-    ids = [str(v) for v in frame[id_col]]
-    seen: dict[str, int] = {}
-    for i, pid in enumerate(ids, start=1):
-        if pid in seen:
-            raise BadInput(
-                f"rows {seen[pid]} and {i} both give groups for prediction {pid!r}",
-                hint="one row per id and file; a correction goes in a later file",
-            )
-        seen[pid] = i
-    logged = _logged(reg, ids)
-    missing = [pid for pid in ids if pid not in logged]
-    if missing:
-        raise BadInput(
-            f"{len(missing)} ids were never logged, the first {missing[0]!r} (row "
-            f"{seen[missing[0]]})",
-            hint="group files join to decisions by the id they were logged with "
-            "(`govern score --id-col`)",
-        )
+    read = keyed.read_keyed(
+        reg, data, id_col=id_col, columns=attribute_cols, what="group file", gives="groups"
+    )
+    frame, source, digest, ids = read.frame, read.source, read.sha256, read.ids
     values = []
     for col in attribute_cols:
         for pid, v in zip(ids, frame[col], strict=True):

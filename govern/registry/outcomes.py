@@ -10,7 +10,6 @@ supersedes it (the entry says which), never overwrites it.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,16 +20,15 @@ import pandas as pd
 
 from govern.errors import BadInput
 from govern.ledger import Entry
-from govern.ledger.entry import format_ts, read_envelope
+from govern.ledger.entry import format_ts
 from govern.records import (
     CategoricalColumn,
     ModelRegistered,
     OutcomeRow,
     OutcomesRecorded,
-    PredictionLogged,
     subjects,
 )
-from govern.registry import catalog, models, tables
+from govern.registry import catalog, keyed, models
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -72,17 +70,6 @@ def labels_of(reg: Registry, record: ModelRegistered) -> tuple[str, ...]:
     return tuple(sorted(labels))
 
 
-def _logged(reg: Registry, ids: list[str]) -> dict[str, tuple[int, str]]:
-    """id -> (seq, model) of the logged prediction carrying it, each entry's bytes checked."""
-    found: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for entry in reg.ledger.checked_subjects(chunk, kind=_LOGGED):
-            scanned = PredictionLogged.scan(read_envelope(entry.body, entry.seq).payload_json)
-            found[scanned.id] = (entry.seq, scanned.model)
-    return found
-
-
 def outcomes_of(reg: Registry, ref: str) -> dict[str, tuple[str, str | None, int]]:
     """prediction id -> (outcome, observed at, entry) for ``ref``'s predictions, the latest
     correction of each, read from the checked ``outcome.recorded`` entries."""
@@ -115,43 +102,11 @@ def add_outcomes(
     observed_at_col: str | None = None,
 ) -> OutcomesAdded:
     """Check every row, then record the outcomes (all or nothing)."""
-    if isinstance(data, pd.DataFrame):
-        frame, source = data, "pandas.DataFrame"
-        digest = hashlib.sha256(tables.frame_to_parquet_bytes(data)).hexdigest()
-    else:
-        path = Path(data)
-        frame = tables.read_table(path)
-        source = path.name
-        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
-    needed = [c for c in (id_col, outcome_col, observed_at_col) if c is not None]
-    absent = [c for c in needed if c not in frame.columns]
-    if absent:
-        raise BadInput(
-            f"the outcomes file has no column {tables.name_list(absent)}",
-            hint=f"its columns are: {tables.name_list([str(c) for c in frame.columns])}",
-        )
-    if frame.empty:
-        raise BadInput("the outcomes file holds no rows")
-    ids = [str(v) for v in frame[id_col]]
-    if frame[id_col].isna().any():
-        raise BadInput(f"row {int(frame[id_col].isna().to_numpy().argmax()) + 1}: no id")
-    seen: dict[str, int] = {}
-    for i, pid in enumerate(ids, start=1):
-        if pid in seen:
-            raise BadInput(
-                f"rows {seen[pid]} and {i} both give an outcome for prediction {pid!r}",
-                hint="one outcome per id and file; a correction goes in a later file",
-            )
-        seen[pid] = i
-    logged = _logged(reg, ids)
-    missing = [pid for pid in ids if pid not in logged]
-    if missing:
-        raise BadInput(
-            f"{len(missing)} ids were never logged, the first {missing[0]!r} (row "
-            f"{seen[missing[0]]})",
-            hint="outcomes join to predictions by the id they were logged with "
-            "(`govern score --id-col`)",
-        )
+    needed = [c for c in (outcome_col, observed_at_col) if c is not None]
+    read = keyed.read_keyed(
+        reg, data, id_col=id_col, columns=needed, what="outcomes file", gives="an outcome"
+    )
+    frame, source, digest, ids, logged = read.frame, read.source, read.sha256, read.ids, read.logged
     by_model: dict[str, list[int]] = defaultdict(list)
     for i, pid in enumerate(ids):
         by_model[logged[pid][1]].append(i)
