@@ -79,12 +79,23 @@ def _actions(
     return acts, order
 
 
+#: Rows are scored in multiples of this, as the scorer logs them (docs/provenance.md: BLAS
+#: sums a trailing partial block of rows in another order, which changes a linear model's last
+#: bit), so a replay reproduces the logged scores exactly whatever rows were erased.
+PAD = 16
+
+
 def _score(model: Any, mv: ModelVersion, frame: pd.DataFrame) -> np.ndarray[Any, Any]:
     r = mv.record
     classes = [str(c) for c in model.classes_]
     column = classes.index(str(r.positive_label))
+    rows = frame[r.feature_names]
+    n = len(rows)
+    short = -n % PAD
+    if short and n:
+        rows = pd.concat([rows, rows.iloc[[n - 1] * short]])
     try:
-        proba = model.predict_proba(frame[r.feature_names])
+        proba = model.predict_proba(rows)[:n]
     except (ValueError, TypeError, KeyError) as exc:
         raise BadInput(f"{mv.ref} cannot score the rows: {' '.join(str(exc).split())}") from exc
     return np.asarray(proba[:, column], dtype="float64")

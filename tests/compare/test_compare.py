@@ -222,3 +222,10 @@ def test_score_writes_formula_ids_as_text(demo: Demo, tmp_path) -> None:  # type
     text = out.read_text(encoding="utf-8")
     assert "'=HYPERLINK" in text and "'@SUM(1)" in text
     assert "\n=HYPERLINK" not in text and "\n@SUM" not in text
+
+
+def test_the_replay_pads_rows_as_the_scorer_does() -> None:
+    from govern.compare import run
+    from govern.provenance import PAD
+
+    assert run.PAD == PAD
