@@ -31,6 +31,7 @@ webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 runner = CliRunner()
 
@@ -50,10 +51,23 @@ def browser() -> Iterator[WebDriver]:
     options.add_argument("--window-size=1280,1600")
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(120)
+    driver.implicitly_wait(20)  # an element of a page still loading is waited for
     try:
         yield driver
     finally:
         driver.quit()
+
+
+def _arrives(driver: WebDriver, wanted: str, *, exact: bool = True) -> str:
+    """The URL once the page a click or a redirect leads to has loaded (a page that renders a
+    provenance record takes seconds on a loaded machine): a click returns before that."""
+    WebDriverWait(driver, 90).until(
+        lambda d: (d.current_url == wanted) if exact else (wanted in d.current_url)
+    )
+    WebDriverWait(driver, 90).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+    return str(driver.current_url)
 
 
 def _text(driver: WebDriver, css: str) -> str:
@@ -80,7 +94,7 @@ def test_the_web_app_shows_what_the_cli_shows(
         browser.save_screenshot(str(shots / "login.png"))
         browser.find_element(By.ID, "token").send_keys(served.read)
         browser.find_element(By.CSS_SELECTOR, "form.login button").click()
-        assert browser.current_url == base + "/inventory"
+        assert _arrives(browser, base + "/inventory") == base + "/inventory"
 
         # the inventory: status and tier as `govern inventory --json` gives them
         rows = browser.find_elements(By.CSS_SELECTOR, "#inventory tbody tr")
@@ -100,12 +114,13 @@ def test_the_web_app_shows_what_the_cli_shows(
         # sorted by status, descending, through the column's link
         browser.find_element(By.LINK_TEXT, "Status").click()
         browser.find_element(By.LINK_TEXT, "Status").click()
-        assert "sort=status&order=desc" in browser.current_url
+        assert "sort=status&order=desc" in _arrives(browser, "sort=status&order=desc", exact=False)
         statuses = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#inventory .status")]
         assert statuses == sorted((m["status"] for m in inventory), reverse=True)
 
         # a model version: its status, approvals with key fingerprints, and its card
         browser.find_element(By.LINK_TEXT, "credit-risk@1").click()
+        _arrives(browser, "/models/credit-risk%401", exact=False)
         assert _text(browser, "#status") == "deployed"
         approvals = browser.find_elements(By.CSS_SELECTOR, "#approvals tbody tr")
         assert len(approvals) == 2
@@ -118,7 +133,7 @@ def test_the_web_app_shows_what_the_cli_shows(
         browser.save_screenshot(str(shots / "search.png"))
         browser.find_element(By.ID, "id").send_keys(pid)
         browser.find_element(By.CSS_SELECTOR, "form[role=search] button").click()
-        assert browser.current_url == f"{base}/provenance/{pid}"
+        assert _arrives(browser, f"{base}/provenance/{pid}") == f"{base}/provenance/{pid}"
         assert _text(browser, "h1") == f"Provenance of decision {pid}"
         assert "an adverse outcome" in _text(browser, ".subtitle")
         assert browser.find_element(By.LINK_TEXT, "the receipt").get_attribute("href") == (
