@@ -71,3 +71,17 @@ def test_recording_needs_a_signing_key(sqlite_registry: InitResult, tmp_path: Pa
     assert done.exit_code != 0
     with Registry.open(sqlite_registry.url, readonly=True) as reg:
         assert verification.latest(reg) is None
+
+
+def test_a_passing_verification_appended_around_the_signatures_is_not_shown(
+    sqlite_registry: InitResult,
+) -> None:
+    """An insider appends a verify.completed of their own saying all is well: unsigned, it
+    fails the replay and the ledger page's reader ignores it."""
+    with Registry.open(sqlite_registry.url) as reg:
+        head = reg.ledger.head()
+        forged = VerifyCompleted(
+            subject="verify", size=head.size, root=head.root.hex(), ok=True, code=0, problems=()
+        )
+        reg.ledger.append(forged.KIND, forged.to_payload(), actor="ada")
+        assert verification.latest(reg) is None

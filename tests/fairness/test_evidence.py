@@ -9,10 +9,11 @@ from sklearn.pipeline import Pipeline
 
 from govern.documents import coverage as cov
 from govern.documents.card import build_card
-from govern.fairness import analyse
+from govern.fairness import analyse, latest
 from govern.fairness import record as record_result
 from govern.fairness.elderly import ELDERLY
-from govern.registry import catalog
+from govern.records import FairnessResult, subjects
+from govern.registry import catalog, models
 from tests.conftest import World
 from tests.credit import TARGET, make_pipeline
 from tests.fairness.conftest import AGE, POLICY, set_policy
@@ -46,6 +47,25 @@ def test_a_recorded_analysis_fills_section_9_and_meets_the_disparity_requirement
     missing = cov.coverage(world.reg, ref, "reg-b")
     [row] = [r for r in missing.rows if r.requirement.id == "disparity"]
     assert not row.satisfied
+    # an insider's passing result appended around the signatures meets nothing
+    forged = FairnessResult(
+        subject=subjects.fairness(ref),
+        model=ref,
+        model_entry=models.resolve(world.reg, ref).leaf,
+        source="german-holdout@1",
+        source_sha256="0" * 64,
+        rows=300,
+        passed=True,
+        uses_designated=(),
+        groups=(),
+        breaches=(),
+        figures={},
+    )
+    world.reg.ledger.append(forged.KIND, forged.to_payload(), actor="val")
+    [row] = [
+        r for r in cov.coverage(world.reg, ref, "reg-b").rows if r.requirement.id == "disparity"
+    ]
+    assert not row.satisfied and latest(world.reg, ref) is None
     holdout = catalog.load(world.reg, "german-holdout@1")
     report = analyse(
         world.reg, ref, data=holdout, data_name="german-holdout@1", with_alternatives=False
