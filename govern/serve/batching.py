@@ -19,6 +19,7 @@ by the version deployed now.
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 import time
@@ -386,7 +387,7 @@ class Decider:
             if adverse:
                 found = v.reasons(frame.iloc[adverse].reset_index(drop=True), want)
                 for i, reasons in zip(adverse, found, strict=True):
-                    decided[i] = _with_reasons(decided[i], reasons)
+                    decided[i] = dataclasses.replace(decided[i], reasons=reasons)
         at = 0
         for r in fresh:
             r.future.set_result(decided[at : at + len(r.rows)])
@@ -477,9 +478,3 @@ class Decider:
                     )
                 )
         return out
-
-
-def _with_reasons(d: Decided, reasons: tuple[Reason, ...]) -> Decided:
-    from dataclasses import replace
-
-    return replace(d, reasons=reasons)
