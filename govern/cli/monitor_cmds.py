@@ -91,13 +91,12 @@ def monitor(
     if as_json:
         _dump(report.to_json())
         return
+    from govern.monitor.lending import thresholds
+
     _table(
         f"monitoring {report.model}: {report.status}",
         ["metric", "on", "value", "amber", "red", "status"],
-        [
-            [c.metric, c.on, f"{c.value:.4f}", f"{c.amber:g}", f"{c.red:g}", c.status]
-            for c in report.checks
-        ],
+        [[c.metric, c.on, f"{c.value:.4f}", *thresholds(c), c.status] for c in report.checks],
     )
     console.print(
         f"{report.rows:,} decisions read ({report.erased:,} with erased inputs left out), "

@@ -177,6 +177,11 @@ def erase_cmd(
         f"input of {done.prediction_id} erased; entry {done.entry.seq} logs it; the ledger "
         f"keeps the commitment (entry {done.prediction_entry})"
     )
+    if done.groups_erased:
+        console.print(
+            f"{done.groups_erased} designated-attribute value(s) stored for it by "
+            "`govern groups add` erased with it"
+        )
     if done.within_retention:
         err_console.print(
             f"[yellow]warning:[/] erased within the retention period (keep until "

@@ -43,15 +43,32 @@ def summary_markdown(c: Comparison) -> str:
         threshold = "" if k.threshold is None else f"{k.threshold:g}"
         lines.append(f"| {k.check} | {_fmt(k.candidate)} | {live} | {threshold} | {k.status} |")
     lines += ["", "Transitions (candidate action x live action):", ""]
-    live_actions = sorted({a for row in c.transitions.values() for a in row})
-    lines.append("| candidate \\ live | " + " | ".join(live_actions) + " |")
-    lines.append("|---|" + "---:|" * len(live_actions))
-    for a in sorted(c.transitions):
-        lines.append(
-            f"| {a} | " + " | ".join(str(c.transitions[a].get(x, 0)) for x in live_actions) + " |"
-        )
+    lines += _matrix_lines(c.transitions)
     lines += ["", f"Share moving toward a harsher action: {c.harsher_share:.4f}.", ""]
+    for g in c.by_group:
+        lines += [
+            f"{g.attribute}: {g.group} ({g.rows:,} rows; {g.changed_share:.4f} change action, "
+            f"{g.harsher_share:.4f} toward a harsher one):",
+            "",
+            *_matrix_lines(g.transitions),
+            "",
+        ]
     return "\n".join(lines)
+
+
+def _live_actions(transitions: dict[str, dict[str, int]]) -> list[str]:
+    return sorted({a for row in transitions.values() for a in row})
+
+
+def _matrix_lines(transitions: dict[str, dict[str, int]]) -> list[str]:
+    live_actions = _live_actions(transitions)
+    lines = ["| candidate \\ live | " + " | ".join(live_actions) + " |"]
+    lines.append("|---|" + "---:|" * len(live_actions))
+    for a in sorted(transitions):
+        lines.append(
+            f"| {a} | " + " | ".join(str(transitions[a].get(x, 0)) for x in live_actions) + " |"
+        )
+    return lines
 
 
 def rows_csv(c: Comparison) -> bytes:
@@ -128,6 +145,7 @@ def _document(c: Comparison, md: str) -> b.Document:
             [
                 b.table(["Candidate \\ live", *live_actions], transitions, title="Transitions"),
                 b.note(f"Share moving toward a harsher action: {c.harsher_share:.4f}."),
+                *_group_tables(c),
             ],
         ),
         b.section(
@@ -152,6 +170,28 @@ def _document(c: Comparison, md: str) -> b.Document:
         sections=sections,
         footer="govern comparison (docs/comparison.md)",
     )
+
+
+def _group_tables(c: Comparison) -> list[b.Block]:
+    out: list[b.Block] = []
+    for g in c.by_group:
+        live_actions = _live_actions(g.transitions)
+        out.append(
+            b.table(
+                ["Candidate \\ live", *live_actions],
+                [
+                    [a, *[str(g.transitions[a].get(x, 0)) for x in live_actions]]
+                    for a in sorted(g.transitions)
+                ],
+                title=f"Transitions of {g.attribute}: {g.group}",
+                source=f"{g.rows:,} rows; {g.changed_share:.4f} change action, "
+                f"{g.harsher_share:.4f} toward a harsher one",
+            )
+        )
+    for name, n in c.ungrouped.items():
+        if n:
+            out.append(b.note(f"{name}: {n:,} rows have no group and are in no matrix above."))
+    return out
 
 
 def files(c: Comparison) -> dict[str, bytes]:

@@ -23,15 +23,29 @@ from govern.monitor.production import chunks
 from govern.monitor.run import wilson
 from govern.records import ComparisonCheck
 from govern.registry import decisions, models, outcomes, tables
+from govern.registry import groups as grp
 from govern.registry.core import Registry
 from govern.registry.entities import ModelVersion
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "GroupTransitions", "compare"]
 
 #: Rows explained per model for the feature rank agreement (a fixed, seeded sample).
 RANK_SAMPLE = 200
 #: Bootstrap resamples of the discrimination difference.
 BOOTSTRAP = 200
+
+
+@dataclass(frozen=True)
+class GroupTransitions:
+    """The action changes of one designated group (docs/comparison.md, "By designated group"):
+    the policy's ``[fairness]`` groups, formed as `govern fairness` forms them."""
+
+    attribute: str
+    group: str
+    rows: int
+    changed_share: float
+    harsher_share: float
+    transitions: dict[str, dict[str, int]]  # candidate action -> live action -> rows
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,8 @@ class Comparison:
     harsher_share: float
     discrimination: dict[str, dict[str, float | None]]
     table: pd.DataFrame = field(repr=False)  # one row per compared row
+    by_group: tuple[GroupTransitions, ...] = ()  # where the policy designates groups
+    ungrouped: dict[str, int] = field(default_factory=dict)  # attribute -> rows without a group
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -273,6 +289,61 @@ def _replay(
     )
 
 
+def _matrix(cand: np.ndarray[Any, Any], live: np.ndarray[Any, Any]) -> dict[str, dict[str, int]]:
+    crossed = pd.crosstab(pd.Series(cand, name="candidate"), pd.Series(live, name="live"))
+    return {
+        str(a): {str(b): int(crossed.loc[a, b]) for b in crossed.columns if crossed.loc[a, b]}
+        for a in crossed.index
+    }
+
+
+def _by_group(
+    reg: Registry,
+    live: ModelVersion,
+    frame: pd.DataFrame,
+    ids: Sequence[str],
+    cand: np.ndarray[Any, Any],
+    live_actions: np.ndarray[Any, Any],
+    harsher: np.ndarray[Any, Any],
+) -> tuple[tuple[GroupTransitions, ...], dict[str, int]]:
+    """The transition matrix of each group the policy designates for the live model: its
+    attribute from the compared rows' column, or else from the group file by prediction id."""
+    rule = reg.policy().fairness_for(live.name)
+    if rule is None:
+        return (), {}
+    out: list[GroupTransitions] = []
+    ungrouped: dict[str, int] = {}
+    for attribute in rule.attributes:
+        if attribute.name in frame.columns:
+            values = frame[attribute.name].reset_index(drop=True)
+        else:
+            stored = grp.groups_of(reg, attribute.name, ids)
+            values = pd.Series([stored.get(pid) for pid in ids], dtype=object)
+        labels = grp.form(attribute, values).to_numpy(dtype=object)
+        known = np.asarray([g is not None for g in labels], dtype=bool)
+        ungrouped[attribute.name] = int((~known).sum())
+        names = [attribute.reference] + [
+            g for g in attribute.group_names() if g != attribute.reference
+        ]
+        names += sorted({str(g) for g in labels[known]} - set(names))
+        for g in names:
+            mask = labels == g
+            n = int(mask.sum())
+            if not n:
+                continue
+            out.append(
+                GroupTransitions(
+                    attribute=attribute.name,
+                    group=g,
+                    rows=n,
+                    changed_share=float((cand[mask] != live_actions[mask]).mean()),
+                    harsher_share=float(harsher[mask].mean()),
+                    transitions=_matrix(cand[mask], live_actions[mask]),
+                )
+            )
+    return tuple(out), ungrouped
+
+
 def compare(
     reg: Registry,
     candidate: str,
@@ -449,11 +520,8 @@ def compare(
     cand_rank = np.asarray([rank.get(a, 0) for a in ca_arr.tolist()])
     live_rank = np.asarray([rank.get(a, 0) for a in la_arr.tolist()])
     harsher = float(np.mean(cand_rank < live_rank))
-    crossed = pd.crosstab(pd.Series(ca_arr, name="candidate"), pd.Series(la_arr, name="live"))
-    transitions: dict[str, dict[str, int]] = {
-        str(a): {str(b): int(crossed.loc[a, b]) for b in crossed.columns if crossed.loc[a, b]}
-        for a in crossed.index
-    }
+    transitions = _matrix(ca_arr, la_arr)
+    by_group, ungrouped = _by_group(reg, live_mv, frame, ids, ca_arr, la_arr, cand_rank < live_rank)
     # adverse-action reasons: for rows both decline, do their principal reasons differ?
     cand_adverse = _adverse(cand_mv, reg, cand_order)
     live_adverse = _adverse(live_mv, reg, live_order)
@@ -532,4 +600,6 @@ def compare(
         harsher_share=harsher,
         discrimination=disc,
         table=table,
+        by_group=by_group,
+        ungrouped=ungrouped,
     )

@@ -10,7 +10,9 @@ from govern.fairness.analysis import (
     analyse,
     smd,
 )
-from govern.fairness.groups import (
+from govern.fairness.proxies import Proxy, screen
+from govern.fairness.record import Recorded, latest, record
+from govern.registry.groups import (
     GroupsAdded,
     add_groups,
     designated_features,
@@ -18,8 +20,6 @@ from govern.fairness.groups import (
     form,
     groups_of,
 )
-from govern.fairness.proxies import Proxy, screen
-from govern.fairness.record import Recorded, latest, record
 
 __all__ = [
     "Alternative",

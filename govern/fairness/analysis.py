@@ -25,11 +25,12 @@ import pandas as pd
 
 from govern.compare.run import _actions, _adverse, _reasons, _replay, _score
 from govern.errors import BadInput
-from govern.fairness import groups as grp
 from govern.fairness.elderly import elderly_adverse
 from govern.fairness.proxies import Proxy, screen
+from govern.monitor.lending import adverse_impact_ratio
 from govern.monitor.run import wilson
 from govern.records import FairnessGroup
+from govern.registry import groups as grp
 from govern.registry import models, outcomes, tables
 from govern.registry.core import Registry
 from govern.registry.entities import ModelVersion
@@ -155,23 +156,6 @@ def _num(value: Any) -> float | None:
         return None
     f = float(value)
     return f if math.isfinite(f) else None
-
-
-def adverse_impact_ratio(
-    approved: int, n: int, ref_approved: int, ref_n: int
-) -> tuple[float | None, float | None, float | None]:
-    """The ratio of a group's approval rate to the reference group's, with its 95 % interval
-    by the log method for a ratio of two proportions (Katz et al. 1978; docs/fairness.md):
-    exp(ln r +- 1.96 sqrt((1-p1)/(n1 p1) + (1-p0)/(n0 p0))). No interval when either group
-    has no approval; no ratio when the reference group has none."""
-    if n == 0 or ref_n == 0 or ref_approved == 0:
-        return None, None, None
-    p1, p0 = approved / n, ref_approved / ref_n
-    ratio = p1 / p0
-    if approved == 0:
-        return ratio, None, None
-    se = math.sqrt((1 - p1) / (n * p1) + (1 - p0) / (ref_n * p0))
-    return ratio, math.exp(math.log(ratio) - Z95 * se), math.exp(math.log(ratio) + Z95 * se)
 
 
 def smd(scores: np.ndarray[Any, Any], reference: np.ndarray[Any, Any]) -> float | None:

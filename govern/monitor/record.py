@@ -16,7 +16,7 @@ from typing import Any
 from govern.ledger import Entry
 from govern.ledger.entry import format_ts, parse_ts
 from govern.monitor.run import MonitoringReport
-from govern.records import MonitoringResult, subjects
+from govern.records import MonitoringCheck, MonitoringResult, subjects
 from govern.registry import findings
 from govern.registry.core import Registry
 
@@ -41,6 +41,15 @@ def _json(value: Any) -> Any:
     return value
 
 
+def _describe(check: MonitoringCheck) -> str:
+    if check.metric == "air":  # lower is worse (docs/monitoring.md, "Fair lending over time")
+        return f"adverse impact ratio of {check.on} {check.value:.4f} below {check.amber:g}"
+    return (
+        f"{check.metric} of {check.on} {check.value:.4f} "
+        f"(thresholds amber {check.amber:g}, red {check.red:g})"
+    )
+
+
 def record(reg: Registry, report: MonitoringReport) -> Recorded:
     """Record ``report`` as the acting validator or monitoring service."""
     result = MonitoringResult(
@@ -61,15 +70,13 @@ def record(reg: Registry, report: MonitoringReport) -> Recorded:
     breached = [c for c in report.checks if c.status != "green"]
     if report.status in _SEVERITY:
         worst = [c for c in breached if c.status == report.status]
-        names = ", ".join(f"{c.metric} of {c.on} {c.value:.4f}" for c in worst)
+        names = ", ".join(_describe(c) for c in worst)
         due = None
         if report.status == "red":
             days = int(report.rule["revalidation_days"])
             due = format_ts(parse_ts(report.generated_at) + timedelta(days=days))
-        text = (
-            f"monitoring {report.start[:10]} to {report.end[:10]} is {report.status}: {names} "
-            f"(thresholds amber {worst[0].amber:g}, red {worst[0].red:g})"
-        )
+        text = f"monitoring {report.start[:10]} to {report.end[:10]} is {report.status}: {names}"
+
         records.append(
             findings.finding_record(
                 reg,

@@ -12,6 +12,7 @@ import functools
 from pathlib import Path
 
 from govern import presentation as b
+from govern.monitor.lending import PERIOD, thresholds
 from govern.monitor.run import MonitoringReport
 
 __all__ = ["document", "write"]
@@ -58,8 +59,7 @@ def document(report: MonitoringReport, template_dir: Path | None = None) -> b.Do
             c.metric,
             c.on,
             _f(c.value),
-            f"{c.amber:g}",
-            f"{c.red:g}",
+            *thresholds(c),
             c.status.upper() if c.status != "green" else c.status,
         ]
         for c in sorted(r.checks, key=lambda c: ({"red": 0, "amber": 1}.get(c.status, 2), c.metric))
@@ -180,6 +180,39 @@ def document(report: MonitoringReport, template_dir: Path | None = None) -> b.Do
             title=f"By {r.window_kind}",
         )
     ]
+    lending = []
+    if r.lending:
+        lending = [
+            b.table(
+                [
+                    "Attribute",
+                    "Group",
+                    "Window",
+                    "Decisions",
+                    "Approved",
+                    "Approval rate",
+                    "AIR",
+                    "95 % interval",
+                    "Measured",
+                ],
+                [
+                    [
+                        g.attribute,
+                        g.group + (" (reference)" if g.reference else ""),
+                        "whole period" if g.window == PERIOD else g.window,
+                        _f(g.rows),
+                        _f(g.approved),
+                        _f(g.approval_rate),
+                        _f(g.air),
+                        None if g.low is None else f"{g.low:.3f} - {g.high:.3f}",
+                        "yes" if g.measured else "too few rows",
+                    ]
+                    for g in r.lending
+                ],
+                title="Approval rate and adverse impact ratio by designated group",
+            ),
+            *[b.note(n) for n in r.lending_notes],
+        ]
     sections = [
         b.section(1, "summary", "Summary", [], summary),
         b.section(2, "drift", "Input drift", [], drift),
@@ -187,6 +220,8 @@ def document(report: MonitoringReport, template_dir: Path | None = None) -> b.Do
         b.section(4, "outcomes", "Outcomes analysis", [], outcomes),
         b.section(5, "windows", "Windows", [], windows),
     ]
+    if lending:
+        sections.append(b.section(6, "lending", "Fair lending over time", [], lending))
     preface = []
     if r.status != "green":
         breached = [c for c in r.checks if c.status != "green"]

@@ -25,9 +25,11 @@ import pandas as pd
 from govern.errors import BadInput
 from govern.ledger.entry import format_ts, now_ts, parse_ts
 from govern.monitor import drift
+from govern.monitor.lending import GroupWindow, Lending
 from govern.monitor.production import Chunk, chunks
 from govern.records import ClassifierMetrics, MonitoringCheck, PredictionOverridden
 from govern.registry import catalog, models, outcomes, tables
+from govern.registry import decisions as decision_policies
 from govern.registry.core import Registry
 from govern.registry.dates import add_months
 from govern.registry.entities import ModelVersion
@@ -117,6 +119,9 @@ class MonitoringReport:
     rule: dict[str, Any]
     notes: tuple[str, ...] = field(default=())
     epsilon: float = drift.EPSILON
+    # fair lending over time (docs/monitoring.md), when the policy designates groups
+    lending: tuple[GroupWindow, ...] = field(default=())
+    lending_notes: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -289,6 +294,14 @@ def monitor(
         idx = np.searchsorted(uppers, scores, side="left")
         return np.bincount(np.minimum(idx, len(uppers) - 1), minlength=len(uppers))
 
+    fair_rule = reg.policy(at).fairness_for(mv.name)
+    lending = None
+    if fair_rule is not None and fair_rule.attributes:
+        policy = decision_policies.current(reg, mv.ref, at)
+        adverse = None
+        if policy is not None:
+            adverse = frozenset(policy.record.adverse or policy.record.severity[:1])
+        lending = Lending(reg, fair_rule, features, adverse, str(favourable), data)
     if data is None:
         overridden = {
             e.subject
@@ -320,6 +333,8 @@ def monitor(
             else np.zeros(n, dtype=bool)
         )
         hits = [known.get(pid) for pid in chunk.ids] if known else []
+        if lending is not None:
+            lending.add(chunk.ids, windows, chunk.decisions, chunk.stored, chunk.features)
         for w in np.unique(windows):
             mask = windows == w
             acc = accs[str(w)]
@@ -451,6 +466,9 @@ def monitor(
                 judge(gap, rule.calibration_gap_amber, rule.calibration_gap_red),
             )
         )
+    lending_rows = lending.rows() if lending is not None else ()
+    if lending is not None:
+        checks += lending.checks(lending_rows)
     notes = [
         f"Input drift: PSI on the training profile's bins of {train_ref} (deciles for numeric "
         "features plus a missing bin; the top categories, other and missing for categorical "
@@ -500,6 +518,8 @@ def monitor(
         status=worst(c.status for c in checks),
         rule=asdict(rule),
         notes=tuple(notes),
+        lending=lending_rows,
+        lending_notes=tuple(lending.notes(lending_rows)) if lending is not None else (),
     )
 
 

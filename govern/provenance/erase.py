@@ -1,4 +1,5 @@
-"""Erasure: delete a prediction's input and salt for a lawful request; log that it was done.
+"""Erasure: delete a prediction's input and salt, and any designated-attribute values a group
+file stored for it, for a lawful request; log that it was done.
 
 The ledger keeps the commitment, so it verifies exactly as before; a ``prediction.erased``
 entry records who erased what, when and why, in the same transaction as the delete. On SQLite
@@ -23,6 +24,7 @@ from govern.provenance import inputs
 from govern.provenance.events import ERASED, events, logged
 from govern.provenance.retention import retention
 from govern.records import PredictionErased
+from govern.registry import groups
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -47,6 +49,7 @@ class Erasure:
     within_retention: bool
     wal_truncated: bool | None
     residue: tuple[str, ...]
+    groups_erased: int = 0  # designated-attribute values (`govern groups add`) deleted with it
 
 
 def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
@@ -78,7 +81,10 @@ def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
         within_retention=keep.in_force(today),
     )
 
+    groups_erased = 0
+
     def drop(conn: Connection, _done: Appended) -> None:
+        nonlocal groups_erased
         if not inputs.delete(conn, entry.seq):
             raise Conflict(
                 f"prediction {prediction_id!r} has no stored input to erase (entry "
@@ -86,6 +92,8 @@ def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
                 hint="it may have been erased by another writer just now; look it up with "
                 "`govern provenance`",
             )
+        # the designated attributes a group file stored for this prediction go with its input
+        groups_erased = groups.delete_in(conn, [prediction_id])
 
     written = reg.record(record, extra=drop)
     residue: tuple[str, ...] = ()
@@ -109,4 +117,5 @@ def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
         within_retention=keep.in_force(today),
         wal_truncated=wal,
         residue=residue,
+        groups_erased=groups_erased,
     )

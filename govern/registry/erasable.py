@@ -4,7 +4,7 @@ Nothing here is in the ledger, and no guard protects it: the ledger keeps only c
 these rows, so it stays valid after an erasure. ``govern init`` creates every table here
 (docs/postgresql.md: the application role owns no table, so it could not create one later).
 The code that reads and writes them lives with its users (``provenance/inputs.py``,
-``fairness/groups.py``).
+``registry/groups.py``).
 """
 
 from __future__ import annotations

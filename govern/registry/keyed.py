@@ -1,5 +1,5 @@
 """Files keyed by prediction id, joined to the logged decisions: realised outcomes
-(``outcomes.py``) and designated groups (``govern.fairness.groups``). Both are read and checked
+(``outcomes.py``) and designated groups (``groups.py``). Both are read and checked
 the same way before anything is stored: every column present, one row per id, every id logged."""
 
 from __future__ import annotations

@@ -229,3 +229,40 @@ def test_the_replay_pads_rows_as_the_scorer_does() -> None:
     from govern.provenance import PAD
 
     assert run.PAD == PAD
+
+
+def test_each_designated_group_has_its_transition_matrix(demo: Demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With groups designated (docs/fairness.md), a moved threshold's action changes are
+    counted per group, equal to the count from the live model's own predictions in each."""
+    from tests.fairness.conftest import FEMALE, SEX, set_policy
+
+    set_policy(demo.act("ada"))
+    moved = _candidate(demo, models.load(demo.reg, LIVE), threshold=0.6)
+    holdout = _holdout(demo)
+    result = compare(demo.reg, moved, LIVE, data=holdout, data_name="german-holdout@1")
+    model = models.load(demo.reg, LIVE)
+    p = model.predict_proba(holdout[model.feature_names_in_])[:, list(model.classes_).index("good")]
+    moves = (p >= 0.5) & (p < 0.6)
+    female = (holdout[SEX] == FEMALE).to_numpy()
+    by = {(g.attribute, g.group): g for g in result.by_group}
+    for group, mask in (("female", female), ("male", ~female)):
+        g = by[(SEX, group)]
+        assert g.rows == int(mask.sum())
+        assert g.transitions["bad"].get("good", 0) == int((moves & mask).sum())
+        assert sum(sum(row.values()) for row in g.transitions.values()) == g.rows
+        assert g.changed_share == pytest.approx((moves & mask).sum() / mask.sum(), abs=1e-12)
+        assert g.harsher_share == g.changed_share  # every change is toward the decline
+    assert result.ungrouped[SEX] == 0
+    # the files show each group's matrix
+    folder = tmp_path / "cmp"
+    folder.mkdir()
+    from govern.compare.output import write
+
+    write(result, folder)
+    md = (folder / "summary.md").read_text()
+    assert f"{SEX}: female ({int(female.sum()):,} rows" in md
+    assert f"Transitions of {SEX}: female" in (folder / "report.html").read_text()
+    # a replay forms the groups from the logged inputs the same way
+    replayed = compare(demo.reg, moved, LIVE, replay=True, with_reasons=False)
+    shares = {(g.attribute, g.group): g.rows for g in replayed.by_group}
+    assert shares[(SEX, "female")] + shares[(SEX, "male")] == replayed.rows

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select
 
 from govern.errors import BadInput
 from govern.ledger import db
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GroupsAdded",
     "add_groups",
+    "delete_in",
     "designated_features",
     "erase_groups",
     "form",
@@ -166,16 +167,21 @@ def groups_of(reg: Registry, attribute: str, ids: Sequence[str]) -> dict[str, st
     return out
 
 
-def erase_groups(reg: Registry, ids: Sequence[str]) -> int:
-    """Delete every stored attribute value of the predictions ``ids`` (a lawful erasure
-    request); return the values deleted."""
-    engine = reg.ledger.engine
-    if not _present(engine):
+def delete_in(conn: Connection, ids: Sequence[str]) -> int:
+    """Delete, inside the caller's transaction, every stored attribute value of the
+    predictions ``ids``; return the values deleted (0 where the store was never created)."""
+    if not inspect(conn).has_table(store.name):
         return 0
     deleted = 0
-    with engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
-        for start in range(0, len(ids), 500):
-            deleted += conn.execute(
-                store.delete().where(store.c.prediction_id.in_(list(ids[start : start + 500])))
-            ).rowcount
+    for start in range(0, len(ids), 500):
+        deleted += conn.execute(
+            store.delete().where(store.c.prediction_id.in_(list(ids[start : start + 500])))
+        ).rowcount
     return deleted
+
+
+def erase_groups(reg: Registry, ids: Sequence[str]) -> int:
+    """Delete every stored attribute value of the predictions ``ids`` (a lawful erasure
+    request; `govern erase` does it with the input); return the values deleted."""
+    with reg.ledger.engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
+        return delete_in(conn, ids)
