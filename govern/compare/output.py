@@ -12,6 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from govern import presentation as b
@@ -73,17 +74,33 @@ def _matrix_lines(transitions: dict[str, dict[str, int]]) -> list[str]:
 
 def rows_csv(c: Comparison) -> bytes:
     """Every compared row, largest difference first. Text cells a spreadsheet would run as a
-    formula (starting with =, +, - or @) are written as text; numbers are left as numbers."""
-    table = tables.spreadsheet_safe(c.table)
-    for name in table.columns:  # text columns as text, missing as empty
-        if not pd.api.types.is_numeric_dtype(table[name]):
-            col = table[name].astype(object)
-            table[name] = col.where(col.notna(), "").astype(str)
+    formula (starting with =, +, - or @) are written as text (a leading apostrophe, as
+    ``tables.spreadsheet_safe`` writes them); numbers are left as numbers; a missing cell is
+    empty. Column by column in arrow: a million rows take well under a second."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
+    columns = {}
+    for name in c.table.columns:
+        col = c.table[name]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            columns[name] = pa.array(col.to_numpy(), from_pandas=True)
+            continue
+        values = col.to_numpy(dtype=object)
+        try:  # text already: no Python conversion per cell
+            text = pc.fill_null(pa.array(values, type=pa.string(), from_pandas=True), "")
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # other objects (True, False): as str()
+            missing = pd.isna(values)
+            text = pa.array(np.where(missing, "", values.astype(str)), type=pa.string())
+        risky = pc.starts_with(text, tables.FORMULA_STARTS[0])
+        for start in tables.FORMULA_STARTS[1:]:
+            risky = pc.or_(risky, pc.starts_with(text, start))
+        if pc.any(risky).as_py():
+            text = pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
+        columns[name] = text
     sink = pa.BufferOutputStream()
-    pacsv.write_csv(pa.Table.from_pandas(table, preserve_index=False), sink)
+    pacsv.write_csv(pa.table(columns), sink)
     return bytes(sink.getvalue().to_pybytes())
 
 
