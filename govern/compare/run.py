@@ -257,14 +257,14 @@ def _replay(
     begin = start or live.ts
     stop = end or "9999-12-31T00:00:00.000000Z"
     for chunk in chunks(
-        reg, live.ref, begin, stop, numeric=numeric, categorical=categorical, frame=True
+        reg, live.ref, begin, stop, numeric=numeric, categorical=categorical, arrow=True
     ):
         digest.update(chunk.digest)
         keep = chunk.stored
         erased += int((~keep).sum())
         part = (
-            chunk.frame
-            if chunk.frame is not None
+            chunk.table.to_pandas()
+            if chunk.table is not None
             else pd.DataFrame(columns=[*numeric, *categorical])
         )
         frames.append(part)

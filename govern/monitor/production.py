@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
@@ -53,9 +52,8 @@ class Chunk:
     stored: np.ndarray[Any, np.dtype[np.bool_]]
     features: dict[str, np.ndarray[Any, Any]]  # name -> values of the stored rows
     digest: bytes  # SHA-256 of the entries' leaf hashes and the stored rows read
-    # the stored rows as a pandas frame (text as Python strings, built in the reading thread),
-    # when asked for with ``frame=True`` instead of ``features``
-    frame: Any = None
+    # the stored rows as parsed (a pyarrow table), when asked for instead of ``features``
+    table: Any = None
 
 
 def _seq_at(reg: Registry, ts: str, size: int) -> int:
@@ -96,7 +94,7 @@ def chunks(
     numeric: Sequence[str],
     categorical: Sequence[str],
     size: int = CHUNK,
-    frame: bool = False,
+    arrow: bool = False,
 ) -> Iterator[Chunk]:
     """The decisions of ``model`` dated in [start, end), chunk by chunk."""
     first, stop = period_bounds(reg, start, end)
@@ -127,7 +125,7 @@ def chunks(
         finally:
             raw.close()
         fetched = [r for r in rows if start <= r[1] < end and needle in r[2]]
-        return _chunk(fetched, model, numeric, categorical, options, frame)
+        return _chunk(fetched, model, numeric, categorical, options, arrow)
 
     starts = list(range(first, stop, size))
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -146,7 +144,7 @@ def _chunk(
     numeric: Sequence[str],
     categorical: Sequence[str],
     options: Any,
-    as_frame: bool = False,
+    arrow: bool = False,
 ) -> Chunk | None:
     """The rows of ``model`` among ``fetched``, parsed by column."""
     if not fetched:
@@ -163,20 +161,8 @@ def _chunk(
     digest.update(b"".join(inputs))
     features: dict[str, Any] = {}
     table = None
-    if inputs and as_frame:
-        parsed = pj.read_json(io.BytesIO(b"\n".join(inputs)), parse_options=options)
-        # converted once here, in the reading thread: every model that scores the frame then
-        # reads plain arrays, with no per-model conversion from arrow
-        table = pd.DataFrame(
-            {
-                name: (
-                    pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
-                    if name in categorical
-                    else column.to_numpy(zero_copy_only=False)
-                )
-                for name, column in zip(parsed.column_names, parsed.columns, strict=True)
-            }
-        )
+    if inputs and arrow:
+        table = pj.read_json(io.BytesIO(b"\n".join(inputs)), parse_options=options)
     elif inputs:
         parsed = pj.read_json(io.BytesIO(b"\n".join(inputs)), parse_options=options)
         for name in numeric:
@@ -197,5 +183,5 @@ def _chunk(
         stored=np.fromiter((r[4] is not None for r in rows), bool, len(rows)),
         features=features,
         digest=digest.digest(),
-        frame=table,
+        table=table,
     )
