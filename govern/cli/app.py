@@ -20,8 +20,28 @@ from typer.exceptions import Abort, Exit, TyperException
 
 from govern.errors import GovernError
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+#: The width tables are laid out in when the output is not a terminal (a pipe, a file, a CI
+#: log): wide enough that every table prints whole, at its natural width, with no cell wrapped.
+PIPED_WIDTH = 10_000
+
+
+class _Console(Console):
+    """A terminal gets tables fitted to its width; a pipe gets them whole (docs/cli.md)."""
+
+    @property
+    def size(self) -> Any:
+        size = super().size
+        if self.is_terminal or self.is_jupyter:
+            return size
+        return size._replace(width=PIPED_WIDTH)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+console = _Console(highlight=False, soft_wrap=True)
+err_console = _Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class GovernGroup(TyperGroup):

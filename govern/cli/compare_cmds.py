@@ -10,7 +10,6 @@ import typer
 from govern.cli.app import DbOption, app, console
 from govern.cli.registry_cmds import ArtifactsOption, _dump, _table, data_frame, registry
 from govern.errors import BadInput
-from govern.registry.dates import parse_date
 
 
 @app.command()
@@ -36,6 +35,7 @@ def compare(
     fail; the gate passes only if every check the policy requires passed."""
     from govern.compare import compare as run
     from govern.compare import output as out
+    from govern.registry.dates import parse_date
 
     if output is not None and not output.is_dir():
         raise BadInput(f"the folder {output} does not exist: create it first (-o takes a folder)")

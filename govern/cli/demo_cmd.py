@@ -8,7 +8,6 @@ import typer
 from rich.table import Table
 
 from govern.cli.app import app, console
-from govern.demo import run_demo
 
 
 @app.command()
@@ -16,6 +15,8 @@ def demo(
     directory: Path = typer.Argument(Path("govern-demo"), help="A new or empty folder."),
 ) -> None:
     """Run the whole story end to end on the German credit data, on SQLite."""
+    from govern.demo import run_demo
+
     with console.status("running the demo") as spinner:
         result = run_demo(directory, say=lambda s: console.print(f"[green]✓[/green] {s}"))
         spinner.stop()

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from govern import presentation
+if TYPE_CHECKING:
+    from govern import presentation
+    from govern.documents import narrative
+
 from govern.cli.app import DbOption, app, console
 from govern.cli.ledger_cmds import _key_path
 from govern.cli.registry_cmds import ArtifactsOption, PackOption, registry
-from govern.documents import coverage, narrative
-from govern.documents.card import build_card
-from govern.documents.release import release as release_version
-from govern.documents.validation import build_validation_report
 from govern.errors import BadInput
 
 
@@ -55,6 +54,8 @@ TemplateDirOption = typer.Option(
 
 def _format(fmt: str | None, output: Path | None) -> presentation.Format:
     """The output format, checked before any work is done: --format, else -o's suffix, else md."""
+    from govern import presentation
+
     if fmt:
         chosen = presentation.check_format(fmt)
         if (
@@ -94,6 +95,8 @@ def card_render(
     artifacts: Path | None = ArtifactsOption,
 ) -> None:
     """Render the model card of MODEL@V (the same as `govern card MODEL@V`)."""
+    from govern.documents.card import build_card
+
     chosen = _format(fmt, output)
     with registry(ctx, db, artifacts, readonly=True) as reg:
         doc = build_card(reg, ref, template_dir=template_dir)
@@ -127,6 +130,8 @@ def report_validation(
     artifacts: Path | None = ArtifactsOption,
 ) -> None:
     """Render the validation report of MODEL@V."""
+    from govern.documents.validation import build_validation_report
+
     chosen = _format(fmt, output)
     with registry(ctx, db, artifacts, readonly=True) as reg:
         doc = build_validation_report(reg, ref, template_dir=template_dir, replicate=replicate)
@@ -147,6 +152,8 @@ def report_narrative(
 def _record_narrative(
     ctx: typer.Context, ref: str, path: Path, db: str | None, kind: narrative.Kind
 ) -> None:
+    from govern.documents import narrative
+
     with registry(ctx, db) as reg:
         entry = narrative.record(reg, ref, path, kind)
     recorded = narrative.RECORDS[kind].from_entry(entry)
@@ -167,6 +174,7 @@ def coverage_cmd(
     db: str | None = DbOption,
 ) -> None:
     """Which requirements of a regulation pack the ledger holds evidence for."""
+    from govern.documents import coverage
     from govern.documents.evidence import gather
 
     with registry(ctx, db, readonly=True) as reg:
@@ -219,6 +227,9 @@ def release_cmd(
 ) -> None:
     """Verify, check approval, findings and coverage, then write the card, the validation report
     and a signed checkpoint to a directory and record their digests."""
+    from govern.documents import coverage
+    from govern.documents.release import release as release_version
+
     with registry(ctx, db, artifacts) as reg:
         done = release_version(
             reg,

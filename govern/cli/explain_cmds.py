@@ -11,7 +11,6 @@ from rich.table import Table
 from govern.cli.app import DbOption, app, console
 from govern.cli.progress import progress_bar
 from govern.cli.registry_cmds import registry
-from govern.presentation import fmt
 
 reasons_app = typer.Typer(
     help="Reason-code tables (Reg B adverse-action reasons).", no_args_is_help=True
@@ -39,6 +38,7 @@ def explain(
 ) -> None:
     """Explain a registered model globally, or one decision with its reason codes."""
     from govern.documents.explanation import explain_global, explain_row
+    from govern.presentation import fmt
 
     with registry(ctx, db) as reg:
         if row is None:

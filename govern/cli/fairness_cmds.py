@@ -9,7 +9,6 @@ import typer
 from govern.cli.app import DbOption, app, console
 from govern.cli.registry_cmds import ArtifactsOption, _dump, _table, data_frame, registry
 from govern.errors import BadInput
-from govern.registry.dates import parse_date
 
 groups_app = typer.Typer(
     help="Designated attributes held apart from the scoring data.", no_args_is_help=True
@@ -68,6 +67,7 @@ def fairness(
     from govern.fairness import analyse
     from govern.fairness import record as record_result
     from govern.fairness.report import uses_lines
+    from govern.registry.dates import parse_date
 
     if output is not None:
         if output.suffix.lower() not in REPORT_SUFFIXES:

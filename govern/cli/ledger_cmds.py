@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -14,12 +14,9 @@ from govern.cli.app import DbOption, app, console, err_console
 from govern.cli.progress import progress_bar
 from govern.cli.registry_cmds import ArtifactsOption, registry
 from govern.errors import BadInput, CompromisedSignatures, GovernError
-from govern.ledger import merkle, open_ledger, resolve_url
-from govern.ledger.db import sqlite_path
-from govern.ledger.logkey import default_key_path, load_key
-from govern.ledger.note import Verifier
-from govern.registry import Registry, verification
-from govern.registry.bootstrap import init_registry
+
+if TYPE_CHECKING:
+    from govern.ledger.note import Verifier
 
 
 def _b64(data: bytes) -> str:
@@ -27,6 +24,10 @@ def _b64(data: bytes) -> str:
 
 
 def _key_path(db: str | None, key: Path | None) -> Path:
+    from govern.ledger import resolve_url
+    from govern.ledger.db import sqlite_path
+    from govern.ledger.logkey import default_key_path
+
     return key or default_key_path(sqlite_path(resolve_url(db)))
 
 
@@ -51,6 +52,8 @@ def init(
     ),
 ) -> None:
     """Create a registry: database, log key, entry 0 and the first administrator."""
+    from govern.registry.bootstrap import init_registry
+
     result = init_registry(db, origin, key_path=key, admin=admin, admin_public_key=admin_key)
     console.print(f"registry created: {result.url}")
     console.print(f"log key (keep it secret, mode 0600): {result.key_path}")
@@ -68,6 +71,8 @@ def log_(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Show the most recent entries."""
+    from govern.ledger import open_ledger
+
     with open_ledger(db, readonly=True) as ledger:
         entries = list(ledger.entries(kind=kind, newest_first=True, limit=limit))
     if as_json:
@@ -88,6 +93,8 @@ def show(
     raw: bool = typer.Option(False, "--raw", help="Print the stored bytes exactly."),
 ) -> None:
     """Show one entry: its fields, payload and leaf hash."""
+    from govern.ledger import open_ledger
+
     with open_ledger(db, readonly=True) as ledger:
         entry = ledger.entry(seq)
     if raw:
@@ -103,6 +110,8 @@ def proof(
     db: str | None = DbOption,
 ) -> None:
     """Print the inclusion proof of an entry (RFC 9162), checked before it is printed."""
+    from govern.ledger import merkle, open_ledger
+
     with open_ledger(db, readonly=True) as ledger:
         n = size or ledger.size
         path = ledger.inclusion_proof(seq, n)
@@ -127,6 +136,9 @@ def checkpoint(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the note here."),
 ) -> None:
     """Sign the current head as a C2SP checkpoint, keep it, and print or write it."""
+    from govern.ledger import open_ledger
+    from govern.ledger.logkey import load_key
+
     signer = load_key(_key_path(db, key))
     with open_ledger(db) as ledger:
         note_text = ledger.sign_checkpoint(signer)
@@ -138,6 +150,8 @@ def checkpoint(
 
 
 def _read_verifier(value: str | None) -> Verifier | None:
+    from govern.ledger.note import Verifier
+
     if value is None:
         return None
     path = Path(value)
@@ -172,6 +186,8 @@ def verify(
 ) -> None:
     """Verify the whole ledger, every signature in it and the registry tables; exit
     non-zero naming the first bad entry. ``--stores`` adds the artifact and input stores."""
+    from govern.registry import verification
+
     if not record:
         _verify(db, checkpoint_file, verifier_key, stores, artifacts, as_json)
         return
@@ -200,6 +216,8 @@ def _verify(
     as_json: bool,
 ) -> tuple[int, bytes]:
     """Run and print one verification; the size and root it checked."""
+    from govern.registry import Registry
+
     note_text = None
     if checkpoint_file is not None:
         try:
@@ -285,6 +303,8 @@ def guards(
     install: bool = typer.Option(False, "--install", help="Restore missing guards."),
 ) -> None:
     """Report (or restore) the database guards that make the ledger append-only."""
+    from govern.ledger import open_ledger
+
     with open_ledger(db) as ledger:
         if install:
             ledger.install_guards()

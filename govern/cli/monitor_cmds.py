@@ -10,7 +10,6 @@ import typer
 from govern.cli.app import DbOption, app, console
 from govern.cli.registry_cmds import ArtifactsOption, _dump, _table, data_frame, registry
 from govern.errors import BadInput
-from govern.registry.dates import parse_date
 
 outcomes_app = typer.Typer(help="Realised outcomes of logged decisions.", no_args_is_help=True)
 app.add_typer(outcomes_app, name="outcomes")
@@ -64,6 +63,7 @@ def monitor(
     recorded, back-testing; judged by the tier's thresholds."""
     from govern.monitor import monitor as run
     from govern.monitor.record import record as record_result
+    from govern.registry.dates import parse_date
 
     if output is not None:
         if output.suffix.lower() not in REPORT_SUFFIXES:

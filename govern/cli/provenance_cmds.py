@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,20 +13,10 @@ from govern.cli.app import DbOption, app, console, err_console
 from govern.cli.progress import progress_bar
 from govern.cli.registry_cmds import registry
 from govern.errors import BadInput
-from govern.ledger import resolve_url
-from govern.ledger.db import sqlite_path
-from govern.ledger.logkey import default_key_path, load_key
-from govern.ledger.note import Signer
-from govern.provenance import (
-    erase,
-    provenance,
-    read_scoring_file,
-    receipt,
-    record_override,
-    score_input,
-)
-from govern.provenance.report import FORMATS, render, write
-from govern.records import PredictionOverridden
+
+if TYPE_CHECKING:
+    from govern.ledger.note import Signer
+
 
 KeyOption = typer.Option(
     None,
@@ -39,6 +30,10 @@ KeyOption = typer.Option(
 
 def _log_key(db: str | None, key: Path | None) -> Signer | None:
     """The log key given with --key, or the default one if it exists; None without one."""
+    from govern.ledger import resolve_url
+    from govern.ledger.db import sqlite_path
+    from govern.ledger.logkey import default_key_path, load_key
+
     if key is not None:
         return load_key(key)
     path = default_key_path(sqlite_path(resolve_url(db)))
@@ -74,6 +69,8 @@ def score(
     db: str | None = DbOption,
 ) -> None:
     """Score a file with a registered model, logging every prediction in the ledger."""
+    from govern.provenance import read_scoring_file, score_input
+
     data = read_scoring_file(file, id_col=id_col, subject_col=subject_col)
     bar = progress_bar("scoring, then logging", 2 * len(data), enabled=not as_json)
     with registry(ctx, db) as reg, bar as step:
@@ -123,6 +120,9 @@ def provenance_cmd(
     db: str | None = DbOption,
 ) -> None:
     """Everything about one decision, each part checked; exit 42 if a check fails."""
+    from govern.provenance import provenance
+    from govern.provenance.report import FORMATS, render, write
+
     if fmt not in FORMATS:
         raise BadInput(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "pdf" and output is None:
@@ -153,6 +153,8 @@ def receipt_cmd(
 ) -> None:
     """One prediction's entry, inclusion proof and signed checkpoint, in one file (C2SP
     tlog-proof) that verifies offline (docs/receipts.md)."""
+    from govern.provenance import receipt
+
     signer = _log_key(db, key)
     with registry(ctx, db, readonly=signer is None) as reg:
         text = receipt(reg, prediction_id, key=signer)
@@ -171,6 +173,8 @@ def erase_cmd(
     db: str | None = DbOption,
 ) -> None:
     """Delete a prediction's stored input and salt, and log the erasure."""
+    from govern.provenance import erase
+
     with registry(ctx, db) as reg:
         done = erase(reg, prediction_id, reason=reason)
     console.print(
@@ -201,6 +205,9 @@ def override_cmd(
     db: str | None = DbOption,
 ) -> None:
     """Record a reviewer's override of a logged decision (the prediction is not changed)."""
+    from govern.provenance import record_override
+    from govern.records import PredictionOverridden
+
     with registry(ctx, db) as reg:
         entry = record_override(reg, prediction_id, decision=decision, reason=reason)
     console.print(

@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
-from govern import gates
+if TYPE_CHECKING:
+    from govern.records import Record
+    from govern.registry import Registry
+
 from govern.cli.app import (
     DbOption,
     actor_of,
@@ -25,30 +28,7 @@ from govern.cli.app import (
     key_of,
     option_of,
 )
-from govern.documents import coverage
 from govern.errors import BadInput
-from govern.ledger.jcs import loads_strict
-from govern.presentation import fmt
-from govern.records import FindingRaised, ModelDeployed, PolicySet, Record, subjects
-from govern.registry import (
-    Registry,
-    approvals,
-    catalog,
-    deployments,
-    findings,
-    models,
-    people,
-    signing,
-    tables,
-)
-from govern.registry import clock as clock_mod
-from govern.registry import policy as policy_mod
-from govern.registry.codeversion import given
-from govern.registry.dates import parse_date
-from govern.registry.inventory import inventory as inventory_rows
-from govern.registry.sshsig import new_keypair
-from govern.registry.statements import Presigned
-from govern.registry.status import status as status_of
 
 data_app = typer.Typer(help="Dataset versions.", no_args_is_help=True)
 model_app = typer.Typer(help="Model versions.", no_args_is_help=True)
@@ -81,11 +61,15 @@ ArtifactsOption = typer.Option(
     envvar="GOVERN_ARTIFACTS",
     help="Artifact store folder (default: registry.artifacts beside a SQLite registry).",
 )
+#: govern's own regulation packs, listed without importing the documents (start-up time)
+PACKS = sorted(
+    p.stem for p in (Path(__file__).resolve().parents[1] / "documents" / "packs").glob("*.toml")
+)
 PackOption = typer.Option(
     None,
     "--pack",
-    help=f"Regulation pack ({', '.join(coverage.available())}) or a pack "
-    "file; repeat for several. Default: " + ", ".join(coverage.DEFAULT_PACKS) + ".",
+    help=f"Regulation pack ({', '.join(PACKS)}) or a pack "
+    "file; repeat for several. Default: sr11-7, sr26-2.",
 )
 SignWith = typer.Option(
     None,
@@ -104,6 +88,9 @@ def registry(
     key: Path | None = None,
 ) -> Iterator[Registry]:
     """The registry, signing with ``key`` (a command's --sign-with) or the root --sign-with."""
+    from govern.registry import Registry
+    from govern.registry.statements import Presigned
+
     two_step = option_of(ctx, "statement_out") or option_of(ctx, "signed")
     signing = None if readonly or two_step else (key or key_of(ctx))
     with Registry.open(
@@ -120,6 +107,8 @@ def registry(
 def data_frame(reg: Registry, data: str) -> tuple[Any, str]:
     """``--data NAME@V|FILE``: an existing file is read as a table, anything else is a
     registered dataset version; with the name to record."""
+    from govern.registry import catalog, tables
+
     if Path(data).exists():
         return tables.read_table(Path(data)), Path(data).name
     return catalog.load(reg, data), catalog.resolve(reg, data).ref
@@ -162,6 +151,8 @@ def data_add(
     artifacts: Path | None = ArtifactsOption,
 ) -> None:
     """Register a dataset version by its SHA-256, with its profile."""
+    from govern.registry import catalog
+
     with registry(ctx, db, artifacts) as reg:
         dv = catalog.add_dataset(reg, path, name=name, source=source, target=target)
     verb = "registered" if dv.created else "already registered (identical bytes)"
@@ -173,6 +164,8 @@ def data_list(
     ctx: typer.Context, db: str | None = DbOption, as_json: bool = typer.Option(False, "--json")
 ) -> None:
     """List dataset versions."""
+    from govern.registry import catalog
+
     with registry(ctx, db, readonly=True) as reg:
         rows = catalog.versions(reg)
     if as_json:
@@ -247,6 +240,10 @@ def model_add(
     artifacts: Path | None = ArtifactsOption,
 ) -> None:
     """Register a model version: artifact, data, code, hyperparameters, holdout metrics."""
+    from govern.presentation import fmt
+    from govern.registry import models
+    from govern.registry.codeversion import given
+
     with registry(ctx, db, artifacts) as reg:
         mv = models.register_model(
             reg,
@@ -292,6 +289,8 @@ def model_challenger(
     db: str | None = DbOption,
 ) -> None:
     """Designate a registered version as the challenger of another (a signed entry)."""
+    from govern.registry import models
+
     with registry(ctx, db) as reg:
         entry = models.designate_challenger(reg, candidate, of, reason=reason)
     console.print(f"{candidate} designated a challenger of {of} (entry {entry.seq})")
@@ -319,6 +318,8 @@ def model_show(
     ctx: typer.Context, ref: str = typer.Argument(..., metavar="MODEL@V"), db: str | None = DbOption
 ) -> None:
     """Print a model version's registration entry."""
+    from govern.registry import models
+
     with registry(ctx, db, readonly=True) as reg:
         _dump(models.entry_of(reg, ref).as_dict())
 
@@ -345,6 +346,9 @@ def people_add(
     db: str | None = DbOption,
 ) -> None:
     """Enrol a person or service; signed by you, an administrator."""
+    from govern.registry import people
+    from govern.registry.dates import parse_date
+
     with registry(ctx, db, key=sign_with) as reg:
         entry = people.enroll(
             reg,
@@ -375,6 +379,8 @@ def people_revoke(
     db: str | None = DbOption,
 ) -> None:
     """Revoke a person's key; signed by you, an administrator."""
+    from govern.registry import people
+
     with registry(ctx, db, key=sign_with) as reg:
         entry = people.revoke(
             reg, name, reason=reason, compromised=compromised, compromised_from=since
@@ -395,16 +401,27 @@ def people_rotate(
 ) -> None:
     """Replace a person's key: signed with their old key (or an administrator's after a loss)
     and with the new one."""
+    from govern.registry import people
+
     with registry(ctx, db, key=sign_with) as reg:
         entry = people.rotate(reg, name, new_key, reason=reason)
     console.print(f"{name}'s key replaced (entry {entry.seq})")
 
 
 @people_app.command("list")
-def people_list(ctx: typer.Context, db: str | None = DbOption) -> None:
+def people_list(
+    ctx: typer.Context,
+    db: str | None = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
     """List enrolled people."""
+    from govern.registry import people
+
     with registry(ctx, db, readonly=True) as reg:
         rows = people.everyone(reg)
+    if as_json:
+        _dump([asdict(r) for r in rows])
+        return
     _table(
         "people",
         ["name", "roles", "key", "valid until", "revoked"],
@@ -418,6 +435,8 @@ def keys_new(
     output: Path | None = typer.Option(None, "-o", "--output", help="Private key path."),
 ) -> None:
     """Make an OpenSSH Ed25519 key pair (private key mode 0600)."""
+    from govern.registry.sshsig import new_keypair
+
     path = output or Path(f"{name}_ed25519")
     key = new_keypair(path, comment=name)
     console.print(f"private key: {path}\npublic key:  {path}.pub\nfingerprint: {key.fingerprint()}")
@@ -446,6 +465,10 @@ def finding_add(
     db: str | None = DbOption,
 ) -> None:
     """Raise a validation finding (you must be a validator)."""
+    from govern.records import FindingRaised
+    from govern.registry import findings
+    from govern.registry.dates import parse_date
+
     with registry(ctx, db) as reg:
         entry = findings.raise_finding(
             reg,
@@ -468,6 +491,8 @@ def finding_close(
     db: str | None = DbOption,
 ) -> None:
     """Close a finding, saying how it was resolved."""
+    from govern.registry import findings
+
     with registry(ctx, db) as reg:
         findings.close_finding(reg, ref, number, resolution=resolution)
     console.print(f"finding #{number} of {ref} closed")
@@ -485,6 +510,9 @@ def approve(
     db: str | None = DbOption,
 ) -> None:
     """Sign and record your decision on a model version."""
+    from govern.registry import approvals
+    from govern.registry.status import status as status_of
+
     with registry(ctx, db, key=sign_with) as reg:
         entry = approvals.approve(
             reg,
@@ -510,6 +538,8 @@ def approval_statement(
     db: str | None = DbOption,
 ) -> None:
     """Write the statement to sign (canonical JSON) and the ssh-keygen command to sign it."""
+    from govern.registry import approvals, signing
+
     with registry(ctx, db, readonly=True) as reg:
         st = approvals.statement(
             reg,
@@ -535,6 +565,9 @@ def approval_submit(
     db: str | None = DbOption,
 ) -> None:
     """Check a signed statement and record it."""
+    from govern.ledger.jcs import loads_strict
+    from govern.registry import approvals, signing
+
     try:
         st = loads_strict(statement_file.read_bytes())
     except OSError as exc:
@@ -573,6 +606,10 @@ def deploy(
     packs require, its card released and, replacing a live version, a passing recorded
     comparison with it (a rollback needs a reason instead), or by an approver's signed
     override."""
+    from govern import gates
+    from govern.documents import coverage
+    from govern.records import ModelDeployed
+
     with registry(ctx, db, key=sign_with) as reg:
         entry = gates.deploy(
             reg,
@@ -600,6 +637,8 @@ def retire(
     db: str | None = DbOption,
 ) -> None:
     """Record that a version no longer runs in an environment."""
+    from govern.registry import deployments
+
     with registry(ctx, db) as reg:
         deployments.retire(reg, ref, env=env, reason=reason)
     console.print(f"{ref} retired from {env}")
@@ -616,6 +655,9 @@ def status(
     db: str | None = DbOption,
 ) -> None:
     """A version's lifecycle status now, or as of a past moment."""
+    from govern.registry.dates import parse_date
+    from govern.registry.status import status as status_of
+
     with registry(ctx, db, readonly=True) as reg:
         st = status_of(reg, ref, parse_date(as_of) if as_of else None)
     data = {
@@ -691,6 +733,10 @@ def inventory(
     db: str | None = DbOption,
 ) -> None:
     """The model inventory (SR 11-7 section VI)."""
+    from govern.registry import tables
+    from govern.registry.dates import parse_date
+    from govern.registry.inventory import inventory as inventory_rows
+
     with registry(ctx, db, readonly=True) as reg:
         rows = inventory_rows(reg, parse_date(as_of) if as_of else None)
     if as_json:
@@ -735,6 +781,10 @@ def policy_set(
     db: str | None = DbOption,
 ) -> None:
     """Record a new policy (it applies from now on)."""
+    from govern.records import PolicySet, subjects
+    from govern.registry import people
+    from govern.registry import policy as policy_mod
+
     pol = policy_mod.load_file(path)
     with registry(ctx, db) as reg:
         people.require_active(reg, reg.actor, "administrator")
@@ -749,6 +799,8 @@ def clock_correct(
     db: str | None = DbOption,
 ) -> None:
     """Repair a log frozen by a future-dated entry (an administrator's signed correction)."""
+    from govern.registry import clock as clock_mod
+
     with registry(ctx, db) as reg:
         entry = clock_mod.correct(reg, reason)
     console.print(f"clock corrected (entry {entry.seq}); appends resume at real time ({entry.ts})")

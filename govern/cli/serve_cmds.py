@@ -8,9 +8,7 @@ from pathlib import Path
 import typer
 
 from govern.cli.app import DbOption, app, console, key_of
-from govern.cli.registry_cmds import ArtifactsOption, SignWith, _table, registry
-from govern.registry import tokens as tokens_mod
-from govern.registry.dates import parse_date
+from govern.cli.registry_cmds import ArtifactsOption, SignWith, _dump, _table, registry
 
 serve_app = typer.Typer(
     help="Serve decisions, or the auditor's pages, over HTTP.", no_args_is_help=True
@@ -87,6 +85,9 @@ def tokens_issue(
 ) -> None:
     """Issue a bearer token (signed by you, an administrator); it is shown once, only its
     hash is recorded."""
+    from govern.registry import tokens as tokens_mod
+    from govern.registry.dates import parse_date
+
     until = parse_date(expires) if expires is not None else None
     with registry(ctx, db, key=sign_with) as reg:
         issued = tokens_mod.issue(reg, name, scope=scope, expires=until)
@@ -106,16 +107,29 @@ def tokens_revoke(
     db: str | None = DbOption,
 ) -> None:
     """Revoke a bearer token (signed by you, an administrator)."""
+    from govern.registry import tokens as tokens_mod
+
     with registry(ctx, db, key=sign_with) as reg:
         entry = tokens_mod.revoke(reg, token_id, reason=reason)
     console.print(f"token {token_id} revoked (entry {entry.seq})")
 
 
 @tokens_app.command("list")
-def tokens_list(ctx: typer.Context, db: str | None = DbOption) -> None:
+def tokens_list(
+    ctx: typer.Context,
+    db: str | None = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
     """List the tokens issued (ids, holders, scopes; never the secrets)."""
+    from dataclasses import asdict
+
+    from govern.registry import tokens as tokens_mod
+
     with registry(ctx, db, readonly=True) as reg:
         rows = tokens_mod.listing(reg)
+    if as_json:
+        _dump([asdict(t) for t in rows])
+        return
     _table(
         "tokens",
         ["id", "holder", "scope", "issued", "by", "expires", "revoked"],
