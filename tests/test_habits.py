@@ -25,12 +25,12 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_check() -> None:
-    done = _run("ruff", "check", "govern", "tests", "bench", "scripts", "examples")
+    done = _run("ruff", "check", "govern", "tests", "bench", "scripts")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_ruff_format() -> None:
-    done = _run("ruff", "format", "--check", "govern", "tests", "bench", "scripts", "examples")
+    done = _run("ruff", "format", "--check", "govern", "tests", "bench", "scripts")
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -44,7 +44,7 @@ def demo(
     console.print(f"try: govern inventory --db {result.db}")
     console.print(f"     govern provenance {result.declined} --db {result.db}")
     console.print(
-        f"     python examples/verify_receipt.py {result.artifacts['receipt']} "
-        f"'{result.verifier_key}'",
+        f"     govern receipt verify {result.artifacts['receipt']} --key "
+        f"'{result.verifier_key}' --id {result.declined}",
         soft_wrap=True,
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
+from typer.core import TyperGroup
 
 from govern.cli.app import DbOption, app, console, err_console
 from govern.cli.progress import progress_bar
@@ -141,7 +142,25 @@ def provenance_cmd(
     prov.check()
 
 
-@app.command("receipt")
+class _ReceiptGroup(TyperGroup):
+    """`govern receipt ID ...` (as before) is `govern receipt get ID ...`."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["get", *args]
+        return super().resolve_command(ctx, args)
+
+
+receipt_app = typer.Typer(
+    cls=_ReceiptGroup,
+    help="Offline receipts: write one for a decision (`govern receipt ID`), verify one, or "
+    "write the standalone verifier.",
+    no_args_is_help=True,
+)
+app.add_typer(receipt_app, name="receipt")
+
+
+@receipt_app.command("get")
 def receipt_cmd(
     ctx: typer.Context,
     prediction_id: str = typer.Argument(..., metavar="ID", help="The prediction's id."),
@@ -152,7 +171,7 @@ def receipt_cmd(
     db: str | None = DbOption,
 ) -> None:
     """One prediction's entry, inclusion proof and signed checkpoint, in one file (C2SP
-    tlog-proof) that verifies offline (docs/receipts.md)."""
+    tlog-proof) that verifies offline (docs/receipts.md). `govern receipt ID` is short for it."""
     from govern.provenance import receipt
 
     signer = _log_key(db, key)
@@ -163,6 +182,72 @@ def receipt_cmd(
         return
     output.write_text(text, encoding="utf-8")
     console.print(f"receipt written: {output}")
+
+
+@receipt_app.command("verify")
+def receipt_verify(
+    path: Path = typer.Argument(..., metavar="FILE", help="The receipt."),
+    verifier_key: str = typer.Option(
+        ...,
+        "--key",
+        help="The log's verifier key (the text, or a file holding it), from where you keep it, "
+        "never from the receipt's sender.",
+    ),
+    prediction_id: str | None = typer.Option(
+        None, "--id", help="The decision the receipt must be for (another's is refused)."
+    ),
+) -> None:
+    """Verify a receipt offline, with the log's verifier key alone (exit 20 if it does not)."""
+    import json
+
+    from govern.errors import ProofInvalid
+    from govern.provenance import verify_receipt as standalone
+
+    key_file = Path(verifier_key)
+    vkey = key_file.read_text(encoding="utf-8").strip() if key_file.is_file() else verifier_key
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(
+            f"cannot read the receipt {path}: {exc.strerror}", hint="check the file's path"
+        ) from None
+    try:
+        entry = standalone.verify(data, vkey.strip(), prediction_id)
+    except standalone.Failed as exc:
+        raise ProofInvalid(
+            f"the receipt {path.name} does not verify: {exc}",
+            hint="check that the key is this log's verifier key; a changed receipt never verifies",
+        ) from None
+    payload = entry["payload"] if isinstance(entry["payload"], dict) else {}
+    console.print(
+        f"verified: entry {entry['seq']} ({entry['kind']}, {payload.get('subject')}) is in log "
+        f"{entry['log']} at tree size {entry['size']}, signed by its key"
+    )
+    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+
+
+@receipt_app.command("verifier")
+def receipt_verifier(
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the script."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write the standalone receipt verifier (Python and `cryptography` only, no govern) for
+    anyone who must check a receipt without govern."""
+    from importlib import resources
+
+    if output.exists() and not force:
+        raise BadInput(f"{output} exists: nothing was written", hint="pass --force to replace it")
+    if not output.parent.is_dir():
+        raise BadInput(
+            f"the folder {output.parent} does not exist: nothing was written",
+            hint="create it first, or write elsewhere",
+        )
+    source = resources.files("govern.provenance").joinpath("verify_receipt.py").read_bytes()
+    output.write_bytes(source)
+    console.print(
+        f"standalone verifier written: {output} (run: python {output.name} RECEIPT "
+        "VERIFIER_KEY [PREDICTION_ID])"
+    )
 
 
 @app.command("erase")

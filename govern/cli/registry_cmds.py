@@ -733,7 +733,6 @@ def inventory(
     db: str | None = DbOption,
 ) -> None:
     """The model inventory (SR 11-7 section VI)."""
-    from govern.registry import tables
     from govern.registry.dates import parse_date
     from govern.registry.inventory import inventory as inventory_rows
 
@@ -742,6 +741,8 @@ def inventory(
     if as_json:
         _dump([r.as_dict() for r in rows])
     elif as_csv:
+        from govern.registry import tables
+
         out = io.StringIO()
         writer = csv.DictWriter(
             out,

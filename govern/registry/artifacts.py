@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from govern.errors import ArtifactTampered, BadInput, NotFound
-from govern.registry.fingerprint import class_path, reachable_types
-from govern.registry.skops_trust import load_skops_bytes, skops_types
 
 _HEX = frozenset("0123456789abcdef")
 _CHUNK = 1 << 20
@@ -197,6 +195,9 @@ class ArtifactStore:
         """
         import skops.io as sio
 
+        from govern.registry.fingerprint import class_path
+        from govern.registry.skops_trust import skops_types
+
         try:
             data = sio.dumps(estimator)
         except Exception as exc:
@@ -220,6 +221,8 @@ class ArtifactStore:
         A skops file loads only if every type in it is on govern's allow-list (or in
         ``extra_trusted``); a pickle only with ``trusted_pickle``. BadInput otherwise.
         """
+        from govern.registry.skops_trust import load_skops_bytes
+
         if format not in ("skops", "pickle"):
             raise BadInput(f"unknown model format {format!r}", "the formats are skops and pickle")
         if format == "pickle" and not trusted_pickle:
@@ -243,6 +246,9 @@ class ArtifactStore:
         allow-list accepts the result, else stored as the original bytes (format "pickle").
         Nothing is stored when the file is refused.
         """
+        from govern.registry.fingerprint import reachable_types
+        from govern.registry.skops_trust import load_skops_bytes, skops_types
+
         source = Path(path)
         suffix = source.suffix.lower()
         if suffix not in (SKOPS_SUFFIX, *PICKLE_SUFFIXES):
@@ -315,6 +321,8 @@ def _unpickle(data: bytes) -> object:
 def _as_trusted_skops(obj: object, extra_trusted: Collection[str]) -> bytes | None:
     """skops bytes for ``obj`` if skops can save it and the allow-list accepts the result."""
     import skops.io as sio
+
+    from govern.registry.skops_trust import load_skops_bytes
 
     try:
         data: bytes = sio.dumps(obj)

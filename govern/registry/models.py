@@ -14,8 +14,6 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from govern.errors import BadInput, FavourableOutcomeMissing, NotFound, PolicyViolation
 from govern.ledger import Entry
 from govern.records import (
@@ -29,17 +27,18 @@ from govern.records import (
     from_json,
     subjects,
 )
-from govern.registry import catalog, people, trusted
+from govern.registry import people, trusted
 from govern.registry import projections as proj
 from govern.registry.codeversion import CodeVersion, capture
 from govern.registry.entities import DatasetVersion, ModelVersion
-from govern.registry.metrics import regression_metrics, score_classifier
 from govern.registry.policy import TIERS
 from govern.registry.refs import Ref, check_name, parse_ref
-from govern.registry.schema import Schema
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from govern.registry.core import Registry
+    from govern.registry.schema import Schema
 
 ENV_PACKAGES = ("scikit-learn", "numpy", "pandas", "scipy", "skops", "shap", "lightgbm", "xgboost")
 
@@ -56,6 +55,8 @@ def environment() -> dict[str, str]:
 
 
 def _dataset_refs(reg: Registry, refs: Sequence[str], what: str) -> list[DatasetVersion]:
+    from govern.registry import catalog
+
     rows = []
     for text in refs:
         rows.append(catalog.resolve(reg, text))
@@ -147,6 +148,9 @@ def register_model(
     classifier, is the outcome that is good for the applicant (0 for a probability-of-default
     model whose label 1 is default). A regressor takes neither.
     """
+    from govern.registry import catalog
+    from govern.registry.schema import Schema
+
     check_name(name, "model")
     if risk_tier not in TIERS:
         raise BadInput(f"risk tier {risk_tier!r} is not one of {', '.join(TIERS)}")
@@ -338,6 +342,8 @@ def evaluate(
     what: str,
 ) -> dict[str, Any]:
     """The standard metrics of ``model`` on a holdout frame."""
+    from govern.registry.metrics import regression_metrics, score_classifier
+
     missing = [c for c in [*features, target] if c not in frame.columns]
     if missing:
         raise BadInput(f"the holdout data {what} lacks column {missing[0]!r}")
@@ -376,6 +382,8 @@ def resolve(reg: Registry, ref: str | Ref) -> ModelVersion:
 
 def schema_of(mv: ModelVersion) -> Schema:
     """The registered feature columns of a version, as the scorer checks data against them."""
+    from govern.registry.schema import Schema
+
     return Schema.from_list(
         [{"name": f.name, "dtype": f.dtype, "kind": f.kind} for f in mv.features]
     )
@@ -414,6 +422,8 @@ def load(reg: Registry, ref: str | Ref | ModelVersion, *, trusted_pickle: bool =
 
 def recompute_metrics(reg: Registry, ref: str | Ref) -> dict[str, Any]:
     """Recompute the registered metrics from the stored artifact and data (replication)."""
+    from govern.registry import catalog
+
     mv = resolve(reg, ref)
     r = mv.record
     model = load(reg, mv)

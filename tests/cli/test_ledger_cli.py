@@ -181,19 +181,32 @@ def test_installed_command_runs_the_demo(tmp_path: Path) -> None:
     assert len((reports / "scored.csv").read_text().splitlines()) == 1 + 1000
     assert len(list(reports.glob("provenance-demo-*.pdf"))) == 1
     assert len(list(reports.glob("decision-demo-*.pdf"))) == 1
-    # The receipt verifies offline with the command the demo prints.
+    # The receipt verifies offline with the command the demo prints, after a plain install.
     line = next(
-        x.strip()
-        for x in proc.stdout.splitlines()
-        if x.strip().startswith("python examples/verify_receipt.py")
+        x.strip() for x in proc.stdout.splitlines() if x.strip().startswith("govern receipt verify")
     )
     args = shlex.split(line)
-    root = Path(__file__).resolve().parents[2]
-    check = subprocess.run(
-        [sys.executable, *args[1:]], capture_output=True, text=True, cwd=root, timeout=60
-    )
+    check = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "verified: entry" in check.stdout and "prediction.logged" in check.stdout
+    # and with the standalone verifier govern writes, without govern
+    made = subprocess.run(
+        ["govern", "receipt", "verifier", "-o", "verify_receipt.py"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    receipt_file, key = args[3], args[5]
+    check = subprocess.run(
+        [sys.executable, "verify_receipt.py", receipt_file, key, args[7]],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
     proc = subprocess.run(
         [
             "govern",

@@ -18,7 +18,7 @@ from govern.provenance.scorer import Scorer
 from tests.interop.test_go_interop import Run, b64, go  # noqa: F401 (the fixture)
 from tests.provenance.conftest import Demo
 
-SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "verify_receipt.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "govern" / "provenance" / "verify_receipt.py"
 
 
 def script() -> ModuleType:
@@ -175,3 +175,51 @@ def test_go_checks_a_real_receipt(
     wrong = {**check, "index": parsed.index ^ 1}
     got = go("check", {"inclusion": [check, wrong], "consistency": []})["inclusion"]
     assert got[0] == "" and got[1] != ""
+
+
+def test_govern_receipt_verify_and_the_written_verifier(
+    declined_receipt: tuple[bytes, str, int], demo: Demo, tmp_path: Path
+) -> None:
+    """`govern receipt verify` accepts the receipt and refuses it after a changed byte or for
+    another decision; `govern receipt verifier -o` writes the same script, which does the same
+    in a subprocess."""
+    from typer.testing import CliRunner
+
+    from govern.cli.main import app
+
+    data, key, seq = declined_receipt
+    subject = demo.reg.entry(seq).payload["subject"]
+    path = tmp_path / "receipt.txt"
+    path.write_bytes(data)
+    runner = CliRunner()
+    done = runner.invoke(app, ["receipt", "verify", str(path), "--key", key, "--id", subject])
+    assert done.exit_code == 0, done.stderr
+    assert f"verified: entry {seq} (prediction.logged, {subject})" in done.stdout
+    other = runner.invoke(app, ["receipt", "verify", str(path), "--key", key, "--id", "APP-9"])
+    assert other.exit_code == 20 and "not for the expected 'APP-9'" in other.stderr
+    changed = bytearray(data)
+    changed[len(data) // 2] ^= 0x01
+    bad = tmp_path / "changed.txt"
+    bad.write_bytes(bytes(changed))
+    refused = runner.invoke(app, ["receipt", "verify", str(bad), "--key", key])
+    assert refused.exit_code == 20 and refused.stderr.startswith("error: the receipt changed.txt")
+    assert len(refused.stderr.strip().splitlines()) == 2  # the error and its hint
+    # the standalone verifier as govern writes it: byte for byte the shipped script
+    written = tmp_path / "elsewhere" / "verify_receipt.py"
+    missing = runner.invoke(app, ["receipt", "verifier", "-o", str(written)])
+    assert missing.exit_code == 3 and not written.exists()
+    written.parent.mkdir()
+    assert runner.invoke(app, ["receipt", "verifier", "-o", str(written)]).exit_code == 0
+    assert written.read_bytes() == SCRIPT.read_bytes()
+    again = runner.invoke(app, ["receipt", "verifier", "-o", str(written)])
+    assert again.exit_code == 3 and "--force" in again.stderr
+    for receipt_file, expected, code in ((path, subject, 0), (path, "APP-9", 1), (bad, None, 1)):
+        args = [sys.executable, str(written), str(receipt_file), key]
+        ran = subprocess.run(
+            [*args, *([expected] if expected else [])],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=written.parent,
+        )
+        assert ran.returncode == code, ran.stdout + ran.stderr

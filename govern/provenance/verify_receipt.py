@@ -1,10 +1,15 @@
 """Verify a govern receipt offline, with Python's standard library and `cryptography` only.
 
-    python verify_receipt.py RECEIPT VERIFIER_KEY
+    python verify_receipt.py RECEIPT VERIFIER_KEY [PREDICTION_ID]
 
 RECEIPT is the file `govern receipt ID -o FILE` wrote; VERIFIER_KEY is the log's verifier key
 (`<origin>+<key id hex>+<base64 key>`, printed at `govern init`), given as the text itself or as
 a file holding it. Take the key from where you keep it, never from the receipt's sender.
+PREDICTION_ID, when given, is the decision you expect the receipt to be for: a valid receipt of
+another decision is then refused.
+
+This file is self-contained (it imports nothing of govern): `govern receipt verifier -o FILE`
+writes it for anyone who does not run govern, and `govern receipt verify` runs the same code.
 
 It checks, as docs/receipts.md explains:
 1. the file is a C2SP tlog-proof (https://c2sp.org/tlog-proof) whose "extra" line holds the
@@ -13,7 +18,8 @@ It checks, as docs/receipts.md explains:
    body is a C2SP checkpoint (https://c2sp.org/tlog-checkpoint) of the key's log;
 3. the entry's leaf hash SHA-256(0x00 || bytes) is at "index" in the checkpoint's tree, by the
    RFC 9162 section 2.1.3.2 inclusion proof;
-4. the entry names the same log and position.
+4. the entry names the same log and position;
+5. with PREDICTION_ID, the entry is that prediction's.
 Exit status 0: verified; 1: not verified (the reason is printed); 2: usage.
 """
 
@@ -117,8 +123,9 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: list[bytes], roo
         raise Failed("the inclusion proof does not lead to the checkpoint's root")
 
 
-def verify(receipt: bytes, vkey: str) -> dict[str, object]:
-    """Verify the receipt's bytes against the verifier key; return the entry (parsed)."""
+def verify(receipt: bytes, vkey: str, expected_id: str | None = None) -> dict[str, object]:
+    """Verify the receipt's bytes against the verifier key (and, given ``expected_id``, that
+    it is that prediction's); return the entry (parsed)."""
     name, key_id, public = parse_verifier(vkey)
     try:
         text = receipt.decode("utf-8")
@@ -142,12 +149,16 @@ def verify(receipt: bytes, vkey: str) -> dict[str, object]:
         raise Failed("the entry is not JSON") from None
     if not isinstance(parsed, dict) or parsed.get("log") != name or parsed.get("seq") != index:
         raise Failed("the entry names another log or position than the proof")
+    payload = parsed.get("payload")
+    subject = payload.get("subject") if isinstance(payload, dict) else None
+    if expected_id is not None and subject != expected_id:
+        raise Failed(f"the receipt is for {subject!r}, not for the expected {expected_id!r}")
     return {"size": size, **parsed}
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 3:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
+    if len(argv) not in (3, 4):
+        print((__doc__ or "").split("\n\n")[1], file=sys.stderr)
         return 2
     key_arg = Path(argv[2])
     vkey = key_arg.read_text().strip() if key_arg.is_file() else argv[2].strip()
@@ -157,7 +168,7 @@ def main(argv: list[str]) -> int:
         print(f"cannot read the receipt {argv[1]}: {exc.strerror}", file=sys.stderr)
         return 2
     try:
-        entry = verify(receipt, vkey)
+        entry = verify(receipt, vkey, argv[3] if len(argv) == 4 else None)
     except Failed as exc:
         print(f"NOT VERIFIED: {exc}")
         return 1
