@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROBE = """
 import json, pathlib
 from importlib import metadata
-dist = metadata.distribution("govern")
+dist = metadata.distribution("govern-mrm")
 direct = json.loads(dist.read_text("direct_url.json") or "{}")
 out = {"editable": bool(direct.get("dir_info", {}).get("editable")),
        "files": sorted(str(f) for f in dist.files or [])}
