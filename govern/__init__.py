@@ -7,21 +7,22 @@ database driver.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from govern._version import __version__
 from govern.errors import GovernError
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from govern.ledger import Ledger, open_ledger, verify_ledger
 
 __all__ = ["GovernError", "Ledger", "__version__", "open_ledger", "verify_ledger"]
 
-_LEDGER = ("Ledger", "open_ledger", "verify_ledger")
+#: Names served on first use by ``__getattr__`` (docs/architecture.md, "Start-up").
+_LAZY = ("Ledger", "open_ledger", "verify_ledger")
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LEDGER:
+def __getattr__(name: str) -> _typing.Any:
+    if name in _LAZY:
         from govern import ledger
 
         return getattr(ledger, name)

@@ -110,7 +110,10 @@ def _defined_names(path: Path) -> set[str]:
         elif isinstance(node, ast.FunctionDef | ast.ClassDef):
             names.add(node.name)
         elif isinstance(node, ast.Assign):
-            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+            targets = {t.id for t in node.targets if isinstance(t, ast.Name)}
+            names |= targets
+            if targets == {"_LAZY"} and isinstance(node.value, ast.Tuple):  # served on first use
+                names |= {e.value for e in node.value.elts if isinstance(e, ast.Constant)}
     public = {n for n in names if not n.startswith("_") and n != "annotations"}
     return public | ({"__version__"} & names)
 

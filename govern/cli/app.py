@@ -26,7 +26,8 @@ PIPED_WIDTH = 10_000
 
 
 class _Console(Console):
-    """A terminal gets tables fitted to its width; a pipe gets them whole (docs/cli.md)."""
+    """A terminal gets tables fitted to its width; a pipe gets them whole (docs/cli.md,
+    "Output")."""
 
     @property
     def size(self) -> Any:

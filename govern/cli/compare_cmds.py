@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from govern.cli.app import DbOption, app, console
+from govern.cli.outputs import check_folder, check_output
 from govern.cli.registry_cmds import ArtifactsOption, _dump, _table, data_frame, registry
 from govern.errors import BadInput
 
@@ -28,6 +29,7 @@ def compare(
         False, "--record", help="Record the result as a signed comparison.result entry."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    force: bool = typer.Option(False, "--force", help="Replace the files -o's folder holds."),
     artifacts: Path | None = ArtifactsOption,
     db: str | None = DbOption,
 ) -> None:
@@ -37,8 +39,10 @@ def compare(
     from govern.compare import output as out
     from govern.registry.dates import parse_date
 
-    if output is not None and not output.is_dir():
-        raise BadInput(f"the folder {output} does not exist: create it first (-o takes a folder)")
+    if output is not None:
+        check_folder(output)
+        for written in ("summary.json", "summary.md", "rows.csv", "report.html"):
+            check_output(output / written, force=force)
     if (start or end) and not replay:
         raise BadInput("--from and --to choose the period of a --replay")
     with registry(ctx, db, artifacts=artifacts, readonly=not record) as reg:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 from govern.cli.app import DbOption, app, console
 from govern.cli.ledger_cmds import _key_path
+from govern.cli.outputs import ForceOption, check_folder, check_output
 from govern.cli.registry_cmds import ArtifactsOption, PackOption, registry
 from govern.errors import BadInput
 
@@ -52,9 +53,12 @@ TemplateDirOption = typer.Option(
 )
 
 
-def _format(fmt: str | None, output: Path | None) -> presentation.Format:
-    """The output format, checked before any work is done: --format, else -o's suffix, else md."""
+def _format(fmt: str | None, output: Path | None, force: bool) -> presentation.Format:
+    """The output format and path, checked before any work is done: --format, else -o's suffix,
+    else md; the path as docs/cli.md says (never overwritten without --force)."""
     from govern import presentation
+
+    check_output(output, force=force)
 
     if fmt:
         chosen = presentation.check_format(fmt)
@@ -90,6 +94,7 @@ def card_render(
     ref: str = typer.Argument(..., metavar="MODEL@V"),
     fmt: str | None = FormatOption,
     output: Path | None = OutputOption,
+    force: bool = ForceOption,
     template_dir: Path | None = TemplateDirOption,
     db: str | None = DbOption,
     artifacts: Path | None = ArtifactsOption,
@@ -97,7 +102,7 @@ def card_render(
     """Render the model card of MODEL@V (the same as `govern card MODEL@V`)."""
     from govern.documents.card import build_card
 
-    chosen = _format(fmt, output)
+    chosen = _format(fmt, output, force)
     with registry(ctx, db, artifacts, readonly=True) as reg:
         doc = build_card(reg, ref, template_dir=template_dir)
         _emit(doc, chosen, output)
@@ -120,6 +125,7 @@ def report_validation(
     ref: str = typer.Argument(..., metavar="MODEL@V"),
     fmt: str | None = FormatOption,
     output: Path | None = OutputOption,
+    force: bool = ForceOption,
     template_dir: Path | None = TemplateDirOption,
     replicate: bool = typer.Option(
         True,
@@ -132,7 +138,7 @@ def report_validation(
     """Render the validation report of MODEL@V."""
     from govern.documents.validation import build_validation_report
 
-    chosen = _format(fmt, output)
+    chosen = _format(fmt, output, force)
     with registry(ctx, db, artifacts, readonly=True) as reg:
         doc = build_validation_report(reg, ref, template_dir=template_dir, replicate=replicate)
         _emit(doc, chosen, output)
@@ -230,6 +236,7 @@ def release_cmd(
     from govern.documents import coverage
     from govern.documents.release import release as release_version
 
+    check_folder(output, must_be_empty=True)
     with registry(ctx, db, artifacts) as reg:
         done = release_version(
             reg,

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from govern.cli.app import DbOption, app, console
+from govern.cli.outputs import ForceOption, check_output
 from govern.cli.progress import progress_bar
 from govern.cli.registry_cmds import registry
 
@@ -34,9 +35,11 @@ def explain(
         None, "-o", "--output", help="Write the report: .html, .pdf, .md or .json (recorded)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report's JSON."),
+    force: bool = ForceOption,
     db: str | None = DbOption,
 ) -> None:
     """Explain a registered model globally, or one decision with its reason codes."""
+    check_output(output, force=force, suffixes=(".html", ".htm", ".pdf", ".md", ".json"))
     from govern.documents.explanation import explain_global, explain_row
     from govern.presentation import fmt
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from govern.cli.app import DbOption, app, console
+from govern.cli.outputs import ForceOption, check_output
 from govern.cli.registry_cmds import ArtifactsOption, _dump, _table, data_frame, registry
 from govern.errors import BadInput
 
@@ -59,6 +60,7 @@ def fairness(
         False, "--record", help="Record the result as a signed fairness.result entry."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    force: bool = ForceOption,
     artifacts: Path | None = ArtifactsOption,
     db: str | None = DbOption,
 ) -> None:
@@ -69,13 +71,7 @@ def fairness(
     from govern.fairness.report import uses_lines
     from govern.registry.dates import parse_date
 
-    if output is not None:
-        if output.suffix.lower() not in REPORT_SUFFIXES:
-            raise BadInput(
-                f"{output} is not a report file: give -o a .html, .pdf, .md or .json path"
-            )
-        if not output.parent.is_dir():
-            raise BadInput(f"the folder {output.parent} does not exist: create it first")
+    check_output(output, force=force, suffixes=REPORT_SUFFIXES)
     if (start or end) and not replay:
         raise BadInput("--from and --to choose the period of a --replay")
     with registry(ctx, db, artifacts=artifacts, readonly=not record) as reg:

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from govern.cli.app import DbOption, app, console, err_console
+from govern.cli.outputs import ForceOption, check_output
 from govern.cli.progress import progress_bar
 from govern.cli.registry_cmds import ArtifactsOption, registry
 from govern.errors import BadInput, CompromisedSignatures, GovernError
@@ -66,7 +67,9 @@ def init(
 @app.command("log")
 def log_(
     db: str | None = DbOption,
-    limit: int = typer.Option(20, "--limit", "-n", help="How many entries, newest first."),
+    limit: int = typer.Option(
+        20, "--limit", "-n", min=1, help="How many entries, newest first (at least 1)."
+    ),
     kind: str | None = typer.Option(None, "--kind", help="Only entries of this kind."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
@@ -134,11 +137,13 @@ def checkpoint(
     db: str | None = DbOption,
     key: Path | None = typer.Option(None, "--key", envvar="GOVERN_LOG_KEY", help="Log key."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the note here."),
+    force: bool = ForceOption,
 ) -> None:
     """Sign the current head as a C2SP checkpoint, keep it, and print or write it."""
     from govern.ledger import open_ledger
     from govern.ledger.logkey import load_key
 
+    check_output(output, force=force)  # before the checkpoint is signed and kept
     signer = load_key(_key_path(db, key))
     with open_ledger(db) as ledger:
         note_text = ledger.sign_checkpoint(signer)

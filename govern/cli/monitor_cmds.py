@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from govern.cli.app import DbOption, app, console
+from govern.cli.outputs import ForceOption, check_output
 from govern.cli.registry_cmds import ArtifactsOption, _dump, _table, data_frame, registry
-from govern.errors import BadInput
 
 outcomes_app = typer.Typer(help="Realised outcomes of logged decisions.", no_args_is_help=True)
 app.add_typer(outcomes_app, name="outcomes")
@@ -56,6 +56,7 @@ def monitor(
         False, "--record", help="Record the results as a signed monitoring.result entry."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    force: bool = ForceOption,
     artifacts: Path | None = ArtifactsOption,
     db: str | None = DbOption,
 ) -> None:
@@ -65,13 +66,7 @@ def monitor(
     from govern.monitor.record import record as record_result
     from govern.registry.dates import parse_date
 
-    if output is not None:
-        if output.suffix.lower() not in REPORT_SUFFIXES:
-            raise BadInput(
-                f"{output} is not a report file: give -o a .html, .pdf, .md or .json path"
-            )
-        if not output.parent.is_dir():
-            raise BadInput(f"the folder {output.parent} does not exist: create it first")
+    check_output(output, force=force, suffixes=REPORT_SUFFIXES)
     with registry(ctx, db, artifacts=artifacts, readonly=not record) as reg:
         frame, name = data_frame(reg, data) if data is not None else (None, None)
         report = run(

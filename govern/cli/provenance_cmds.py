@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from govern.cli.app import DbOption, app, console, err_console
+from govern.cli.outputs import ForceOption, check_output
 from govern.cli.progress import progress_bar
 from govern.cli.registry_cmds import registry
 from govern.errors import BadInput
@@ -67,10 +68,15 @@ def score(
         None, "-o", "--output", help="Write id, score, decision and entry per row (CSV)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable summary."),
+    force: bool = ForceOption,
     db: str | None = DbOption,
 ) -> None:
     """Score a file with a registered model, logging every prediction in the ledger."""
     from govern.provenance import read_scoring_file, score_input
+
+    # checked before anything is scored or logged: a bad -o after the commit would leave the
+    # predictions logged and the file unwritten (and a re-run refused as duplicate ids)
+    check_output(output, force=force, suffixes=(".csv",), inputs=(file,))
 
     data = read_scoring_file(file, id_col=id_col, subject_col=subject_col)
     bar = progress_bar("scoring, then logging", 2 * len(data), enabled=not as_json)
@@ -114,6 +120,7 @@ def provenance_cmd(
     prediction_id: str = typer.Argument(..., metavar="ID", help="The prediction's id."),
     fmt: str = typer.Option("text", "--format", help="text, json, html or pdf."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write it to this file."),
+    force: bool = ForceOption,
     explain: bool = typer.Option(
         True, "--explain/--no-explain", help="Include the SHAP explanation and reasons."
     ),
@@ -128,6 +135,7 @@ def provenance_cmd(
         raise BadInput(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "pdf" and output is None:
         raise BadInput("a PDF needs a file: add -o FILE.pdf")
+    check_output(output, force=force)
     signer = _log_key(db, key)
     with registry(ctx, db, readonly=signer is None) as reg:
         prov = provenance(reg, prediction_id, key=signer, explain=explain)
@@ -167,6 +175,7 @@ def receipt_cmd(
     output: Path | None = typer.Option(
         None, "-o", "--output", help="Write the receipt here (default: print it)."
     ),
+    force: bool = ForceOption,
     key: Path | None = KeyOption,
     db: str | None = DbOption,
 ) -> None:
@@ -174,6 +183,7 @@ def receipt_cmd(
     tlog-proof) that verifies offline (docs/receipts.md). `govern receipt ID` is short for it."""
     from govern.provenance import receipt
 
+    check_output(output, force=force)
     signer = _log_key(db, key)
     with registry(ctx, db, readonly=signer is None) as reg:
         text = receipt(reg, prediction_id, key=signer)
@@ -229,19 +239,13 @@ def receipt_verify(
 @receipt_app.command("verifier")
 def receipt_verifier(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the script."),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    force: bool = ForceOption,
 ) -> None:
     """Write the standalone receipt verifier (Python and `cryptography` only, no govern) for
     anyone who must check a receipt without govern."""
     from importlib import resources
 
-    if output.exists() and not force:
-        raise BadInput(f"{output} exists: nothing was written", hint="pass --force to replace it")
-    if not output.parent.is_dir():
-        raise BadInput(
-            f"the folder {output.parent} does not exist: nothing was written",
-            hint="create it first, or write elsewhere",
-        )
+    check_output(output, force=force)
     source = resources.files("govern.provenance").joinpath("verify_receipt.py").read_bytes()
     output.write_bytes(source)
     console.print(

@@ -26,6 +26,16 @@ def cli_reference() -> str:
         "# Command reference\n",
         "Generated from the code by `python -m govern.cli.reference > docs/cli.md`; a test checks "
         "that this file is current. Exit codes: [exit-codes.md](exit-codes.md).\n",
+        "## Output\n\n"
+        "- **Output files.** Every `-o` is checked before any work is done and before anything "
+        "is signed, recorded or kept: a file that exists is never replaced without `--force`; "
+        "its folder must exist and be writable; it may not be a folder, nor the command's own "
+        "input (`govern score FILE -o FILE`); a command that writes one kind of file refuses "
+        "another suffix (`govern score -o x.parquet`: it writes CSV). Each is one `error:` line "
+        "and exit 3, with nothing written.\n"
+        "- **Through a pipe** (a CI log, `less`, `| cat`), tables are printed whole at their "
+        "natural width, every cell on one line; in a terminal they fit its width. Every "
+        "listing command also takes `--json`.\n",
     ]
     for path in _commands():
         result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "100", "NO_COLOR": "1"})

@@ -28,6 +28,7 @@ from govern.cli.app import (
     key_of,
     option_of,
 )
+from govern.cli.outputs import ForceOption, check_output
 from govern.errors import BadInput
 
 data_app = typer.Typer(help="Dataset versions.", no_args_is_help=True)
@@ -433,11 +434,14 @@ def people_list(
 def keys_new(
     name: str = typer.Argument(..., help="Whose key."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Private key path."),
+    force: bool = ForceOption,
 ) -> None:
     """Make an OpenSSH Ed25519 key pair (private key mode 0600)."""
     from govern.registry.sshsig import new_keypair
 
     path = output or Path(f"{name}_ed25519")
+    check_output(path, force=force)  # a key is never replaced by accident
+    check_output(Path(f"{path}.pub"), force=force)
     key = new_keypair(path, comment=name)
     console.print(f"private key: {path}\npublic key:  {path}.pub\nfingerprint: {key.fingerprint()}")
 
@@ -535,10 +539,13 @@ def approval_statement(
     conditions: str | None = typer.Option(None, "--conditions"),
     expires: str | None = typer.Option(None, "--expires"),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the statement."),
+    force: bool = ForceOption,
     db: str | None = DbOption,
 ) -> None:
     """Write the statement to sign (canonical JSON) and the ssh-keygen command to sign it."""
     from govern.registry import approvals, signing
+
+    check_output(output, force=force)
 
     with registry(ctx, db, readonly=True) as reg:
         st = approvals.statement(

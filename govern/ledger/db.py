@@ -101,6 +101,10 @@ def check_creatable(path: Path) -> None:
         )
 
 
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
 def _sqlite_engine(url: str, *, create: bool, readonly: bool = False) -> Engine:
     path = sqlite_path(url)
     if path is None:
@@ -122,6 +126,9 @@ def _sqlite_engine(url: str, *, create: bool, readonly: bool = False) -> Engine:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let us issue BEGIN ourselves, so writers can take the lock up front.
         dbapi_conn.isolation_level = None
+        # A text cell an insider wrote as bytes that are not UTF-8 is read, not a crash: it then
+        # differs from the entry it indexes, and `govern verify` names that entry.
+        dbapi_conn.text_factory = _text
         cur = dbapi_conn.cursor()
         if not readonly:
             cur.execute("PRAGMA journal_mode=WAL")

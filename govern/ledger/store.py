@@ -466,6 +466,11 @@ class Ledger:
         return None if row is None else int(row.seq)
 
     def entry(self, seq: int) -> Entry:
+        if not 0 <= seq < 2**63:  # beyond any database integer: no such entry, not an overflow
+            raise NotFound(
+                f"the ledger has no entry {seq}",
+                hint=f"entries are numbered from 0 to {self.size - 1}",
+            )
         with self.engine.connect() as conn:
             row = conn.execute(select(_E).where(_E.c.seq == seq)).first()
         if row is None:

@@ -27,6 +27,7 @@ import orjson
 from sqlalchemy import Connection, select
 
 from govern.errors import (
+    BadInput,
     ChainBroken,
     CheckpointInvalid,
     EntryCorrupt,
@@ -217,18 +218,26 @@ def _check_range(
                 )
             # Fast path: the entry must be exactly the envelope its columns and its position
             # imply around some payload; two C-level comparisons check all of it.
-            head_bytes = envelope_head(kind, actor, origin)
-            tail = b"".join(
-                (
-                    b',"prev":"',
-                    prev,
-                    b'","seq":',
-                    str(seq).encode(),
-                    b',"ts":"',
-                    str(ts).encode(),
-                    b'","v":1}',
+            try:
+                head_bytes = envelope_head(kind, actor, origin)
+                tail = b"".join(
+                    (
+                        b',"prev":"',
+                        prev,
+                        b'","seq":',
+                        str(seq).encode(),
+                        b',"ts":"',
+                        str(ts).encode(),
+                        b'","v":1}',
+                    )
                 )
-            )
+            except (BadInput, UnicodeEncodeError):
+                # a column an insider rewrote with bytes that are not UTF-8 text
+                raise EntryCorrupt(
+                    f"entry {seq}'s index columns hold bytes that are not UTF-8 text: they "
+                    "were rewritten",
+                    seq=seq,
+                ) from None
             if (
                 body.startswith(head_bytes)
                 and body.endswith(tail)

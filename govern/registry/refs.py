@@ -36,9 +36,14 @@ def parse_ref(text: str, what: str = "model") -> Ref:
     check_name(name, what)
     if not sep or version == "latest":
         return Ref(name, None)
-    if not version.isdigit() or int(version) < 1:
+    if not version.isascii() or not version.isdigit() or int(version) < 1:
         raise BadInput(
             f"{text!r} is not a {what} reference",
+            hint=f"write {name}@1, {name}@2, ... or {name}@latest",
+        )
+    if len(version) > 9:  # more versions than anyone registers; beyond a database integer
+        raise BadInput(
+            f"{text!r}: version {version[:12]}... is out of range",
             hint=f"write {name}@1, {name}@2, ... or {name}@latest",
         )
     return Ref(name, int(version))

@@ -167,8 +167,11 @@ def test_the_report_files_and_the_command(demo: Demo, tmp_path) -> None:  # type
     first = out.read_bytes()
     data = json.loads(first)
     assert data["model"] == REF and data["rows"] == 1000
-    # the same ledger state gives the same bytes
-    assert runner.invoke(app, ["monitor", REF, "--db", db, "-o", str(out)]).exit_code == 0
+    # the same ledger state gives the same bytes (and the file is replaced only with --force)
+    assert runner.invoke(app, ["monitor", REF, "--db", db, "-o", str(out)]).exit_code == 3
+    assert (
+        runner.invoke(app, ["monitor", REF, "--db", db, "-o", str(out), "--force"]).exit_code == 0
+    )
     assert out.read_bytes() == first
     for suffix in ("html", "pdf"):
         path = tmp_path / f"monitoring.{suffix}"

@@ -1,0 +1,61 @@
+"""Edges a careless user or an insider hits (issue 13): one line, a documented exit code, no
+traceback, nothing changed."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from govern.cli.main import app
+from tests.provenance.conftest import Demo
+
+runner = CliRunner()
+
+
+def _run(demo: Demo, *args: str) -> tuple[int, str]:
+    done = runner.invoke(app, [*args, "--db", str(demo.db)])
+    assert "Traceback" not in done.output
+    return done.exit_code, done.stderr
+
+
+def test_out_of_range_positions_and_versions_are_not_internal_errors(demo: Demo) -> None:
+    code, err = _run(demo, "show", "9" * 30)
+    assert code == 4 and err.startswith("error: the ledger has no entry 999")
+    code, err = _run(demo, "status", "credit-risk@" + "9" * 25)
+    assert code == 3 and "out of range" in err
+    code, err = _run(demo, "proof", "9" * 25)
+    assert code == 4
+    code, err = _run(demo, "log", "--limit", "-5")
+    assert code == 2 and "greater than or equal to 1" in err
+
+
+def test_a_narrative_is_read_only_up_to_its_limit(demo: Demo) -> None:
+    code, err = _run(
+        demo,
+        "--sign-with",
+        str(demo.key_of("dan")),
+        "card",
+        "narrative",
+        "credit-risk@1",
+        "/dev/zero",
+    )
+    assert code == 3 and "over 1,000,000 bytes" in err
+
+
+def test_verify_names_an_entry_whose_columns_are_not_utf8(demo: Demo, tmp_path: Path) -> None:
+    """An insider rewrites an entry's actor column with bytes that are not UTF-8 (around the
+    update guard): verify reports that entry as corrupt (exit 11), not an internal error."""
+    demo.reg.close()
+    conn = sqlite3.connect(demo.db)
+    trigger = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'govern_ledger_entries_no_update'"
+    ).fetchone()[0]
+    conn.execute("DROP TRIGGER govern_ledger_entries_no_update")
+    conn.execute("UPDATE ledger_entries SET actor = CAST(X'ff61' AS TEXT) WHERE seq = 5")
+    conn.execute(trigger)
+    conn.commit()
+    conn.close()
+    code, err = _run(demo, "verify")
+    assert code == 11 and err.startswith("error: entry 5's index columns hold bytes")
