@@ -362,6 +362,14 @@ class TokenRefused(PolicyViolation):
     exit_code = 56
 
 
+class ArtifactStoreMissing(StorageError):
+    """The artifact store is not where the command looked (docs/registry.md, "Artifacts"): a
+    wrong or missing ``--artifacts`` path, not a changed model; nothing was checked or
+    written."""
+
+    exit_code = 57
+
+
 # --- Release and deploy refusals (govern release, govern deploy): one code per reason, so a CI
 # job can tell them apart. ---
 

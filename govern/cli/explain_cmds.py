@@ -11,7 +11,7 @@ from rich.table import Table
 from govern.cli.app import DbOption, app, console
 from govern.cli.outputs import ForceOption, check_output
 from govern.cli.progress import progress_bar
-from govern.cli.registry_cmds import registry
+from govern.cli.registry_cmds import ArtifactsOption, registry
 
 reasons_app = typer.Typer(
     help="Reason-code tables (Reg B adverse-action reasons).", no_args_is_help=True
@@ -37,13 +37,14 @@ def explain(
     as_json: bool = typer.Option(False, "--json", help="Print the report's JSON."),
     force: bool = ForceOption,
     db: str | None = DbOption,
+    artifacts: Path | None = ArtifactsOption,
 ) -> None:
     """Explain a registered model globally, or one decision with its reason codes."""
     check_output(output, force=force, suffixes=(".html", ".htm", ".pdf", ".md", ".json"))
     from govern.documents.explanation import explain_global, explain_row
     from govern.presentation import fmt
 
-    with registry(ctx, db) as reg:
+    with registry(ctx, db, artifacts) as reg:
         if row is None:
             with progress_bar("explaining rows", sample, enabled=not as_json) as advance:
                 _explanation, report, entry = explain_global(

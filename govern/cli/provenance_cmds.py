@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 from govern.cli.app import DbOption, app, console, err_console
 from govern.cli.outputs import ForceOption, check_output
 from govern.cli.progress import progress_bar
-from govern.cli.registry_cmds import registry
+from govern.cli.registry_cmds import ArtifactsOption, registry
 from govern.errors import BadInput
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ def score(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable summary."),
     force: bool = ForceOption,
     db: str | None = DbOption,
+    artifacts: Path | None = ArtifactsOption,
 ) -> None:
     """Score a file with a registered model, logging every prediction in the ledger."""
     from govern.provenance import read_scoring_file, score_input
@@ -80,7 +81,7 @@ def score(
 
     data = read_scoring_file(file, id_col=id_col, subject_col=subject_col)
     bar = progress_bar("scoring, then logging", 2 * len(data), enabled=not as_json)
-    with registry(ctx, db) as reg, bar as step:
+    with registry(ctx, db, artifacts) as reg, bar as step:
         batch = score_input(reg, ref, data, override=override, product=product, progress=step)
     if output is not None:
         batch.write_csv(output)
@@ -126,6 +127,7 @@ def provenance_cmd(
     ),
     key: Path | None = KeyOption,
     db: str | None = DbOption,
+    artifacts: Path | None = ArtifactsOption,
 ) -> None:
     """Everything about one decision, each part checked; exit 42 if a check fails."""
     from govern.provenance import provenance
@@ -137,7 +139,7 @@ def provenance_cmd(
         raise BadInput("a PDF needs a file: add -o FILE.pdf")
     check_output(output, force=force)
     signer = _log_key(db, key)
-    with registry(ctx, db, readonly=signer is None) as reg:
+    with registry(ctx, db, artifacts, readonly=signer is None) as reg:
         prov = provenance(reg, prediction_id, key=signer, explain=explain)
     if output is None:
         typer.echo(render(prov, fmt), nl=False)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from govern._version import __version__
-from govern.errors import GovernError, ProvenanceCheckFailed
+from govern.errors import ArtifactStoreMissing, GovernError, ProvenanceCheckFailed
 from govern.explain.reasons import REG_B_MAX_REASONS, decision_statement
 from govern.ledger import Entry, merkle
 from govern.ledger.entry import now_ts
@@ -528,6 +528,8 @@ class Lookup:
             )
         try:
             estimator = self._estimator(mv)
+        except ArtifactStoreMissing:  # a wrong path, not a changed model: the caller fixes it
+            raise
         except GovernError as exc:  # a tampered or missing artifact: say so, show the rest
             problems.append(f"the stored artifact cannot be loaded: {exc.message}")
             return RescoreRecord("different", None, None, None, exc.message)

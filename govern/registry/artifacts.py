@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from govern.errors import ArtifactTampered, BadInput, NotFound
+from govern.errors import ArtifactStoreMissing, ArtifactTampered, BadInput, NotFound
 
 _HEX = frozenset("0123456789abcdef")
 _CHUNK = 1 << 20
@@ -82,6 +82,17 @@ class ArtifactStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._base = self.root / "sha256"
+
+    def check_present(self) -> None:
+        """ArtifactStoreMissing unless the store is a folder govern can read: a wrong path is
+        its own error, never reported as a missing or changed artifact."""
+        if not self._base.is_dir() or not os.access(self._base, os.R_OK | os.X_OK):
+            raise ArtifactStoreMissing(
+                f"the artifact store is not at {self.root}"
+                + ("" if self.root.is_dir() else " (no such folder)"),
+                hint="pass --artifacts PATH (or set GOVERN_ARTIFACTS) to the store the models "
+                "were registered with",
+            )
 
     # --- bytes -------------------------------------------------------------------------------
 
@@ -155,6 +166,7 @@ class ArtifactStore:
         """
         hexd = normalize_digest(digest)
         target = self.path_of(hexd)
+        self.check_present()
         try:
             data = target.read_bytes()
         except FileNotFoundError:

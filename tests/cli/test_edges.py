@@ -59,3 +59,31 @@ def test_verify_names_an_entry_whose_columns_are_not_utf8(demo: Demo, tmp_path: 
     conn.close()
     code, err = _run(demo, "verify")
     assert code == 11 and err.startswith("error: entry 5's index columns hold bytes")
+
+
+def test_a_missing_artifact_store_is_its_own_error(demo: Demo, tmp_path: Path) -> None:
+    """Not a re-scoring mismatch: exit 57, one line naming the path, for the look-up, explain
+    and score; and the default store moved away is the same error."""
+    nowhere = str(tmp_path / "nowhere")
+    code, err = _run(demo, "provenance", "demo-0001", "--artifacts", nowhere)
+    assert code == 57 and err.startswith(f"error: the artifact store is not at {nowhere}")
+    assert "DIFFERENT" not in err and "unreliable" not in err
+    code, err = _run(
+        demo,
+        "explain",
+        "credit-risk@1",
+        "--data",
+        "german-holdout@1",
+        "--row",
+        "0",
+        "--artifacts",
+        nowhere,
+    )
+    assert code == 57
+    store = demo.folder / "registry.artifacts"
+    store.rename(tmp_path / "moved")
+    code, err = _run(demo, "provenance", "demo-0001")
+    assert code == 57 and "registry.artifacts" in err and "--artifacts" in err
+    (tmp_path / "moved").rename(store)
+    code, _err = _run(demo, "provenance", "demo-0001", "--format", "json")
+    assert code == 0
