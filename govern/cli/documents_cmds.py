@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 from govern.cli.app import DbOption, app, console
 from govern.cli.ledger_cmds import _key_path
-from govern.cli.outputs import ForceOption, check_folder, check_output
+from govern.cli.outputs import ForceOption, check_output
 from govern.cli.registry_cmds import ArtifactsOption, PackOption, registry
 from govern.errors import BadInput
 
@@ -236,7 +236,6 @@ def release_cmd(
     from govern.documents import coverage
     from govern.documents.release import release as release_version
 
-    check_folder(output, must_be_empty=True)
     with registry(ctx, db, artifacts) as reg:
         done = release_version(
             reg,
