@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +59,14 @@ def test_card_in_every_format(demo: Demo, tmp_path: Path) -> None:
         assert f"## {heading}" in md
         assert f"{heading}</h2>" in html
         assert heading in flat, f"the PDF lacks the heading {heading!r}"
+    # the contents give each section's page, and the section starts on it
+    pages = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.read_bytes())).pages]
+    contents = " ".join(pages[0].split())
+    for number, _key, title in SECTIONS:
+        found = re.search(rf"{number}\. {re.escape(title.split()[0])}[^.]*? p\. (\d+)", contents)
+        assert found, f"the contents give no page for section {number}"
+        page = int(found.group(1))
+        assert f"{number}. {title.split()[0]}" in " ".join(pages[page - 1].split()), (number, page)
     # The key figures, as the card prints them, in every human format.
     figures = {
         label: f"{m[key]:.4f}"
