@@ -74,6 +74,17 @@ def to_json(prov: Provenance) -> str:
     return json.dumps(prov.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
+def verdict(prov: Provenance) -> str:
+    """The record's first line: whether every check passed, or how many failed."""
+    if prov.problems:
+        n = len(prov.problems)
+        return f"{n} check{'s' if n > 1 else ''} failed: treat this record as unreliable."
+    line = "All checks passed."
+    if prov.rescore.state == "not possible":
+        line += f" Re-scoring was not possible: {prov.rescore.detail}."
+    return line
+
+
 def document(prov: Provenance, template_dir: Path | None = None) -> b.Document:
     """The provenance as a document: one structure for the text, HTML and PDF."""
     preface = []
@@ -87,7 +98,7 @@ def document(prov: Provenance, template_dir: Path | None = None) -> b.Document:
         template_dir,
         title=f"Provenance of decision {prov.id}",
         # The decision first, before the warnings and every section.
-        subtitle=f"Decision: {prov.output.statement or _v(prov.output.decision)}. Log "
+        subtitle=f"{verdict(prov)} Decision: {prov.output.statement or _v(prov.output.decision)}. Log "
         f"{prov.origin}; generated {prov.generated_at} by {prov.generator}",
         preface=preface,
         sections=[

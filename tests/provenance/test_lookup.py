@@ -186,7 +186,10 @@ def test_documents_render_as_html_and_pdf(demo: Demo, tmp_path: Path) -> None:
     assert "Principal reasons" in html and "Answers: Reg B" in html
     # the decision comes before everything else: under the title, then first in its section
     lines = render_text(p).splitlines()
-    assert lines[1].startswith("Decision: bad, an adverse outcome (the favourable outcome is good)")
+    # one line up front says whether every check passed, then the decision
+    assert lines[1].startswith(
+        "All checks passed. Decision: bad, an adverse outcome (the favourable outcome is good)"
+    )
     first = lines.index("Decision") + 1
     assert "bad, an adverse outcome" in " ".join(lines[first : first + 3])
     write(p, tmp_path / "p.pdf", "pdf")
@@ -222,6 +225,7 @@ def test_documents_render_as_html_and_pdf(demo: Demo, tmp_path: Path) -> None:
     assert p.model.artifact_sha256 in flat and p.integrity.entry_hash in flat
     assert p.data.input.commitment in flat and train.sha256 in flat
     assert "WARNING" not in text and "CHECKS FAILED" not in text
+    assert "All checks passed." in " ".join(text.split())[:300]  # at the top of the PDF too
 
 
 def test_card_reason_table_and_overrides_as_they_stood(demo: Demo, tmp_path: Path) -> None:
@@ -279,6 +283,9 @@ def test_tampered_input_fails_the_check(demo: Demo) -> None:
     assert p.data.input.matches is False
     assert p.rescore.state == "not possible" and p.explanation.state == "not available"
     assert any("does not match its commitment" in x for x in p.problems)
+    n = len(p.problems)
+    first = render_text(p).splitlines()[1]
+    assert first.startswith(f"{n} check{'s' if n > 1 else ''} failed: treat this record as")
     with pytest.raises(ProvenanceCheckFailed) as caught:
         p.check()
     assert caught.value.exit_code == 42
