@@ -222,6 +222,11 @@ class PublicKey:
 
 def parse_public_key(text: str) -> PublicKey:
     """Parse one OpenSSH public key line: `type base64 [comment]`."""
+    if "PRIVATE KEY-----" in text:
+        raise BadInput(
+            "this is a private key, not a public one: never hand a private key to govern here",
+            hint="pass the .pub file beside it (for example ~/.ssh/id_ed25519.pub)",
+        )
     parts = text.strip().split(maxsplit=2)
     if len(parts) < 2:
         raise BadInput(

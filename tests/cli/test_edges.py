@@ -87,3 +87,36 @@ def test_a_missing_artifact_store_is_its_own_error(demo: Demo, tmp_path: Path) -
     (tmp_path / "moved").rename(store)
     code, _err = _run(demo, "provenance", "demo-0001", "--format", "json")
     assert code == 0
+
+
+def test_a_private_key_given_as_a_public_one_is_named(demo: Demo) -> None:
+    code, err = _run(
+        demo,
+        "--sign-with",
+        str(demo.key_of("ada")),
+        "people",
+        "add",
+        "eve",
+        "--role",
+        "developer",
+        "--ssh-key",
+        str(demo.key_of("dan")),  # the private half
+    )
+    assert code == 3 and err.startswith("error: this is a private key, not a public one")
+    assert "pass the .pub file" in err
+
+
+def test_a_signing_key_others_may_read_is_refused(demo: Demo, tmp_path: Path) -> None:
+    import shutil
+
+    key = tmp_path / "dan_ed25519"
+    shutil.copy(demo.key_of("dan"), key)
+    key.chmod(0o644)
+    narrative = tmp_path / "n.md"
+    narrative.write_text("## Purpose\n\nScores applicants.\n")
+    before = demo.reg.ledger.head().size
+    code, err = _run(
+        demo, "--sign-with", str(key), "card", "narrative", "credit-risk@1", str(narrative)
+    )
+    assert code == 3 and "may be read by others" in err and "chmod 600" in err
+    assert demo.reg.ledger.head().size == before
