@@ -45,6 +45,17 @@ console = _Console(highlight=False, soft_wrap=True)
 err_console = _Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (a test runner's capture)
+        pass
+    finally:
+        os.close(devnull)
+
+
 class GovernGroup(TyperGroup):
     """Turns GovernError into a one-line message and its exit code."""
 
@@ -61,6 +72,11 @@ class GovernGroup(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except (TyperException, Exit, Abort):
             raise
+        except BrokenPipeError:
+            # the reader went away (`govern log | head`): the work is done, only the rest of
+            # the output is not wanted; no error, and nothing more to print
+            _quiet_stdout()
+            raise typer.Exit(0) from None
         except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
             from govern.registry.statements import StatementWritten
 

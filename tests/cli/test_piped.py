@@ -51,3 +51,14 @@ def test_people_and_tokens_list_as_json(demo: Demo) -> None:
     people = json.loads(_piped(demo, "people", "list", "--json"))
     assert {"ada", "vera"} <= {p["name"] for p in people}
     assert json.loads(_piped(demo, "tokens", "list", "--json")) == []
+
+
+def test_a_reader_that_stops_early_is_not_an_error(demo: Demo) -> None:
+    """`govern log | head -1`: the command succeeds, quietly, when the reader goes away."""
+    govern = f"{sys.executable} -m govern.cli.main"
+    script = f"set -o pipefail; {govern} log --limit 1000 --db {demo.db} | head -1"
+    done = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and len(done.stdout.splitlines()) == 1
