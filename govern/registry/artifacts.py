@@ -86,10 +86,10 @@ class ArtifactStore:
     def check_present(self) -> None:
         """ArtifactStoreMissing unless the store is a folder govern can read: a wrong path is
         its own error, never reported as a missing or changed artifact."""
-        if not self._base.is_dir() or not os.access(self._base, os.R_OK | os.X_OK):
+        if not self.root.is_dir() or not os.access(self.root, os.R_OK | os.X_OK):
             raise ArtifactStoreMissing(
                 f"the artifact store is not at {self.root}"
-                + ("" if self.root.is_dir() else " (no such folder)"),
+                + ("" if self.root.exists() else " (no such folder)"),
                 hint="pass --artifacts PATH (or set GOVERN_ARTIFACTS) to the store the models "
                 "were registered with",
             )

@@ -325,3 +325,12 @@ def test_broken_pickle_with_trust(store: ArtifactStore, tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="cannot be loaded"):
         store.import_model_file(path, trust_pickle=True)
     assert stored_files(store) == []
+
+
+def test_a_store_that_is_not_there_is_its_own_error(tmp_path: Path) -> None:
+    """A wrong path is ArtifactStoreMissing (exit 57), not a missing or changed artifact."""
+    from govern.errors import ArtifactStoreMissing
+
+    with pytest.raises(ArtifactStoreMissing, match="no such folder") as caught:
+        ArtifactStore(tmp_path / "elsewhere").get_bytes("ab" * 32)
+    assert caught.value.exit_code == 57
