@@ -84,6 +84,7 @@ def test_put_file_streams_and_matches_put_bytes(store: ArtifactStore, tmp_path: 
 
 
 def test_missing_artifact_and_file(store: ArtifactStore, tmp_path: Path) -> None:
+    store.root.mkdir()  # a store that is there, without that artifact
     with pytest.raises(NotFound) as caught:
         store.get_bytes("ab" * 32)
     assert caught.value.exit_code == 4
