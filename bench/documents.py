@@ -125,6 +125,7 @@ def main() -> None:
                         REF,
                         "-o",
                         str(Path(tmp) / "cold.pdf"),
+                        "--force",  # the same file each run
                         "--db",
                         str(folder / "registry.db"),
                     ]
