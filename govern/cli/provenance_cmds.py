@@ -96,6 +96,7 @@ def score(
         "decisions": counts,
         "override": None if batch.override is None else batch.override.to_json(),
         "output": None if output is None else str(output),
+        "outside_training": batch.flagged,
     }
     if as_json:
         typer.echo(json.dumps(summary, indent=2, sort_keys=True))
@@ -105,6 +106,15 @@ def score(
         f"{len(batch)} predictions by {batch.model} logged as entries {batch.first_seq} to "
         f"{last} ({batch.ts})" + (f"; decisions: {shown}" if shown else "")
     )
+    if batch.flagged:
+        first = next(w for w in batch.warnings if w)
+        err_console.print(
+            f"[yellow]warning:[/] {batch.flagged} of {len(batch)} predictions had an input "
+            "outside the training data (scored all the same; "
+            + ("see the warnings column of the output" if output else "write them with -o")
+            + f"); the first: {first}",
+            markup=True,
+        )
     if batch.override is not None:
         err_console.print(
             f"[bold red]warning:[/] {batch.model} is {batch.override.status}, not deployed "

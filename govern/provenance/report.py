@@ -98,8 +98,9 @@ def document(prov: Provenance, template_dir: Path | None = None) -> b.Document:
         template_dir,
         title=f"Provenance of decision {prov.id}",
         # The decision first, before the warnings and every section.
-        subtitle=f"{verdict(prov)} Decision: {prov.output.statement or _v(prov.output.decision)}. Log "
-        f"{prov.origin}; generated {prov.generated_at} by {prov.generator}",
+        subtitle=f"{verdict(prov)} Decision: "
+        f"{prov.output.statement or _v(prov.output.decision)}. Log {prov.origin}; generated "
+        f"{prov.generated_at} by {prov.generator}",
         preface=preface,
         sections=[
             _section("decision", "Decision", _decision(prov)),

@@ -119,6 +119,14 @@ class LoggedBatch:
     id_column: str = "prediction_id"
     # the decision policy's action per prediction (empty: the version has no decision policy)
     actions: tuple[str, ...] = ()
+    # per prediction, what in its input lies outside the training data (`govern score`; empty
+    # when not checked)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def flagged(self) -> int:
+        """How many predictions had an input outside the training data."""
+        return sum(1 for w in self.warnings if w)
 
     @property
     def seqs(self) -> range:
@@ -136,6 +144,7 @@ class LoggedBatch:
                 "decision": list(self.decisions),
                 **({"action": list(self.actions)} if self.actions else {}),
                 "entry": list(self.seqs),
+                **({"warnings": list(self.warnings)} if self.warnings else {}),
             }
         )
 
@@ -719,7 +728,10 @@ def score_input(
     progress: Progress | None = None,
 ) -> LoggedBatch:
     """Score ``data`` as one logged batch (``decide`` for a classifier, else ``predict``).
-    ``progress`` advances by 2 per row: once when scored, once when written."""
+    ``progress`` advances by 2 per row: once when scored, once when written. Each prediction's
+    input is also checked against the training data's profile: what lies outside it is in the
+    batch's ``warnings`` (scored all the same; docs/provenance.md, "Inputs outside the training
+    data")."""
     scorer = Scorer(reg, ref, override=override, product=product)
     method: Method = "decide" if scorer.task == "classification" else "predict"
     batch, _raw = scorer.log(
@@ -730,6 +742,17 @@ def score_input(
         progress=progress,
         id_column=data.id_column,
     )
+    r = scorer.version.record
+    if r.training_data:
+        from govern.registry import catalog
+        from govern.registry.profiles import outside_training
+
+        try:
+            profile = catalog.profile_of(reg, r.training_data[0].ref)
+        except BadInput:  # training data registered without a profile: nothing to compare
+            return batch
+        warnings = outside_training(profile.columns, data.frame, r.feature_names)
+        batch = dataclasses.replace(batch, warnings=tuple(warnings))
     return batch
 
 

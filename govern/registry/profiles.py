@@ -10,7 +10,7 @@ integers within +-(2**53-1).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -278,4 +278,56 @@ def bin_frame(
                 "other": _share(int(labels.size) - sum(cat_counts), n),
                 "missing": _share(missing, n),
             }
+    return out
+
+
+def outside_training(
+    columns: Mapping[str, Mapping[str, Any]], frame: pd.DataFrame, features: Sequence[str]
+) -> list[str]:
+    """Per row of ``frame``, what lies outside the training data's profile (``columns``: the
+    recorded per-column statistics), as one line ("" when nothing): a number below the
+    training minimum or above its maximum, a category the training data never held (known
+    only when the profile recorded every category). Missing values are not flagged."""
+    flags: list[tuple[np.ndarray[Any, Any], Any]] = []
+    for name in features:
+        stats = columns.get(name)
+        if stats is None or name not in frame.columns:
+            continue
+        if stats.get("kind") == "numeric":
+            lo, hi = stats.get("min"), stats.get("max")
+            if lo is None or hi is None:
+                continue
+            values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype="float64")
+            with np.errstate(invalid="ignore"):
+                mask = (values < float(lo)) | (values > float(hi))
+            if mask.any():
+                flags.append(
+                    (
+                        mask,
+                        lambda i, n=name, v=values, a=lo, b=hi: (
+                            f"{n} {v[i]:g} outside the training range {a:g} to {b:g}"
+                        ),
+                    )
+                )
+        else:
+            top = stats.get("top") or []
+            if int(stats.get("distinct", 0)) > len(top):
+                continue  # not every training category was recorded: "never seen" is unknown
+            known = {str(t["value"]) for t in top}
+            column = frame[name]
+            present = column.notna().to_numpy(dtype=bool)
+            labels = column.astype(str).to_numpy(dtype=object)
+            mask = present & ~np.isin(labels, list(known))
+            if mask.any():
+                flags.append(
+                    (
+                        mask,
+                        lambda i, n=name, v=labels: f"{n} {v[i]!r} never seen in the training data",
+                    )
+                )
+    out = [""] * len(frame)
+    if not flags:
+        return out
+    for i in np.flatnonzero(np.logical_or.reduce([m for m, _ in flags])):
+        out[i] = "; ".join(say(i) for m, say in flags if m[i])
     return out

@@ -114,3 +114,39 @@ def test_a_key_is_never_replaced_by_accident(tmp_path: Path) -> None:
     again = runner.invoke(app, ["keys", "new", "dan", "-o", str(path)])
     assert again.exit_code == 3 and "exists" in again.stderr
     assert path.read_bytes() == first
+
+
+def test_inputs_outside_the_training_data_are_scored_and_flagged(
+    demo: Demo, holdout: Path, tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    frame = pd.read_csv(holdout)
+    frame.loc[1, "age_in_years"] = 150  # above every training applicant
+    frame.loc[3, "purpose"] = "spaceship"  # a category the training data never held
+    frame.to_csv(holdout, index=False)
+    out = tmp_path / "scored.csv"
+    done = runner.invoke(
+        app,
+        [
+            "--sign-with",
+            str(demo.key_of("loan-origination")),
+            "score",
+            REF,
+            str(holdout),
+            "--id-col",
+            "id",
+            "-o",
+            str(out),
+            "--db",
+            str(demo.db),
+        ],
+    )
+    assert done.exit_code == 0, done.stderr
+    assert "2 of 5 predictions had an input outside the training data" in done.stderr
+    scored = pd.read_csv(out, keep_default_na=False)
+    assert len(scored) == 5  # scored all the same
+    warnings = dict(zip(scored["id"], scored["warnings"], strict=True))
+    assert warnings["o-1"].startswith("age_in_years 150 outside the training range")
+    assert warnings["o-3"] == "purpose 'spaceship' never seen in the training data"
+    assert warnings["o-0"] == warnings["o-2"] == warnings["o-4"] == ""
