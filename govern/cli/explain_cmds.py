@@ -46,7 +46,7 @@ def explain(
 
     with registry(ctx, db, artifacts) as reg:
         if row is None:
-            with progress_bar("explaining rows", sample, enabled=not as_json) as advance:
+            with progress_bar("explaining rows", None, enabled=not as_json) as bar:
                 _explanation, report, entry = explain_global(
                     reg,
                     ref,
@@ -54,7 +54,8 @@ def explain(
                     sample=sample,
                     background=background,
                     output=output,
-                    progress=advance,
+                    progress=bar,
+                    total=bar.total,
                 )
         else:
             _decision, report, entry = explain_row(

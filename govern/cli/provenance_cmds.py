@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from govern.cli.app import DbOption, app, console, err_console
 from govern.cli.outputs import ForceOption, check_output
-from govern.cli.progress import progress_bar
+from govern.cli.progress import halves, progress_bar
 from govern.cli.registry_cmds import ArtifactsOption, registry
 from govern.errors import BadInput
 
@@ -80,9 +80,11 @@ def score(
     check_output(output, force=force, suffixes=(".csv",), inputs=(file,))
 
     data = read_scoring_file(file, id_col=id_col, subject_col=subject_col)
-    bar = progress_bar("scoring, then logging", 2 * len(data), enabled=not as_json)
+    bar = progress_bar("rows scored and logged", len(data), enabled=not as_json)
     with registry(ctx, db, artifacts) as reg, bar as step:
-        batch = score_input(reg, ref, data, override=override, product=product, progress=step)
+        batch = score_input(
+            reg, ref, data, override=override, product=product, progress=halves(step)
+        )
     if output is not None:
         batch.write_csv(output)
     counts = dict(sorted(Counter(d for d in batch.decisions if d is not None).items()))

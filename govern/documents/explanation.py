@@ -456,9 +456,11 @@ def explain_global(
     background: str | None = None,
     output: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    total: Callable[[int], None] | None = None,
 ) -> tuple[Explanation, b.Document, Entry | None]:
     """The global explanation of a registered model over ``data`` (optionally a sample); the
-    report written to ``output`` (.html, .pdf, .md or .json) is recorded."""
+    report written to ``output`` (.html, .pdf, .md or .json) is recorded. ``total(n)`` is told
+    how many rows will be explained, once it is known; ``progress(n)`` after each n rows."""
     prep = prepare(reg, ref, background=background)
     src = load_data(reg, data)
     frame = features_of(prep.registration, src.frame, data)
@@ -466,6 +468,8 @@ def explain_global(
         if sample < 1:
             raise BadInput("--sample must be at least 1")
         frame = frame.sample(n=min(sample, len(frame)), random_state=0).sort_index()
+    if total is not None:
+        total(len(frame))
     explanation = prep.explainer.explain(frame, progress=progress)
     report = global_report(
         explanation,
