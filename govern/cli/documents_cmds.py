@@ -245,6 +245,14 @@ def release_cmd(
             packs=packs or coverage.DEFAULT_PACKS,
             template_dir=template_dir,
         )
+    if done.unchanged:
+        console.print(
+            f"{done.model} card {done.card_version} was released in entry {done.entry.seq} "
+            "at this same ledger state: nothing new written or recorded; its files' digests:"
+        )
+        for f in done.files:
+            typer.echo(f"{f.sha256}  {f.name}")
+        return
     console.print(
         f"released {done.model}, card {done.card_version}: {len(done.files)} files in "
         f"{done.directory}; digests recorded in entry {done.entry.seq}, checkpoint at "

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from govern._version import __version__
 from govern.documents import coverage as cov
@@ -58,6 +58,9 @@ class Release:
     files: tuple[ReleasedFile, ...]
     entry: Entry
     checkpoint_size: int
+    # True when the ledger is exactly as the latest release of this version left it: that
+    # release stands, and nothing new is written or recorded (docs/documents.md, "Releasing")
+    unchanged: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,22 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _same_as_last(f: Any, packs: tuple[str, ...]) -> Any:
+    """The latest release of this version, if nothing but it was appended since the state
+    it described (and it covered the same packs): a re-run is then that release."""
+    issued = [d for d in f.documents if d.record.model == f.ref]
+    if not issued:
+        return None
+    last = issued[-1]
+    if (
+        last.entry.seq == f.head.size - 1
+        and last.record.ledger.size == last.entry.seq
+        and tuple(last.record.packs) == packs
+    ):
+        return last
+    return None
+
+
 def release(
     reg: Registry,
     ref: str,
@@ -170,6 +189,12 @@ def release(
     reg.verify()
     checked = check(reg, ref, packs=packs, at=at)
     f = checked.facts
+    same = _same_as_last(f, tuple(c.pack.id for c in checked.coverages))
+    if same is not None:
+        r = same.record
+        return Release(
+            f.ref, directory, r.card_version, r.files, same.entry, r.checkpoint.size, True
+        )
     # A preview card says "not recorded" where the artifact cannot be loaded; a released one
     # must not: a missing or changed artifact (exit 4 or 19) stops the release.
     models.load(reg, f.ref)

@@ -239,3 +239,52 @@ def test_refuses_a_changed_artifact(demo: Demo, tmp_path: Path) -> None:
     _refused(demo, tmp_path, 19, "no longer matches its digest")
     md = ok("card", "credit-risk@1", "--db", demo.db)
     assert "*Not recorded:* hyperparameters" in md
+
+
+def test_a_rerun_at_the_same_state_is_the_same_release(demo: Demo, tmp_path: Path) -> None:
+    """Nothing but the release appended since: a re-run issues no new card version, writes no
+    files, records nothing, and prints the released files' digests; any new entry makes the
+    next release a new card version."""
+    demo.narrate(tmp_path)
+    ok(
+        "--sign-with",
+        demo.key_of("dan"),
+        "release",
+        "credit-risk@1",
+        "-o",
+        tmp_path / "r1",
+        "--db",
+        demo.db,
+    )
+    first = demo.latest("document.generated", "document:credit-risk@1")
+    sums = (tmp_path / "r1" / "SHA256SUMS").read_text()
+    before = demo.size
+    again = ok(
+        "--sign-with",
+        demo.key_of("dan"),
+        "release",
+        "credit-risk@1",
+        "-o",
+        tmp_path / "r2",
+        "--db",
+        demo.db,
+    )
+    assert f"was released in entry {first.seq} at this same ledger state" in again
+    assert demo.size == before and not (tmp_path / "r2").exists()
+    for line in sums.splitlines():  # the same digests, as recorded
+        assert line in again
+    # a new entry: the next release is a new card version
+    demo.narrate(tmp_path, NARRATIVE + "\n## Fairness\nRates by age band within 4 points.\n")
+    ok(
+        "--sign-with",
+        demo.key_of("dan"),
+        "release",
+        "credit-risk@1",
+        "-o",
+        tmp_path / "r3",
+        "--db",
+        demo.db,
+    )
+    later = demo.latest("document.generated", "document:credit-risk@1")
+    assert later.seq > first.seq
+    assert later.payload["card_version"] != first.payload["card_version"]
