@@ -273,13 +273,18 @@ def erase_cmd(
     ctx: typer.Context,
     prediction_id: str = typer.Argument(..., metavar="ID", help="The prediction's id."),
     reason: str = typer.Option(..., "--reason", help="The lawful request this answers."),
+    retention_override: str | None = typer.Option(
+        None,
+        "--retention-override",
+        help="Within the retention period: why it may go now (a privacy officer signs it).",
+    ),
     db: str | None = DbOption,
 ) -> None:
     """Delete a prediction's stored input and salt, and log the erasure."""
     from govern.provenance import erase
 
     with registry(ctx, db) as reg:
-        done = erase(reg, prediction_id, reason=reason)
+        done = erase(reg, prediction_id, reason=reason, retention_override=retention_override)
     console.print(
         f"input of {done.prediction_id} erased; entry {done.entry.seq} logs it; the ledger "
         f"keeps the commitment (entry {done.prediction_entry})"
@@ -291,8 +296,8 @@ def erase_cmd(
         )
     if done.within_retention:
         err_console.print(
-            f"[yellow]warning:[/] erased within the retention period (keep until "
-            f"{done.keep_until}); the erasure entry records it",
+            f"[yellow]note:[/] erased within the retention period (keep until "
+            f"{done.keep_until}) on a privacy officer's override; the erasure entry records it",
             markup=True,
         )
     for note in done.residue:

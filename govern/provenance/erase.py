@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
-from govern.errors import BadInput, Conflict
+from govern.errors import BadInput, Conflict, PolicyViolation
 from govern.ledger import Appended, Entry
 from govern.provenance import inputs
 from govern.provenance.events import ERASED, events, logged
 from govern.provenance.retention import retention
 from govern.records import PredictionErased
-from govern.registry import groups
+from govern.registry import authority, groups
 
 if TYPE_CHECKING:
     from govern.registry.core import Registry
@@ -52,10 +52,17 @@ class Erasure:
     groups_erased: int = 0  # designated-attribute values (`govern groups add`) deleted with it
 
 
-def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
+#: The role whose signed override lets an input go before its retention period ends.
+PRIVACY_OFFICER = "privacy-officer"
+
+
+def erase(
+    reg: Registry, prediction_id: str, *, reason: str, retention_override: str | None = None
+) -> Erasure:
     """Delete the stored input and salt of ``prediction_id`` and log a ``prediction.erased``
     entry, in one transaction. Refuses an unknown id, an input already erased, and an empty
-    reason."""
+    reason; within the retention period, refuses unless a privacy officer signs it with
+    ``retention_override`` (why the record may go before its time)."""
     if not reason or not reason.strip():
         raise BadInput(
             "an erasure needs a reason (the request it answers, e.g. 'GDPR Art. 17 request "
@@ -71,6 +78,31 @@ def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
         )
     keep = retention(entry.ts)
     today = datetime.now(UTC).date().isoformat()
+    within = keep.in_force(today)
+    override = (retention_override or "").strip() or None
+    if within:
+        if override is None:
+            raise PolicyViolation(
+                f"prediction {prediction_id!r} must be kept until {keep.keep_until} (Reg B 12 "
+                "CFR 1002.12(b), EU AI Act Art. 19): erasing it before then needs a privacy "
+                "officer's signed override; nothing was erased",
+                hint="a privacy officer runs `govern erase ID --reason TEXT "
+                "--retention-override 'the lawful basis for erasing it now'`",
+            )
+        _signer, person = authority.acting(reg)
+        if PRIVACY_OFFICER not in person.roles:
+            raise PolicyViolation(
+                f"only a privacy officer may override the retention period; {person.name} "
+                f"holds {', '.join(person.roles) or 'no role'}; nothing was erased",
+                hint="the bank's privacy officer signs the erasure (`govern people add NAME "
+                "--role privacy-officer` enrols one)",
+            )
+    elif override is not None:
+        raise BadInput(
+            f"prediction {prediction_id!r} is past its retention period (kept until "
+            f"{keep.keep_until}): there is no retention period to override",
+            hint="erase it without --retention-override",
+        )
     record = PredictionErased(
         subject=prediction_id,
         prediction_entry=entry.seq,
@@ -78,7 +110,8 @@ def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
         input_commitment=prediction.input_commitment,
         reason=reason,
         retain_until=keep.keep_until,
-        within_retention=keep.in_force(today),
+        within_retention=within,
+        retention_override=override,
     )
 
     groups_erased = 0
@@ -114,7 +147,7 @@ def erase(reg: Registry, prediction_id: str, *, reason: str) -> Erasure:
         prediction_entry=entry.seq,
         entry=written,
         keep_until=keep.keep_until,
-        within_retention=keep.in_force(today),
+        within_retention=within,
         wal_truncated=wal,
         residue=residue,
         groups_erased=groups_erased,

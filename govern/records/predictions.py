@@ -141,6 +141,9 @@ class PredictionErased(Record, kind="prediction.erased", purpose="erasure", acti
     retain_until: str
     within_retention: bool
     signature: str | None = optional()  # SSHSIG of its author over the rest (docs/records.md)
+    # why the retention period is overridden (a privacy officer's; docs/provenance.md,
+    # "Retention"): required when ``within_retention``
+    retention_override: str | None = optional()
 
 
 @dataclass(frozen=True)

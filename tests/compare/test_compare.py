@@ -18,7 +18,7 @@ from govern.provenance import erase
 from govern.registry import catalog, models
 from tests.credit import CODE
 from tests.provenance.conftest import Demo
-from tests.provenance.helpers import state
+from tests.provenance.helpers import OVERRIDE, as_privacy_officer, state
 
 LIVE = "credit-risk@1"
 runner = CliRunner()
@@ -122,7 +122,8 @@ def test_shuffled_labels_fail_and_a_moved_threshold_changes_a_known_share(demo: 
 def test_a_replay_reproduces_the_logged_scores_and_leaves_erased_inputs_out(demo: Demo) -> None:
     ref = _candidate(demo, models.load(demo.reg, LIVE))
     demo.act("ada")
-    erase(demo.reg, "demo-0007", reason="erasure request 3")
+    as_privacy_officer(demo.reg, demo.folder)
+    erase(demo.reg, "demo-0007", reason="erasure request 3", retention_override=OVERRIDE)
     result = compare(demo.reg, ref, LIVE, replay=True)
     assert result.rows == 999 and result.erased == 1
     assert "demo-0007" not in set(result.table["id"])

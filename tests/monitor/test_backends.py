@@ -15,6 +15,7 @@ from govern.registry import policy as policy_mod
 from govern.registry import status
 from tests.conftest import World
 from tests.provenance.conftest import approve_and_deploy, register
+from tests.provenance.helpers import OVERRIDE, as_privacy_officer
 
 
 def test_outcomes_monitoring_and_recording(world: World, pipeline, german_split) -> None:  # type: ignore[no-untyped-def]
@@ -34,7 +35,8 @@ def test_outcomes_monitoring_and_recording(world: World, pipeline, german_split)
     )
     assert done.rows == len(ids)
     world.act("ada")
-    erase(reg, "b-3", reason="erasure request 12")
+    as_privacy_officer(reg, world.folder)
+    erase(reg, "b-3", reason="erasure request 12", retention_override=OVERRIDE)
     report = monitor(reg, mv.ref, window="week")
     assert report.rows == len(ids) and report.erased == 1
     assert report.outcomes["n"] == len(ids)

@@ -19,6 +19,7 @@ from govern.monitor.record import record
 from govern.registry import status
 from tests.fairness.conftest import AGE, FEMALE, POLICY, SEX, set_policy
 from tests.provenance.conftest import Demo
+from tests.provenance.helpers import OVERRIDE, as_privacy_officer
 
 REF = "credit-risk@1"
 REGION = "region"
@@ -177,15 +178,18 @@ def test_erasure_takes_the_stored_group_values_with_the_input(demo: Demo, tmp_pa
         == 0
     )
     demo.act("ada")
+    key = as_privacy_officer(demo.reg, demo.folder / "keys")
     done = runner.invoke(
         app,
         [
             "--sign-with",
-            str(demo.key_of("ada")),
+            str(key),
             "erase",
             "demo-0001",
             "--reason",
             "GDPR Art. 17 request 2026-7",
+            "--retention-override",
+            OVERRIDE,
             "--db",
             str(demo.db),
         ],

@@ -13,7 +13,7 @@ from govern.provenance.report import render_html, render_text, write
 from govern.provenance.scorer import Scorer
 from tests.conftest import World
 from tests.provenance.conftest import approve_and_deploy, register
-from tests.provenance.helpers import state
+from tests.provenance.helpers import OVERRIDE, as_privacy_officer, state
 from tests.provenance.test_lookup import pdf_text
 from tests.provenance.test_receipt import script
 
@@ -81,16 +81,17 @@ def test_scored_before_approval_is_flagged(world: World, pipeline, german_split)
     checked = script().verify(text.encode(), reg.ledger.log_created()["verifier_key"])
     assert checked["payload"]["subject"] == "post-7"
     world.act("ada")
-    done = erase(reg, "post-7", reason="erasure request 9")
+    as_privacy_officer(reg, world.folder)
+    done = erase(reg, "post-7", reason="erasure request 9", retention_override=OVERRIDE)
     if reg.ledger.engine.dialect.name == "postgresql":
         assert done.wal_truncated is None and "VACUUM" in done.residue[0]
     else:
         assert done.wal_truncated is True
-    assert state(reg) == (before[0] + 1, before[1] - 1)
+    assert state(reg) == (before[0] + 2, before[1] - 1)  # priya's enrolment, the erasure
     gone = provenance(reg, "post-7", key=key, explain=False)
     assert gone.data.input.state == "erased" and gone.ok
     with pytest.raises(Conflict):
-        erase(reg, "post-7", reason="again")
+        erase(reg, "post-7", reason="again", retention_override=OVERRIDE)
     reg.verify()
 
 

@@ -19,7 +19,7 @@ from govern.demo import SERVICE
 from govern.provenance.scorer import Scorer
 from govern.registry import deployments
 from tests.provenance.conftest import Demo
-from tests.provenance.helpers import state
+from tests.provenance.helpers import OVERRIDE, as_privacy_officer, state
 
 runner = CliRunner()
 
@@ -62,7 +62,7 @@ def test_score_then_look_up_receipt_erase(demo: Demo, applications: Path, tmp_pa
     assert code == 0, err
     assert "300 predictions by credit-risk@1 logged as entries" in out
     frame = pd.read_csv(scored)
-    assert list(frame.columns) == ["application_id", "score", "decision", "entry"]
+    assert list(frame.columns) == ["application_id", "score", "decision", "entry", "warnings"]
     worst = frame.loc[frame["score"].idxmin()]
     pid = str(worst["application_id"])
     assert worst["decision"] == "bad"
@@ -94,7 +94,21 @@ def test_score_then_look_up_receipt_erase(demo: Demo, applications: Path, tmp_pa
     )
     assert code == 0 and "bad -> good by otto" in out
 
+    # within the retention period: the administrator alone may not erase it
     code, out, err = run(demo, "erase", pid, "--reason", "GDPR Art. 17", who="ada")
+    assert code == 6 and "needs a privacy officer's signed override" in err
+    demo.act("ada")
+    as_privacy_officer(demo.reg, demo.folder / "keys")
+    code, out, err = run(
+        demo,
+        "erase",
+        pid,
+        "--reason",
+        "GDPR Art. 17",
+        "--retention-override",
+        OVERRIDE,
+        who="priya",
+    )
     assert code == 0, err
     assert "erased" in out and "within the retention period" in err
     code, out, _err = run(demo, "provenance", pid, "--no-explain")
@@ -200,7 +214,8 @@ def test_score_draws_a_progress_bar_on_a_terminal(demo: Demo, applications: Path
         assert proc.wait(timeout=120) == 0, drawn.decode(errors="replace")
     os.close(main_fd)
     screen = drawn.decode("utf-8", errors="replace")
-    assert "scoring, then logging" in screen and "600/600" in screen  # scored, then written
+    # one count per row (the library counts each twice: scored, then written)
+    assert "rows scored and logged" in screen and "300/300" in screen and "/600" not in screen
     assert "━" in screen  # the bar itself
     assert "300 predictions by credit-risk@1 logged" in out
     frame = pd.read_csv(scored)

@@ -11,7 +11,7 @@ from govern.provenance import erase, inputs, provenance
 from govern.provenance.scorer import Scorer
 from govern.registry.sshsig import new_keypair
 from tests.provenance.conftest import Demo
-from tests.provenance.helpers import stored_inputs
+from tests.provenance.helpers import OVERRIDE, as_privacy_officer, stored_inputs
 
 MARK = "ZQXW-distinctive-purpose-{}"
 
@@ -40,7 +40,11 @@ def test_no_trace_of_an_erased_input(demo: Demo) -> None:
     assert stored.row in before and stored.salt in before
 
     demo.act("ada")
-    done = erase(reg, ids[target], reason="GDPR Art. 17 request 2026-118")
+    as_privacy_officer(reg, demo.folder / "keys")
+    done = erase(
+        reg, ids[target], reason="GDPR Art. 17 request 2026-118", retention_override=OVERRIDE
+    )
+    assert done.entry.payload["retention_override"] == OVERRIDE
     assert done.wal_truncated is True and done.residue == ()
     assert done.within_retention and done.prediction_entry == batch.first_seq + target
     assert done.entry.kind == "prediction.erased" and done.entry.subject == ids[target]
@@ -59,7 +63,7 @@ def test_no_trace_of_an_erased_input(demo: Demo) -> None:
     p = provenance(reg, ids[target], key=demo.key)
     assert p.data.input.state == "erased" and p.data.input.values is None
     assert p.data.input.erasure_reason == "GDPR Art. 17 request 2026-118"
-    assert p.data.input.erased_by == "ada" and p.data.input.erased_entry == done.entry.seq
+    assert p.data.input.erased_by == "priya" and p.data.input.erased_entry == done.entry.seq
     assert p.rescore.state == "not possible" and p.explanation.state == "not available"
     assert p.integrity.verified and p.ok
     assert any("erased" in w and "retention" in w for w in p.warnings)
@@ -83,7 +87,13 @@ def test_erasure_refusals(demo: Demo) -> None:
         PolicyViolation, match=f"{re.escape(mallory.fingerprint())} is not enrolled"
     ):
         reg.use_key(demo.folder / "mallory_ed25519")
-    demo.act("dan")  # enrolled, but a developer may not erase
-    with pytest.raises(PolicyViolation, match=r"dan \(developer\) may not erase a logged input"):
+    # within the retention period: an administrator may not erase without a privacy officer's
+    # override, nor give one; a developer gives none either
+    with pytest.raises(PolicyViolation, match="needs a privacy officer's signed override"):
         erase(reg, "e1", reason="request")
+    with pytest.raises(PolicyViolation, match="only a privacy officer may override"):
+        erase(reg, "e1", reason="request", retention_override=OVERRIDE)
+    demo.act("dan")  # enrolled, but a developer may not erase
+    with pytest.raises(PolicyViolation, match="dan holds developer"):
+        erase(reg, "e1", reason="request", retention_override=OVERRIDE)
     assert reg.ledger.size == size and stored_inputs(reg) == kept

@@ -32,7 +32,7 @@ from tests.conftest import PG_URL, World, make_world
 from tests.credit import TARGET, make_pipeline
 from tests.ledger.test_pg_roles import documented_roles
 from tests.provenance.conftest import approve_and_deploy, register
-from tests.provenance.helpers import state
+from tests.provenance.helpers import OVERRIDE, as_privacy_officer, state
 
 
 @dataclass
@@ -361,7 +361,8 @@ def test_scoring_erasure_and_look_up_work_as_the_app_role(insider: Insider) -> N
     reg = insider.reg
     insider.score(insider.v1, ["app-1"])
     insider.world.act("ada")
-    done = erase(reg, "app-1", reason="erasure request 2026-118")
+    as_privacy_officer(reg, insider.world.folder)
+    done = erase(reg, "app-1", reason="erasure request 2026-118", retention_override=OVERRIDE)
     assert done.prediction_id == "app-1"
     found = provenance(reg, "app-1", key=load_key(insider.world.folder / "log.key"), explain=False)
     assert found.ok and found.data.input.state == "erased"
