@@ -103,22 +103,30 @@ def delete(conn: Connection, seq: int) -> bool:
     return bool(result.rowcount)
 
 
-def scrub_sqlite(engine: Engine, attempts: int = 20) -> bool:
+def scrub_sqlite(engine: Engine, *, within: float = 5.0) -> bool:
     """Copy the WAL into the database file and truncate it to zero bytes (SQLite only).
 
-    Returns False if readers kept the checkpoint from completing after ``attempts`` tries; the
-    old bytes then stay in the -wal file until the next complete checkpoint.
+    Returns False if readers kept the checkpoint from completing within ``within`` seconds;
+    the old bytes then stay in the -wal file until the next complete checkpoint (the caller
+    says so). Each try waits at most a tenth of a second for readers: an erasure never waits
+    on a long read (the connection's own busy timeout is two minutes).
     """
-    for attempt in range(attempts):
+    deadline = time.monotonic() + within
+    attempt = 0
+    while True:
         # Outside any transaction: our own read transaction would count as a reader.
         raw = engine.raw_connection()
         try:
             cur = raw.cursor()
+            cur.execute("PRAGMA busy_timeout=100")
             busy, _log, _done = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cur.execute("PRAGMA busy_timeout=120000")  # the pool's connection, as it was
             cur.close()
         finally:
             raw.close()
         if not busy:
             return True
-        time.sleep(0.05 * (attempt + 1))
-    return False
+        attempt += 1
+        if time.monotonic() + 0.05 * attempt > deadline:
+            return False
+        time.sleep(0.05 * attempt)

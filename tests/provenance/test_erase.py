@@ -97,3 +97,37 @@ def test_erasure_refusals(demo: Demo) -> None:
     with pytest.raises(PolicyViolation, match="dan holds developer"):
         erase(reg, "e1", reason="request", retention_override=OVERRIDE)
     assert reg.ledger.size == size and stored_inputs(reg) == kept
+
+
+def test_a_long_reader_does_not_hold_an_erasure(demo: Demo) -> None:
+    """Another process reading in a long transaction keeps SQLite from truncating its WAL: the
+    erasure still completes (the input is gone, the entry written) and says what is left, in
+    the WAL, instead of waiting for the reader (issue 13)."""
+    import sqlite3
+    import threading
+
+    reg = demo.reg
+    X, _ids = demo.applications()
+    Scorer(reg, "credit-risk@1").decide(X.iloc[:5], ids=["w0", "w1", "w2", "w3", "w4"])
+    reader = sqlite3.connect(demo.db, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM ledger_entries").fetchone()  # holds a snapshot
+    demo.act("ada")
+    as_privacy_officer(reg, demo.folder / "keys")
+    done: list[object] = []
+    worker = threading.Thread(
+        target=lambda: done.append(
+            erase(reg, "w2", reason="request 7", retention_override=OVERRIDE)
+        )
+    )
+    try:
+        worker.start()
+        worker.join(timeout=60)  # the busy timeout would be two minutes per try
+        assert not worker.is_alive(), "the erasure waited on the reader"
+    finally:
+        reader.rollback()
+        reader.close()
+    (erasure,) = done
+    assert erasure.wal_truncated is False  # type: ignore[attr-defined]
+    assert "write-ahead log" in erasure.residue[0]  # type: ignore[attr-defined]
+    assert provenance(reg, "w2", key=demo.key).data.input.state == "erased"
