@@ -294,6 +294,10 @@ def erase_cmd(
             f"{done.groups_erased} designated-attribute value(s) stored for it by "
             "`govern groups add` erased with it"
         )
+    for report in done.reports:
+        console.print(f"also destroy: {report} (govern wrote it; it holds the input)")
+    for place in done.beyond:
+        console.print(f"beyond govern's reach, check too: {place}")
     if done.within_retention:
         err_console.print(
             f"[yellow]note:[/] erased within the retention period (keep until "

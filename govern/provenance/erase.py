@@ -23,7 +23,7 @@ from govern.ledger import Appended, Entry
 from govern.provenance import inputs
 from govern.provenance.events import ERASED, events, logged
 from govern.provenance.retention import retention
-from govern.records import PredictionErased
+from govern.records import ExplanationGenerated, PredictionErased, subjects
 from govern.registry import authority, groups
 
 if TYPE_CHECKING:
@@ -50,10 +50,33 @@ class Erasure:
     wal_truncated: bool | None
     residue: tuple[str, ...]
     groups_erased: int = 0  # designated-attribute values (`govern groups add`) deleted with it
+    # the reports govern wrote and recorded that hold this decision's input (decision
+    # explanations: file, sha256, entry), for the bank to destroy; govern cannot reach them
+    reports: tuple[str, ...] = ()
+    #: what else may hold the input, beyond govern's reach (docs/provenance.md)
+    beyond: tuple[str, ...] = (
+        "the files given to `govern score` and any copies of them",
+        "the registered training and holdout data, which the ledger commits to and which "
+        "must stay as registered",
+        "provenance reports written with `govern provenance -o` (not recorded in the ledger)",
+    )
 
 
 #: The role whose signed override lets an input go before its retention period ends.
 PRIVACY_OFFICER = "privacy-officer"
+
+
+def _reports(reg: Registry, model: str, prediction_id: str) -> tuple[str, ...]:
+    """The decision explanations of ``prediction_id`` that govern recorded writing (each a file
+    that holds the input's values)."""
+    out = []
+    for e in reg.ledger.checked(
+        subject=subjects.explanation(model), kinds=[ExplanationGenerated.KIND]
+    ):
+        r = ExplanationGenerated.from_entry(e)
+        if r.kind == "decision" and r.row == prediction_id:
+            out.append(f"{r.report.file} (sha256 {r.report.sha256}, entry {e.seq})")
+    return tuple(out)
 
 
 def erase(
@@ -143,6 +166,7 @@ def erase(
     else:
         residue = (PG_RESIDUE,)
     return Erasure(
+        reports=_reports(reg, prediction.model, prediction_id),
         prediction_id=prediction_id,
         prediction_entry=entry.seq,
         entry=written,

@@ -131,3 +131,42 @@ def test_a_long_reader_does_not_hold_an_erasure(demo: Demo) -> None:
     assert erasure.wal_truncated is False  # type: ignore[attr-defined]
     assert "write-ahead log" in erasure.residue[0]  # type: ignore[attr-defined]
     assert provenance(reg, "w2", key=demo.key).data.input.state == "erased"
+
+
+def test_an_erasure_names_the_reports_that_hold_the_input(demo: Demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The demo wrote and recorded a decision report for its declined applicant: erasing that
+    applicant's input names the file (and its digest) to destroy, and what lies beyond govern's
+    reach; a decision without reports names none."""
+    from typer.testing import CliRunner
+
+    from govern.cli.main import app
+    from govern.records import ExplanationGenerated
+
+    (report,) = [
+        ExplanationGenerated.from_entry(e)
+        for e in demo.reg.ledger.checked(kinds=[ExplanationGenerated.KIND])
+        if ExplanationGenerated.from_entry(e).kind == "decision"
+    ]
+    declined = str(report.row)
+    demo.act("ada")
+    key = as_privacy_officer(demo.reg, demo.folder / "keys")
+    done = CliRunner().invoke(
+        app,
+        [
+            "--sign-with",
+            str(key),
+            "erase",
+            declined,
+            "--reason",
+            "request 9",
+            "--retention-override",
+            OVERRIDE,
+            "--db",
+            str(demo.db),
+        ],
+    )
+    assert done.exit_code == 0, done.stderr
+    assert f"also destroy: {report.report.file} (sha256 {report.report.sha256}" in done.stdout
+    assert "beyond govern's reach, check too: the files given to `govern score`" in done.stdout
+    other = erase(demo.reg, "demo-0001", reason="request 10", retention_override=OVERRIDE)
+    assert other.reports == ()
