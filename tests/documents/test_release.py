@@ -42,6 +42,22 @@ def _release(demo: Demo, out: Path, ref: str = "credit-risk@1"):  # type: ignore
     return govern("--sign-with", demo.key_of("dan"), "release", ref, "-o", out, "--db", demo.db)
 
 
+def _released(demo: Demo, out: Path) -> str:
+    """`govern release credit-risk@1 -o OUT` as dan, which must succeed; its output."""
+    return str(
+        ok(
+            "--sign-with",
+            demo.key_of("dan"),
+            "release",
+            "credit-risk@1",
+            "-o",
+            out,
+            "--db",
+            demo.db,
+        )
+    )
+
+
 def _refused(
     demo: Demo,
     tmp_path: Path,
@@ -246,45 +262,18 @@ def test_a_rerun_at_the_same_state_is_the_same_release(demo: Demo, tmp_path: Pat
     files, records nothing, and prints the released files' digests; any new entry makes the
     next release a new card version."""
     demo.narrate(tmp_path)
-    ok(
-        "--sign-with",
-        demo.key_of("dan"),
-        "release",
-        "credit-risk@1",
-        "-o",
-        tmp_path / "r1",
-        "--db",
-        demo.db,
-    )
+    _released(demo, tmp_path / "r1")
     first = demo.latest("document.generated", "document:credit-risk@1")
     sums = (tmp_path / "r1" / "SHA256SUMS").read_text()
     before = demo.size
-    again = ok(
-        "--sign-with",
-        demo.key_of("dan"),
-        "release",
-        "credit-risk@1",
-        "-o",
-        tmp_path / "r2",
-        "--db",
-        demo.db,
-    )
+    again = _released(demo, tmp_path / "r2")
     assert f"was released in entry {first.seq} at this same ledger state" in again
     assert demo.size == before and not (tmp_path / "r2").exists()
     for line in sums.splitlines():  # the same digests, as recorded
         assert line in again
     # a new entry: the next release is a new card version
     demo.narrate(tmp_path, NARRATIVE + "\n## Fairness\nRates by age band within 4 points.\n")
-    ok(
-        "--sign-with",
-        demo.key_of("dan"),
-        "release",
-        "credit-risk@1",
-        "-o",
-        tmp_path / "r3",
-        "--db",
-        demo.db,
-    )
+    _released(demo, tmp_path / "r3")
     later = demo.latest("document.generated", "document:credit-risk@1")
     assert later.seq > first.seq
     assert later.payload["card_version"] != first.payload["card_version"]

@@ -41,6 +41,18 @@ reference = "25 to 59"
 bands = [[0, "under 25"], [25, "25 to 59"], [60, "60 and over"]]
 """
 
+#: A designated attribute the bank holds apart from the scoring data (invented for the tests).
+REGION = "region"
+WITH_REGION = (
+    POLICY
+    + f"""
+[[fairness.attributes]]
+name = "{REGION}"
+reference = "north"
+groups = {{ "n" = "north", "s" = "south" }}
+"""
+)
+
 
 def set_policy(reg: Registry, text: str = POLICY) -> None:
     """Record ``text`` as the policy (``reg`` acting as an administrator), through its

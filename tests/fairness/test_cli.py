@@ -11,22 +11,11 @@ from typer.testing import CliRunner
 from govern.cli.main import app
 from govern.fairness import analyse, groups_of, latest
 from govern.registry import Registry
-from tests.fairness.conftest import POLICY, SEX, set_policy
+from tests.fairness.conftest import POLICY, REGION, SEX, WITH_REGION, set_policy
 from tests.provenance.conftest import Demo
 
 LIVE = "credit-risk@1"
 runner = CliRunner()
-#: A designated attribute the bank holds apart from the scoring data (invented for the test).
-REGION = "region"
-WITH_REGION = (
-    POLICY
-    + f"""
-[[fairness.attributes]]
-name = "{REGION}"
-reference = "north"
-groups = {{ "n" = "north", "s" = "south" }}
-"""
-)
 
 
 def _size(demo: Demo) -> int:

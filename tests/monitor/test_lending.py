@@ -5,6 +5,8 @@ by prediction id; a breach raises the finding; erasure takes the stored group va
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,22 +19,20 @@ from govern.monitor import monitor
 from govern.monitor.lending import PERIOD
 from govern.monitor.record import record
 from govern.registry import status
-from tests.fairness.conftest import AGE, FEMALE, POLICY, SEX, set_policy
+from tests.fairness.conftest import AGE, FEMALE, POLICY, REGION, SEX, WITH_REGION, set_policy
 from tests.provenance.conftest import Demo
 from tests.provenance.helpers import OVERRIDE, as_privacy_officer
 
 REF = "credit-risk@1"
-REGION = "region"
 runner = CliRunner()
-WITH_REGION = (
-    POLICY
-    + f"""
-[[fairness.attributes]]
-name = "{REGION}"
-reference = "north"
-groups = {{ "n" = "north", "s" = "south" }}
-"""
-)
+
+
+def _add_groups(demo: Demo, file: Path) -> None:
+    """`govern groups add FILE` as the scoring service."""
+    demo.act(SERVICE)
+    command = ["groups", "add", str(file), "--id-col", "id", "--attribute-col", REGION]
+    done = runner.invoke(app, [*command, "--db", str(demo.db)])
+    assert done.exit_code == 0, done.stderr
 
 
 def _logged(demo: Demo) -> pd.DataFrame:
@@ -111,22 +111,7 @@ def test_a_group_held_apart_is_joined_by_id_and_a_breach_raises_the_finding(
     )
     file = tmp_path / "regions.csv"
     pd.DataFrame({"id": frame["id"], REGION: np.where(south, "s", "n")}).to_csv(file, index=False)
-    demo.act(SERVICE)
-    done = runner.invoke(
-        app,
-        [
-            "groups",
-            "add",
-            str(file),
-            "--id-col",
-            "id",
-            "--attribute-col",
-            REGION,
-            "--db",
-            str(demo.db),
-        ],
-    )
-    assert done.exit_code == 0, done.stderr
+    _add_groups(demo, file)
     report = monitor(demo.reg, REF)
     period = {(g.attribute, g.group): g for g in report.lending if g.window == PERIOD}
     approved = ~declined
@@ -159,24 +144,7 @@ def test_erasure_takes_the_stored_group_values_with_the_input(demo: Demo, tmp_pa
     set_policy(demo.act("ada"), WITH_REGION)
     file = tmp_path / "regions.csv"
     pd.DataFrame({"id": ["demo-0001", "demo-0002"], REGION: ["s", "n"]}).to_csv(file, index=False)
-    demo.act(SERVICE)
-    assert (
-        runner.invoke(
-            app,
-            [
-                "groups",
-                "add",
-                str(file),
-                "--id-col",
-                "id",
-                "--attribute-col",
-                REGION,
-                "--db",
-                str(demo.db),
-            ],
-        ).exit_code
-        == 0
-    )
+    _add_groups(demo, file)
     demo.act("ada")
     key = as_privacy_officer(demo.reg, demo.folder / "keys")
     done = runner.invoke(
