@@ -197,16 +197,7 @@ def test_release_writes_and_records_the_documents(demo: Demo, tmp_path: Path) ->
 
 def test_the_next_card_shows_what_changed_since_the_release(demo: Demo, tmp_path: Path) -> None:
     demo.narrate(tmp_path)
-    ok(
-        "--sign-with",
-        demo.key_of("dan"),
-        "release",
-        "credit-risk@1",
-        "-o",
-        tmp_path / "r1",
-        "--db",
-        demo.db,
-    )
+    _released(demo, tmp_path / "r1")
     issued = demo.latest("document.generated", "document:credit-risk@1")
     n = demo.issued()
     demo.narrate(
@@ -223,16 +214,7 @@ def test_the_next_card_shows_what_changed_since_the_release(demo: Demo, tmp_path
     before = demo.size
     one_line_error(_release(demo, tmp_path / "r1"), 3, "already exists")
     assert demo.size == before
-    ok(
-        "--sign-with",
-        demo.key_of("dan"),
-        "release",
-        "credit-risk@1",
-        "-o",
-        tmp_path / "r2",
-        "--db",
-        demo.db,
-    )
+    _released(demo, tmp_path / "r2")
     assert demo.latest("document.generated").payload["card_version"] == f"1.{n + 1}"
 
 
