@@ -29,7 +29,7 @@ from govern.ledger.entry import check_entry
 from govern.ledger.note import Verifier
 from govern.ledger.verify import VerifyReport
 from govern.records import PersonEnrolled, PolicySet, Record, SignaturesRequired, read
-from govern.registry import erasable
+from govern.registry import erasable, readlog
 from govern.registry import policy as policy_mod
 from govern.registry import projections as proj
 from govern.registry.artifacts import ArtifactStore
@@ -103,9 +103,11 @@ class Registry:
         if not ledger.readonly:
             with ledger.engine.connect() as conn:
                 present = set(inspect(conn).get_table_names())
-            wanted = {t.name for t in proj.TABLES} | {
-                t.name for t in erasable.metadata.tables.values()
-            }
+            wanted = (
+                {t.name for t in proj.TABLES}
+                | {t.name for t in erasable.metadata.tables.values()}
+                | {readlog.ACCESS_LOG.name}
+            )
             if not wanted <= present:  # made before some of these tables existed: derive them
                 self.rebuild()
 
@@ -466,6 +468,7 @@ class Registry:
         with engine.connect().execution_options(govern_write=True) as conn, conn.begin():
             proj.rebuild(conn, entries)
             erasable.create(conn)
+            readlog.create(conn)
         return len(entries)
 
     def verify(

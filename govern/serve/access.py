@@ -16,70 +16,19 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from govern.errors import StorageError
 from govern.ledger import db
 from govern.ledger.jcs import canonicalize
+from govern.registry.readlog import ACCESS_LOG, guards_present, install_guards
 
 __all__ = ["GENESIS", "AccessListing", "AccessLog", "AccessRow", "row_hash"]
 
 #: The ``prev`` of the first row.
 GENESIS = "00" * 32
-
-_META = MetaData()
-ACCESS_LOG = Table(
-    "access_log",
-    _META,
-    Column("n", Integer, primary_key=True, autoincrement=False),
-    Column("ts", String, nullable=False),
-    Column("token", String, nullable=False),
-    Column("person", String, nullable=False),
-    Column("method", String, nullable=False),
-    Column("path", String, nullable=False),
-    Column("status", Integer, nullable=False),
-    Column("prev", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-
-
-def _refuse(what: str) -> str:
-    return f"SELECT RAISE(ABORT, 'govern: {what} refused: the access log is append-only');"
-
-
-SQLITE_GUARDS: dict[str, str] = {
-    "govern_access_log_no_update": "CREATE TRIGGER govern_access_log_no_update BEFORE UPDATE "
-    f"ON access_log BEGIN {_refuse('UPDATE of access_log')} END",
-    "govern_access_log_no_delete": "CREATE TRIGGER govern_access_log_no_delete BEFORE DELETE "
-    f"ON access_log BEGIN {_refuse('DELETE from access_log')} END",
-    "govern_access_log_next_n": "CREATE TRIGGER govern_access_log_next_n BEFORE INSERT ON "
-    "access_log WHEN NEW.n IS NOT (SELECT COALESCE(MAX(n), -1) + 1 FROM access_log) "
-    f"BEGIN {_refuse('an insert out of sequence into access_log')} END",
-}
-
-_PG_FUNCTIONS = (
-    """
-CREATE OR REPLACE FUNCTION govern_access_log_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION 'govern: % on access_log refused: the access log is append-only', TG_OP;
-END $$""",
-    """
-CREATE OR REPLACE FUNCTION govern_access_log_next_n() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.n IS DISTINCT FROM (SELECT COALESCE(MAX(n), -1) + 1 FROM access_log) THEN
-    RAISE EXCEPTION 'govern: an insert out of sequence into access_log refused: '
-                    'the access log is append-only';
-  END IF;
-  RETURN NEW;
-END $$""",
-)
-_PG_TRIGGERS = (
-    ("govern_access_log_no_change", "BEFORE UPDATE OR DELETE", "ROW", "govern_access_log_refuse"),
-    ("govern_access_log_no_truncate", "BEFORE TRUNCATE", "STATEMENT", "govern_access_log_refuse"),
-    ("govern_access_log_next_n", "BEFORE INSERT", "ROW", "govern_access_log_next_n"),
-)
 
 
 @dataclass(frozen=True)
@@ -143,8 +92,8 @@ def _row(r: Any) -> AccessRow:
 
 
 class AccessLog:
-    """The access log of the database behind ``engine``; the table and its guards are created
-    on first use."""
+    """The access log of the database behind ``engine``. `govern init` creates the table and
+    its guards (``registry/readlog.py``); a registry older than them gets them on first use."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -155,9 +104,12 @@ class AccessLog:
         if self._ready:
             return
         try:
-            with self.engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
-                ACCESS_LOG.create(conn, checkfirst=True)
-                install_guards(conn)
+            with self.engine.connect() as conn:
+                made = inspect(conn).has_table(ACCESS_LOG.name) and guards_present(conn)
+            if not made:  # a registry older than the table: its owner creates it here
+                with self.engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
+                    ACCESS_LOG.create(conn, checkfirst=True)
+                    install_guards(conn)
         except DBAPIError as exc:
             raise db.storage_error(str(self.engine.url), exc) from exc
         self._ready = True
@@ -220,38 +172,3 @@ class AccessLog:
             raise StorageError(f"the access log holds a malformed hash: {exc}") from exc
         newest = rows[::-1] if limit is None else rows[::-1][:limit]
         return AccessListing(tuple(newest), len(rows), not problems, tuple(problems))
-
-
-def install_guards(conn: Connection) -> None:
-    """Create the access log's triggers (and on PostgreSQL their functions), idempotently."""
-    if conn.dialect.name == "sqlite":
-        present = {
-            name
-            for (name,) in conn.execute(
-                text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            )
-        }
-        for name, ddl in SQLITE_GUARDS.items():
-            if name not in present:
-                conn.exec_driver_sql(ddl)
-        return
-    for ddl in _PG_FUNCTIONS:
-        conn.exec_driver_sql(ddl.replace("%", "%%"))  # the driver's paramstyle is %-based
-    present = {
-        name
-        for (name,) in conn.execute(
-            text(
-                "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE NOT t.tgisinternal AND c.relname = 'access_log' AND c.relnamespace = "
-                "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
-            )
-        )
-    }
-    for name, when, level, func in _PG_TRIGGERS:
-        if name not in present:
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER {name} {when} ON access_log FOR EACH {level} "
-                f"EXECUTE FUNCTION {func}()"
-            )
-        # ENABLE ALWAYS: fires even under session_replication_role = replica.
-        conn.exec_driver_sql(f"ALTER TABLE access_log ENABLE ALWAYS TRIGGER {name}")

@@ -12,7 +12,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from govern.serve.access import GENESIS, SQLITE_GUARDS, AccessLog, row_hash
+from govern.registry.readlog import SQLITE_GUARDS
+from govern.serve.access import GENESIS, AccessLog, row_hash
 from govern.serve.auditor import auditor_app
 from tests.serve.conftest import Served, running
 
@@ -192,3 +193,48 @@ def test_a_log_never_written_reads_as_empty_without_writing(tmp_path) -> None:  
     listing = AccessLog(engine).listing()
     assert listing.chain_ok and listing.size == 0 and listing.rows == ()
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_application_role_appends_to_the_log_init_made(pg_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`govern init`, run by the owner, creates the access log and its guards; the documented
+    application role, which owns no table, appends and lists without creating anything, and
+    cannot drop the guards or rewrite a row (docs/postgresql.md)."""
+    from govern.registry import init_registry
+    from tests.ledger.test_pg_roles import documented_roles, url_as
+
+    del pg_url
+    with documented_roles() as roles:
+        names, schema = roles.names, roles.schema
+        init_registry(
+            roles.url("govern_owner"),
+            "bank.example/govern/log",
+            key_path=tmp_path / "k",
+            admin="ada",
+        )
+        roles.grant()
+        app = create_engine(url_as(names["govern_app"], schema))
+        try:
+            log = AccessLog(app)
+            first = log.append(
+                ts="2026-12-04T00:00:00.000000Z",
+                token="t1",
+                person="ava",
+                method="GET",
+                path="/ledger",
+                status=200,
+            )
+            assert first.n == 0 and log.listing().chain_ok
+            for sql in (
+                "UPDATE access_log SET person = 'x'",
+                "DELETE FROM access_log",
+                "DROP TRIGGER govern_access_log_no_change ON access_log",
+            ):
+                with (
+                    pytest.raises(DBAPIError, match=r"refused|must be owner|permission denied"),
+                    app.begin() as c,
+                ):
+                    c.execute(text(sql))
+            assert log.listing().size == 1
+        finally:
+            app.dispose()
