@@ -68,6 +68,15 @@ def score(
         None, "-o", "--output", help="Write id, score, decision and entry per row (CSV)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable summary."),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Rows whose id is logged already (same version, same input) are reported from the "
+        "ledger, not scored again (after an interrupted run).",
+    ),
+    chunk_rows: int = typer.Option(
+        100_000, "--chunk-rows", min=1, help="Commit this many rows per transaction."
+    ),
     force: bool = ForceOption,
     db: str | None = DbOption,
     artifacts: Path | None = ArtifactsOption,
@@ -83,16 +92,27 @@ def score(
     bar = progress_bar("rows scored and logged", len(data), enabled=not as_json)
     with registry(ctx, db, artifacts) as reg, bar as step:
         batch = score_input(
-            reg, ref, data, override=override, product=product, progress=halves(step)
+            reg,
+            ref,
+            data,
+            override=override,
+            product=product,
+            progress=halves(step),
+            resume=resume,
+            chunk_rows=chunk_rows,
         )
     if output is not None:
         batch.write_csv(output)
     counts = dict(sorted(Counter(d for d in batch.decisions if d is not None).items()))
-    last = batch.first_seq + len(batch) - 1
+    resumed = batch.resumed or (False,) * len(batch)
+    fresh = [seq for seq, old in zip(batch.seqs, resumed, strict=True) if not old]
+    first, last = (min(fresh), max(fresh)) if fresh else (None, None)
     summary = {
         "model": batch.model,
         "predictions": len(batch),
-        "first_entry": batch.first_seq,
+        "logged_now": len(fresh),
+        "reported_from_the_ledger": batch.reported,
+        "first_entry": first,
         "last_entry": last,
         "ts": batch.ts,
         "decisions": counts,
@@ -104,17 +124,24 @@ def score(
         typer.echo(json.dumps(summary, indent=2, sort_keys=True))
         return
     shown = ", ".join(f"{k} {v}" for k, v in counts.items())
-    console.print(
-        f"{len(batch)} predictions by {batch.model} logged as entries {batch.first_seq} to "
-        f"{last} ({batch.ts})" + (f"; decisions: {shown}" if shown else "")
-    )
+    if fresh:
+        console.print(
+            f"{len(fresh)} predictions by {batch.model} logged as entries {first} to "
+            f"{last} ({batch.ts})" + (f"; decisions: {shown}" if shown else "")
+        )
+    if batch.reported:
+        console.print(
+            f"{batch.reported} predictions were logged before (same version, same input) and "
+            "are reported from the ledger, not scored again"
+            + ("" if fresh else f"; decisions: {shown}")
+        )
     if batch.flagged:
-        first = next(w for w in batch.warnings if w)
+        example = next(w for w in batch.warnings if w)
         err_console.print(
             f"[yellow]warning:[/] {batch.flagged} of {len(batch)} predictions had an input "
             "outside the training data (scored all the same; "
             + ("see the warnings column of the output" if output else "write them with -o")
-            + f"); the first: {first}",
+            + f"); the first: {example}",
             markup=True,
         )
     if batch.override is not None:

@@ -51,7 +51,7 @@ from govern.errors import (
     ModelNotDeployed,
     PolicyViolation,
 )
-from govern.ledger import Appended
+from govern.ledger import Appended, Entry
 from govern.ledger.entry import PreparedEntry
 from govern.ledger.jcs import canonicalize
 from govern.ledger.template import PayloadTemplate, string_bodies
@@ -122,6 +122,11 @@ class LoggedBatch:
     # per prediction, what in its input lies outside the training data (`govern score`; empty
     # when not checked)
     warnings: tuple[str, ...] = ()
+    # each prediction's entry, when they are not one run of positions (a file committed in
+    # chunks, or resumed); empty: ``first_seq`` onwards
+    entries: tuple[int, ...] = ()
+    # per prediction, whether it was logged before and reported from the ledger (`--resume`)
+    resumed: tuple[bool, ...] = ()
 
     @property
     def flagged(self) -> int:
@@ -129,8 +134,15 @@ class LoggedBatch:
         return sum(1 for w in self.warnings if w)
 
     @property
-    def seqs(self) -> range:
+    def seqs(self) -> Sequence[int]:
+        if self.entries:
+            return self.entries
         return range(self.first_seq, self.first_seq + len(self.ids))
+
+    @property
+    def reported(self) -> int:
+        """How many predictions were logged before and only reported (`--resume`)."""
+        return sum(self.resumed)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -145,6 +157,7 @@ class LoggedBatch:
                 **({"action": list(self.actions)} if self.actions else {}),
                 "entry": list(self.seqs),
                 **({"warnings": list(self.warnings)} if self.warnings else {}),
+                **({"resumed": list(self.resumed)} if any(self.resumed) else {}),
             }
         )
 
@@ -718,6 +731,10 @@ def read_scoring_file(
     )
 
 
+#: `govern score` commits a file in chunks of this many rows, each chunk one transaction.
+CHUNK_ROWS = 100_000
+
+
 def score_input(
     reg: Registry,
     ref: str,
@@ -726,21 +743,50 @@ def score_input(
     override: str | None = None,
     product: str | None = None,
     progress: Progress | None = None,
+    resume: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> LoggedBatch:
-    """Score ``data`` as one logged batch (``decide`` for a classifier, else ``predict``).
-    ``progress`` advances by 2 per row: once when scored, once when written. Each prediction's
-    input is also checked against the training data's profile: what lies outside it is in the
-    batch's ``warnings`` (scored all the same; docs/provenance.md, "Inputs outside the training
+    """Score ``data`` (``decide`` for a classifier, else ``predict``), committed in chunks of
+    ``chunk_rows``, each one logged batch in its own transaction (docs/provenance.md, "Large
+    files and --resume"). ``resume``: rows whose id is logged already, by this version and
+    with this very input, are not scored again but reported from the ledger. ``progress``
+    advances by 2 per row: once when scored, once when written. Each prediction's input is
+    also checked against the training data's profile: what lies outside it is in the batch's
+    ``warnings`` (scored all the same; docs/provenance.md, "Inputs outside the training
     data")."""
+    if chunk_rows < 1:
+        raise BadInput(f"chunk_rows must be at least 1, not {chunk_rows}")
     scorer = Scorer(reg, ref, override=override, product=product)
     method: Method = "decide" if scorer.task == "classification" else "predict"
-    batch, _raw = scorer.log(
-        data.frame,
-        ids=data.ids,
-        subject_keys=data.subject_keys,
-        method=method,
-        progress=progress,
-        id_column=data.id_column,
+    n = len(data.frame)
+    ids = _check_ids(data.ids, n) if data.ids is not None else None
+    if resume and ids is None:
+        raise BadInput(
+            "--resume finds the rows logged before by their ids: give the id column "
+            "(--id-col); generated ids cannot be found again",
+        )
+    logged = _logged_before(reg, scorer, data, ids) if resume and ids is not None else {}
+    todo = [i for i in range(n) if ids is None or ids[i] not in logged]
+    batches: list[LoggedBatch] = []
+    if todo or not logged:
+        for start in range(0, max(len(todo), 1), chunk_rows):
+            part = todo[start : start + chunk_rows]
+            whole = len(part) == n  # the file in one chunk: the rows as given
+            batch, _raw = scorer.log(
+                data.frame if whole else data.frame.iloc[part],
+                ids=None if ids is None else (ids if whole else [ids[i] for i in part]),
+                subject_keys=None
+                if data.subject_keys is None
+                else (data.subject_keys if whole else [data.subject_keys[i] for i in part]),
+                method=method,
+                progress=progress,
+                id_column=data.id_column,
+            )
+            batches.append(batch)
+    batch = (
+        batches[0]
+        if len(batches) == 1 and not logged
+        else _combined(scorer, data, todo, batches, logged)
     )
     r = scorer.version.record
     if r.training_data:
@@ -754,6 +800,95 @@ def score_input(
         warnings = outside_training(profile.columns, data.frame, r.feature_names)
         batch = dataclasses.replace(batch, warnings=tuple(warnings))
     return batch
+
+
+def _logged_before(
+    reg: Registry, scorer: Scorer, data: ScoringInput, ids: list[str]
+) -> dict[str, Entry]:
+    """The rows of ``data`` logged already, by id: each must be this version's, with this very
+    input (its stored salt gives the same commitment), or the resume is refused."""
+    from govern.provenance.canonical import commitment
+
+    found: dict[str, Entry] = {}
+    for start in range(0, len(ids), 500):
+        for e in reg.ledger.checked_subjects(ids[start : start + 500], kind=LOGGED):
+            found[PredictionLogged.from_entry(e).subject] = e
+    if not found:
+        return found
+    at = [i for i, pid in enumerate(ids) if pid in found]
+    rows = canonical_rows(data.frame.iloc[at][scorer.features], scorer.features)
+    with reg.ledger.engine.connect() as conn:
+        for i, row in zip(at, rows, strict=True):
+            entry = found[ids[i]]
+            p = PredictionLogged.from_entry(entry)
+            if p.model != scorer.ref:
+                raise DuplicatePrediction(
+                    f"prediction id {ids[i]!r} is logged already by {p.model} (entry "
+                    f"{entry.seq}), not by {scorer.ref}: nothing was scored",
+                    hint="a resume scores the same file with the same version",
+                )
+            stored = inputs.fetch(conn, entry.seq)
+            if stored is not None and commitment(stored.salt, row) != p.input_commitment:
+                raise DuplicatePrediction(
+                    f"prediction id {ids[i]!r} is logged already with another input (entry "
+                    f"{entry.seq}): nothing was scored",
+                    hint="a resume scores the same file; a new decision needs a new id",
+                )
+    return found
+
+
+def _combined(
+    scorer: Scorer,
+    data: ScoringInput,
+    todo: list[int],
+    batches: list[LoggedBatch],
+    logged: dict[str, Entry],
+) -> LoggedBatch:
+    """The chunks' batches and the rows reported from the ledger, in the file's order."""
+    n = len(data.frame)
+    ids: list[str] = [""] * n
+    scores: list[str] = [""] * n
+    decisions: list[str | None] = [None] * n
+    actions: list[str] = [""] * n
+    entries = [0] * n
+    resumed = [False] * n
+    positions = iter(todo)
+    for b in batches:
+        acts = b.actions or ("",) * len(b)
+        for pid, score, decision, action, seq in zip(
+            b.ids, b.scores, b.decisions, acts, b.seqs, strict=True
+        ):
+            i = next(positions)
+            ids[i], scores[i], decisions[i], actions[i], entries[i] = (
+                pid,
+                score,
+                decision,
+                action,
+                seq,
+            )
+    if logged:
+        given = _check_ids(data.ids or [], n)
+        for i, pid in enumerate(given):
+            entry = logged.get(pid)
+            if entry is None:
+                continue
+            p = PredictionLogged.from_entry(entry)
+            ids[i], scores[i], decisions[i] = pid, p.output.score, p.output.decision
+            actions[i], entries[i], resumed[i] = p.output.action or "", entry.seq, True
+    first = batches[0] if batches else None
+    return LoggedBatch(
+        model=scorer.ref,
+        ids=tuple(ids),
+        first_seq=min(entries),
+        ts=first.ts if first is not None else "",
+        scores=tuple(scores),
+        decisions=tuple(decisions),
+        override=first.override if first is not None else None,
+        id_column=data.id_column,
+        actions=tuple(actions) if any(actions) else (),
+        entries=tuple(entries),
+        resumed=tuple(resumed),
+    )
 
 
 def score_file(
