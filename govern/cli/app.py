@@ -56,6 +56,18 @@ def _quiet_stdout() -> None:
         os.close(devnull)
 
 
+class DefaultCommandGroup(TyperGroup):
+    """A group whose first argument, when it is not a subcommand, goes to ``default``:
+    ``govern card MODEL@V ...`` is ``govern card render MODEL@V ...``."""
+
+    default = "render"
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = [self.default, *args]
+        return list(super().parse_args(ctx, args))
+
+
 class GovernGroup(TyperGroup):
     """Turns GovernError into a one-line message and its exit code."""
 

@@ -5,35 +5,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
-from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from govern import presentation
     from govern.documents import narrative
 
-from govern.cli.app import DbOption, app, console
+from govern.cli.app import DbOption, DefaultCommandGroup, app, console
 from govern.cli.ledger_cmds import _key_path
 from govern.cli.outputs import ForceOption, check_output
 from govern.cli.registry_cmds import ArtifactsOption, PackOption, registry
 from govern.errors import BadInput
 
-
-class _DefaultCommandGroup(TyperGroup):
-    """A group whose first argument, when it is not a subcommand, goes to ``render``:
-    ``govern card MODEL@V ...`` is ``govern card render MODEL@V ...``."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
-            args = ["render", *args]
-        return list(super().parse_args(ctx, args))
-
-
 card_app = typer.Typer(
-    cls=_DefaultCommandGroup,
+    cls=DefaultCommandGroup,
     no_args_is_help=True,
     help="Model cards: `govern card MODEL@V --format pdf -o card.pdf` renders one (a preview, "
     "not recorded); `govern card narrative MODEL@V FILE` records the sections people write.",

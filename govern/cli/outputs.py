@@ -51,25 +51,16 @@ def check_output(
     _writable_folder(path.parent if str(path.parent) else Path("."), path)
 
 
-def check_folder(path: Path, *, must_be_empty: bool = False, force: bool = False) -> None:
-    """Refuse an output folder that does not exist, is not a folder, cannot be written, or
-    (when it must be new or empty) already holds files, unless ``force``."""
+def check_folder(path: Path) -> None:
+    """Refuse an output folder that does not exist, is not a folder, or cannot be written."""
     if path.exists() and not path.is_dir():
         raise BadInput(f"-o {path} is a file, not a folder: nothing was written")
     if not path.exists():
-        if must_be_empty:
-            _writable_folder(path.parent if str(path.parent) else Path("."), path)
-            return
         raise BadInput(
             f"the folder {path} does not exist: nothing was written", hint="create it first"
         )
     if not os.access(path, os.W_OK | os.X_OK):
         raise BadInput(f"the folder {path} is not writable: nothing was written")
-    if must_be_empty and any(path.iterdir()) and not force:
-        raise BadInput(
-            f"the folder {path} is not empty: nothing was written",
-            hint="name a new folder, or pass --force to write into it",
-        )
 
 
 def _writable_folder(folder: Path, path: Path) -> None:

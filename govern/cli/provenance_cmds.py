@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
-from typer.core import TyperGroup
 
-from govern.cli.app import DbOption, app, console, err_console
+from govern.cli.app import DbOption, DefaultCommandGroup, app, console, err_console
 from govern.cli.outputs import ForceOption, check_output
 from govern.cli.progress import halves, progress_bar
 from govern.cli.registry_cmds import ArtifactsOption, registry
@@ -191,13 +190,10 @@ def provenance_cmd(
     prov.check()
 
 
-class _ReceiptGroup(TyperGroup):
+class _ReceiptGroup(DefaultCommandGroup):
     """`govern receipt ID ...` (as before) is `govern receipt get ID ...`."""
 
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            args = ["get", *args]
-        return super().resolve_command(ctx, args)
+    default = "get"
 
 
 receipt_app = typer.Typer(

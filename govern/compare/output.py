@@ -57,18 +57,21 @@ def summary_markdown(c: Comparison) -> str:
     return "\n".join(lines)
 
 
-def _live_actions(transitions: dict[str, dict[str, int]]) -> list[str]:
-    return sorted({a for row in transitions.values() for a in row})
+def _matrix(transitions: dict[str, dict[str, int]]) -> tuple[list[str], list[list[str]]]:
+    """A transition matrix's live actions (the columns) and its rows: the candidate's action,
+    then the count for each live action."""
+    live_actions = sorted({a for row in transitions.values() for a in row})
+    rows = [
+        [a, *[str(transitions[a].get(x, 0)) for x in live_actions]] for a in sorted(transitions)
+    ]
+    return live_actions, rows
 
 
 def _matrix_lines(transitions: dict[str, dict[str, int]]) -> list[str]:
-    live_actions = _live_actions(transitions)
+    live_actions, rows = _matrix(transitions)
     lines = ["| candidate \\ live | " + " | ".join(live_actions) + " |"]
     lines.append("|---|" + "---:|" * len(live_actions))
-    for a in sorted(transitions):
-        lines.append(
-            f"| {a} | " + " | ".join(str(transitions[a].get(x, 0)) for x in live_actions) + " |"
-        )
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
 
 
@@ -116,10 +119,7 @@ def _document(c: Comparison, md: str) -> b.Document:
         ]
         for k in c.checks
     ]
-    live_actions = sorted({a for row in c.transitions.values() for a in row})
-    transitions = [
-        [a, *[str(c.transitions[a].get(x, 0)) for x in live_actions]] for a in sorted(c.transitions)
-    ]
+    live_actions, transitions = _matrix(c.transitions)
     top = c.table.head(50)
     rows = [
         [
@@ -192,14 +192,11 @@ def _document(c: Comparison, md: str) -> b.Document:
 def _group_tables(c: Comparison) -> list[b.Block]:
     out: list[b.Block] = []
     for g in c.by_group:
-        live_actions = _live_actions(g.transitions)
+        live_actions, rows = _matrix(g.transitions)
         out.append(
             b.table(
                 ["Candidate \\ live", *live_actions],
-                [
-                    [a, *[str(g.transitions[a].get(x, 0)) for x in live_actions]]
-                    for a in sorted(g.transitions)
-                ],
+                rows,
                 title=f"Transitions of {g.attribute}: {g.group}",
                 source=f"{g.rows:,} rows; {g.changed_share:.4f} change action, "
                 f"{g.harsher_share:.4f} toward a harsher one",

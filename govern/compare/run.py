@@ -314,11 +314,7 @@ def _by_group(
     out: list[GroupTransitions] = []
     ungrouped: dict[str, int] = {}
     for attribute in rule.attributes:
-        if attribute.name in frame.columns:
-            values = frame[attribute.name].reset_index(drop=True)
-        else:
-            stored = grp.groups_of(reg, attribute.name, ids)
-            values = pd.Series([stored.get(pid) for pid in ids], dtype=object)
+        values = grp.values_for(reg, attribute.name, ids, frame)
         labels = grp.form(attribute, values).to_numpy(dtype=object)
         known = np.asarray([g is not None for g in labels], dtype=bool)
         ungrouped[attribute.name] = int((~known).sum())

@@ -210,9 +210,8 @@ def _attribute_values(
 ) -> pd.Series:
     """The attribute's values for the rows: a column of the rows, or, for a replay whose
     logged inputs lack it, the group store joined by prediction id."""
-    if attribute.name in frame.columns:
-        return frame[attribute.name]
-    if ids is None:
+    held = attribute.name in frame.columns
+    if not held and ids is None:
         raise BadInput(
             f"the data has no column {attribute.name!r}, which the policy designates for "
             "fair-lending analysis",
@@ -220,14 +219,14 @@ def _attribute_values(
             f"with `govern groups add FILE --id-col COL --attribute-col {attribute.name}` and "
             "analyse a --replay",
         )
-    stored = grp.groups_of(reg, attribute.name, ids)
-    if not stored:
+    values = grp.values_for(reg, attribute.name, ids or (), frame)
+    if not held and values.isna().all():
         raise BadInput(
             f"none of the replayed decisions has a value of {attribute.name!r}: the model does "
             "not use it and no group file gave it",
             hint=f"`govern groups add FILE --id-col COL --attribute-col {attribute.name}`",
         )
-    return pd.Series([stored.get(pid) for pid in ids], index=frame.index, dtype=object)
+    return values
 
 
 def _designated_groups(

@@ -136,6 +136,13 @@ def install_guards(conn: Connection) -> None:
         conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}")
 
 
+def trigger_names(conn: Connection) -> set[str]:
+    """The names of the triggers in the registry's schema (SQLite: the file)."""
+    if conn.dialect.name == "sqlite":
+        return set(_sqlite_triggers(conn))
+    return set(_pg_triggers(conn))
+
+
 def _norm(sql: str) -> str:
     return re.sub(r"\s+", " ", sql).strip().rstrip(";").lower()
 

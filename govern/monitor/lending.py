@@ -26,7 +26,7 @@ from govern.registry import groups as grp
 from govern.registry.core import Registry
 from govern.registry.policy import FairnessAttribute, FairnessRule
 
-__all__ = ["GroupWindow", "Lending", "adverse_impact_ratio", "thresholds"]
+__all__ = ["GroupWindow", "Lending", "adverse_impact_ratio", "describe", "thresholds"]
 
 #: z of a two-sided 95 % interval.
 Z95 = 1.959963984540054
@@ -98,12 +98,8 @@ class Lending:
             values = np.full(len(ids), None, dtype=object)
             values[np.asarray(stored, dtype=bool)] = np.asarray(features[name], dtype=object)
             return pd.Series(values, dtype=object)
-        if self.data is not None:
-            if name in self.data.columns:
-                return pd.Series(self.data[name].to_numpy(dtype=object), dtype=object)
-            return pd.Series([None] * len(ids), dtype=object)
-        stored_groups = grp.groups_of(self.reg, name, ids)
-        return pd.Series([stored_groups.get(pid) for pid in ids], dtype=object)
+        # a monitored table's column, or the group file by prediction id
+        return grp.values_for(self.reg, name, ids, self.data)
 
     def add(
         self,
@@ -218,3 +214,13 @@ def thresholds(check: MonitoringCheck) -> tuple[str, str]:
     if check.metric == "air":
         return f"< {check.amber:g}", f"< {check.red:g}, interval too"
     return f"{check.amber:g}", f"{check.red:g}"
+
+
+def describe(check: MonitoringCheck) -> str:
+    """A breached check as a finding names it, read the right way round."""
+    if check.metric == "air":
+        return f"adverse impact ratio of {check.on} {check.value:.4f} below {check.amber:g}"
+    return (
+        f"{check.metric} of {check.on} {check.value:.4f} "
+        f"(thresholds amber {check.amber:g}, red {check.red:g})"
+    )

@@ -15,8 +15,9 @@ from typing import Any
 
 from govern.ledger import Entry
 from govern.ledger.entry import format_ts, parse_ts
+from govern.monitor.lending import describe
 from govern.monitor.run import MonitoringReport
-from govern.records import MonitoringCheck, MonitoringResult, subjects
+from govern.records import MonitoringResult, subjects
 from govern.registry import findings
 from govern.registry.core import Registry
 
@@ -41,15 +42,6 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _describe(check: MonitoringCheck) -> str:
-    if check.metric == "air":  # lower is worse (docs/monitoring.md, "Fair lending over time")
-        return f"adverse impact ratio of {check.on} {check.value:.4f} below {check.amber:g}"
-    return (
-        f"{check.metric} of {check.on} {check.value:.4f} "
-        f"(thresholds amber {check.amber:g}, red {check.red:g})"
-    )
-
-
 def record(reg: Registry, report: MonitoringReport) -> Recorded:
     """Record ``report`` as the acting validator or monitoring service."""
     result = MonitoringResult(
@@ -70,13 +62,12 @@ def record(reg: Registry, report: MonitoringReport) -> Recorded:
     breached = [c for c in report.checks if c.status != "green"]
     if report.status in _SEVERITY:
         worst = [c for c in breached if c.status == report.status]
-        names = ", ".join(_describe(c) for c in worst)
+        names = ", ".join(describe(c) for c in worst)
         due = None
         if report.status == "red":
             days = int(report.rule["revalidation_days"])
             due = format_ts(parse_ts(report.generated_at) + timedelta(days=days))
         text = f"monitoring {report.start[:10]} to {report.end[:10]} is {report.status}: {names}"
-
         records.append(
             findings.finding_record(
                 reg,

@@ -786,7 +786,7 @@ def score_input(
     batch = (
         batches[0]
         if len(batches) == 1 and not logged
-        else _combined(scorer, data, todo, batches, logged)
+        else _combined(scorer, data, ids, todo, batches, logged)
     )
     r = scorer.version.record
     if r.training_data:
@@ -804,23 +804,23 @@ def score_input(
 
 def _logged_before(
     reg: Registry, scorer: Scorer, data: ScoringInput, ids: list[str]
-) -> dict[str, Entry]:
+) -> dict[str, tuple[Entry, PredictionLogged]]:
     """The rows of ``data`` logged already, by id: each must be this version's, with this very
     input (its stored salt gives the same commitment), or the resume is refused."""
     from govern.provenance.canonical import commitment
 
-    found: dict[str, Entry] = {}
+    found: dict[str, tuple[Entry, PredictionLogged]] = {}
     for start in range(0, len(ids), 500):
         for e in reg.ledger.checked_subjects(ids[start : start + 500], kind=LOGGED):
-            found[PredictionLogged.from_entry(e).subject] = e
+            p = PredictionLogged.from_entry(e)
+            found[p.subject] = (e, p)
     if not found:
         return found
     at = [i for i, pid in enumerate(ids) if pid in found]
     rows = canonical_rows(data.frame.iloc[at][scorer.features], scorer.features)
     with reg.ledger.engine.connect() as conn:
         for i, row in zip(at, rows, strict=True):
-            entry = found[ids[i]]
-            p = PredictionLogged.from_entry(entry)
+            entry, p = found[ids[i]]
             if p.model != scorer.ref:
                 raise DuplicatePrediction(
                     f"prediction id {ids[i]!r} is logged already by {p.model} (entry "
@@ -840,9 +840,10 @@ def _logged_before(
 def _combined(
     scorer: Scorer,
     data: ScoringInput,
+    given: list[str] | None,
     todo: list[int],
     batches: list[LoggedBatch],
-    logged: dict[str, Entry],
+    logged: dict[str, tuple[Entry, PredictionLogged]],
 ) -> LoggedBatch:
     """The chunks' batches and the rows reported from the ledger, in the file's order."""
     n = len(data.frame)
@@ -866,13 +867,9 @@ def _combined(
                 action,
                 seq,
             )
-    if logged:
-        given = _check_ids(data.ids or [], n)
-        for i, pid in enumerate(given):
-            entry = logged.get(pid)
-            if entry is None:
-                continue
-            p = PredictionLogged.from_entry(entry)
+    for i, pid in enumerate(given if logged and given else ()):
+        if pid in logged:
+            entry, p = logged[pid]
             ids[i], scores[i], decisions[i] = pid, p.output.score, p.output.decision
             actions[i], entries[i], resumed[i] = p.output.action or "", entry.seq, True
     first = batches[0] if batches else None

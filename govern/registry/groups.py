@@ -36,6 +36,7 @@ __all__ = [
     "form",
     "groups_of",
     "store",
+    "values_for",
 ]
 
 _LOGGED = "prediction.logged"
@@ -178,6 +179,19 @@ def delete_in(conn: Connection, ids: Sequence[str]) -> int:
             store.delete().where(store.c.prediction_id.in_(list(ids[start : start + 500])))
         ).rowcount
     return deleted
+
+
+def values_for(
+    reg: Registry, attribute: str, ids: Sequence[str], frame: pd.DataFrame | None = None
+) -> pd.Series:
+    """Each row's value of ``attribute``: the rows' own column where ``frame`` holds it, else
+    the value a group file stored for its prediction id (None where there is none); indexed
+    like ``frame`` when it is given."""
+    if frame is not None and attribute in frame.columns:
+        return frame[attribute]
+    stored = groups_of(reg, attribute, ids)
+    index = frame.index if frame is not None else None
+    return pd.Series([stored.get(pid) for pid in ids], index=index, dtype=object)
 
 
 def erase_groups(reg: Registry, ids: Sequence[str]) -> int:

@@ -8,8 +8,10 @@ the next ``n``.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, inspect
 from sqlalchemy.engine import Connection
+
+from govern.ledger.guards import trigger_names
 
 __all__ = ["ACCESS_LOG", "create", "guards_present", "install_guards"]
 
@@ -66,57 +68,22 @@ _PG_TRIGGERS = (
 )
 
 
-def _present_triggers(conn: Connection) -> set[str]:
-    if conn.dialect.name == "sqlite":
-        return {
-            name
-            for (name,) in conn.execute(
-                text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            )
-        }
-    return {
-        name
-        for (name,) in conn.execute(
-            text(
-                "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE NOT t.tgisinternal AND c.relname = 'access_log' AND c.relnamespace = "
-                "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
-            )
-        )
-    }
-
-
 def guards_present(conn: Connection) -> bool:
     """Whether every trigger guarding the access log is there."""
     wanted = set(SQLITE_GUARDS) if conn.dialect.name == "sqlite" else {t[0] for t in _PG_TRIGGERS}
-    return wanted <= _present_triggers(conn)
+    return wanted <= trigger_names(conn)
 
 
 def install_guards(conn: Connection) -> None:
     """Create the access log's triggers (and on PostgreSQL their functions), idempotently."""
+    present = trigger_names(conn)
     if conn.dialect.name == "sqlite":
-        present = {
-            name
-            for (name,) in conn.execute(
-                text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            )
-        }
         for name, ddl in SQLITE_GUARDS.items():
             if name not in present:
                 conn.exec_driver_sql(ddl)
         return
     for ddl in _PG_FUNCTIONS:
         conn.exec_driver_sql(ddl.replace("%", "%%"))  # the driver's paramstyle is %-based
-    present = {
-        name
-        for (name,) in conn.execute(
-            text(
-                "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE NOT t.tgisinternal AND c.relname = 'access_log' AND c.relnamespace = "
-                "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
-            )
-        )
-    }
     for name, when, level, func in _PG_TRIGGERS:
         if name not in present:
             conn.exec_driver_sql(
